@@ -1,0 +1,1 @@
+print("build with scripts/fuzz.sh")

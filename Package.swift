@@ -1,0 +1,48 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-resumable-tls",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ResumableTLS", targets: ["ResumableTLS"]),
+        .executable(name: "rtls", targets: ["rtls"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates", exact: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "ResumableTLS",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "rtls",
+            dependencies: [
+                "ResumableTLS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // libFuzzer targets: a plain `swift build` gives a stub; `scripts/fuzz.sh` builds them
+        // with `-sanitize=fuzzer,address -DFUZZING`.
+        .executableTarget(name: "FuzzRecordLayer", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzRecordLayer"),
+        .executableTarget(name: "FuzzHandshakeMessages", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzHandshakeMessages"),
+        .executableTarget(name: "FuzzExtensions", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzExtensions"),
+        .testTarget(
+            name: "ResumableTLSTests",
+            dependencies: ["ResumableTLS"],
+            resources: [.copy("Vectors")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
