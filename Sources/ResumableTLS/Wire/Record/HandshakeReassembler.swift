@@ -1,0 +1,64 @@
+/// One handshake message cut out of the handshake byte stream: its type, its body, and its full
+/// encoding (header included) as it goes into the transcript hash (RFC 8446 §4.4.1).
+public struct RawHandshakeMessage: Sendable, Hashable {
+    /// The message type byte.
+    public var type: HandshakeType
+    /// The whole message: 4-byte header then body.
+    public var bytes: [UInt8]
+    /// The body, without the 4-byte header.
+    public var body: ArraySlice<UInt8> { bytes.dropFirst(4) }
+}
+
+/// Reassembles handshake messages from the fragments of handshake records (RFC 8446 §5.1):
+/// one message may span several records and one record may carry several messages.
+///
+/// A declared message length above `maxMessageLength` is rejected as soon as its header is
+/// seen (illegal_parameter, as OpenSSL's "excessive message size"), so a peer cannot make us
+/// buffer up to 2^24 bytes. A connection checks
+/// `hasPartialMessage` when keys change: a message must not span a key change.
+public struct HandshakeReassembler: Sendable {
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+
+    /// The largest handshake message accepted. The default (128 KiB) fits long certificate
+    /// chains; OpenSSL's default limit is about 100 KiB.
+    public var maxMessageLength: Int
+
+    /// An empty reassembler.
+    public init(maxMessageLength: Int = 128 * 1024) {
+        self.maxMessageLength = maxMessageLength
+    }
+
+    /// Whether bytes of an incomplete message are buffered.
+    public var hasPartialMessage: Bool { readIndex < buffer.count }
+
+    /// Adds the fragment of one handshake record.
+    public mutating func append<C: Collection>(_ fragment: C) where C.Element == UInt8 {
+        if readIndex > 0 && readIndex >= buffer.count / 2 {
+            buffer.removeSubrange(0..<readIndex)
+            readIndex = 0
+        }
+        buffer.append(contentsOf: fragment)
+    }
+
+    /// The next complete message, or nil until more fragments arrive.
+    public mutating func nextMessage() throws -> RawHandshakeMessage? {
+        guard buffer.count - readIndex >= 4 else { return nil }
+        var reader = ByteReader(buffer[readIndex...])
+        let type = HandshakeType(rawValue: try reader.readUInt8("handshake type"))
+        let length = Int(try reader.readUInt24("handshake length"))
+        guard length <= maxMessageLength else {
+            throw TLSError.protocolViolation(
+                alert: .illegalParameter,
+                reason: "\(type) of \(length) bytes exceeds the \(maxMessageLength)-byte limit")
+        }
+        guard reader.remaining >= length else { return nil }
+        let bytes = Array(buffer[readIndex..<(readIndex + 4 + length)])
+        readIndex += 4 + length
+        if readIndex == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            readIndex = 0
+        }
+        return RawHandshakeMessage(type: type, bytes: bytes)
+    }
+}
