@@ -119,6 +119,10 @@ import Testing
             (.tls12ClientKeyExchange(TLS12ClientKeyExchange(publicPoint: [4] + [UInt8](repeating: 6, count: 64))), .tls12),
             (.tls12ServerHelloDone(TLS12ServerHelloDone()), .tls12),
             (.certificateVerify(CertificateVerify(algorithm: .rsaPKCS1SHA256, signature: [])), .tls12),
+            (.tls12Certificate(TLS12Certificate(certificates: [[0x30, 0x01, 0x00], [0x30, 0x00]])), .tls12),
+            (.tls12Certificate(TLS12Certificate(certificates: [])), .tls12),
+            (.tls12CertificateRequest(TLS12CertificateRequest(certificateTypes: [1, 64], signatureAlgorithms: [.ecdsaSecp256r1SHA256, .rsaPKCS1SHA256],
+                                                              certificateAuthorities: [[0x30, 0x00]])), .tls12),
         ]
     }()
 

@@ -178,6 +178,10 @@ import Testing
         // A ticket lifetime above 7 days.
         var ticket = ByteReader([0x00, 0x09, 0x3A, 0x81, 0, 0, 0, 0, 0x00, 0x00, 0x01, 0xAA, 0x00, 0x00])
         expectWireAlert(.illegalParameter) { _ = try TLS13NewSessionTicket(parsing: &ticket) }
+        // TLS 1.2 layouts: an empty certificate, an empty certificate_types list, an empty CA name.
+        expectWireAlert(.decodeError) { _ = try HandshakeMessage(parsingMessage: [11, 0, 0, 6, 0, 0, 3, 0, 0, 0], context: .tls12) }
+        expectWireAlert(.decodeError) { _ = try HandshakeMessage(parsingMessage: [13, 0, 0, 7, 0, 0, 2, 4, 3, 0, 0], context: .tls12) }
+        expectWireAlert(.decodeError) { _ = try HandshakeMessage(parsingMessage: [13, 0, 0, 10, 1, 1, 0, 2, 4, 3, 0, 2, 0, 0], context: .tls12) }
         // A TLS 1.2 ServerKeyExchange with explicit curve parameters.
         var explicit = ByteReader([0x01, 0x00, 0x17, 0x01, 0x04, 0x04, 0x03, 0x00, 0x00])
         expectWireAlert(.illegalParameter) { _ = try TLS12ServerKeyExchange(parsing: &explicit) }

@@ -14,8 +14,11 @@ public struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Express
     /// A block holding the listed extensions in this order.
     public init(arrayLiteral elements: Extension...) { self.extensions = elements }
 
+    /// The position of the first extension (Collection conformance).
     public var startIndex: Int { extensions.startIndex }
+    /// The position past the last extension (Collection conformance).
     public var endIndex: Int { extensions.endIndex }
+    /// The extension at `position`, a valid index of this list (Collection conformance).
     public subscript(position: Int) -> Extension { extensions[position] }
 
     /// The extension of `type`, if present (a parsed block holds at most one per type).

@@ -1,6 +1,8 @@
 /// A PSK key exchange mode (RFC 8446 §4.2.9). Open: unknown values are kept and ignored by policy.
 public struct PSKKeyExchangeMode: RawRepresentable, Sendable, Hashable {
+    /// The code point.
     public var rawValue: UInt8
+    /// The mode with code point `rawValue`.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// PSK-only key establishment (`psk_ke`).

@@ -40,9 +40,9 @@ public struct HandshakeParsingContext: Sendable, Hashable {
 /// Parse a complete message with `init(type:body:context:)` or `init(parsingMessage:context:)`,
 /// and encode it with `encode()` (header included) or `encodeBody()`.
 ///
-/// TLS 1.2's Certificate and CertificateRequest have layouts of their own (RFC 5246 §7.4.2,
-/// §7.4.4) and are not modelled yet: add `tls12Certificate` / `tls12CertificateRequest` cases and
-/// select them from `context.isTLS12OrBelow` as NewSessionTicket does.
+/// Where TLS 1.2 lays a message out differently (Certificate, CertificateRequest,
+/// NewSessionTicket) the `tls12…` case is chosen when `context.negotiatedVersion` is TLS 1.2 or
+/// below; TLS 1.2 key exchange supports ECDHE only.
 public enum HandshakeMessage: Sendable, Hashable {
     /// ClientHello (RFC 8446 §4.1.2).
     case clientHello(ClientHello)
@@ -72,6 +72,10 @@ public enum HandshakeMessage: Sendable, Hashable {
     case tls12ClientKeyExchange(TLS12ClientKeyExchange)
     /// TLS 1.2 ServerHelloDone (RFC 5246 §7.4.5).
     case tls12ServerHelloDone(TLS12ServerHelloDone)
+    /// TLS 1.2 Certificate (RFC 5246 §7.4.2).
+    case tls12Certificate(TLS12Certificate)
+    /// TLS 1.2 CertificateRequest (RFC 5246 §7.4.4).
+    case tls12CertificateRequest(TLS12CertificateRequest)
 
     /// The message's type byte.
     public var type: HandshakeType {
@@ -80,8 +84,8 @@ public enum HandshakeMessage: Sendable, Hashable {
         case .serverHello: return .serverHello
         case .endOfEarlyData: return .endOfEarlyData
         case .encryptedExtensions: return .encryptedExtensions
-        case .certificate: return .certificate
-        case .certificateRequest: return .certificateRequest
+        case .certificate, .tls12Certificate: return .certificate
+        case .certificateRequest, .tls12CertificateRequest: return .certificateRequest
         case .certificateVerify: return .certificateVerify
         case .finished: return .finished
         case .newSessionTicket, .tls12NewSessionTicket: return .newSessionTicket
@@ -105,8 +109,12 @@ public enum HandshakeMessage: Sendable, Hashable {
         case .serverHello: self = .serverHello(try ServerHello(parsing: &reader))
         case .endOfEarlyData where !tls12: self = .endOfEarlyData(try EndOfEarlyData(parsing: &reader))
         case .encryptedExtensions where !tls12: self = .encryptedExtensions(try EncryptedExtensions(parsing: &reader))
-        case .certificate where !tls12: self = .certificate(try CertificateMessage(parsing: &reader))
-        case .certificateRequest where !tls12: self = .certificateRequest(try CertificateRequest(parsing: &reader))
+        case .certificate:
+            self = tls12 ? .tls12Certificate(try TLS12Certificate(parsing: &reader))
+                : .certificate(try CertificateMessage(parsing: &reader))
+        case .certificateRequest:
+            self = tls12 ? .tls12CertificateRequest(try TLS12CertificateRequest(parsing: &reader))
+                : .certificateRequest(try CertificateRequest(parsing: &reader))
         case .certificateVerify: self = .certificateVerify(try CertificateVerify(parsing: &reader))
         case .finished:
             guard let length = context.finishedLength else {
@@ -157,6 +165,8 @@ public enum HandshakeMessage: Sendable, Hashable {
         case .tls12ServerKeyExchange(let message): try message.encode(into: &writer)
         case .tls12ClientKeyExchange(let message): try message.encode(into: &writer)
         case .tls12ServerHelloDone: break
+        case .tls12Certificate(let message): try message.encode(into: &writer)
+        case .tls12CertificateRequest(let message): try message.encode(into: &writer)
         }
         return writer.bytes
     }
