@@ -1,0 +1,72 @@
+/// An extension block: `Extension extensions<min..2^16-1>` (RFC 8446 §4.2), in wire order.
+///
+/// Parsing rejects a type that appears twice (`illegal_parameter`, RFC 8446 §4.2), a
+/// pre_shared_key that is not last in a ClientHello (`illegal_parameter`, RFC 8446 §4.2.11) and
+/// any body not consumed exactly (`decode_error`). Order is kept so re-encoding reproduces the
+/// peer's bytes (transcripts and PSK binders hash them).
+public struct ExtensionList: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    /// The extensions in wire order.
+    public var extensions: [Extension]
+
+    /// A block holding `extensions` in this order.
+    public init(_ extensions: [Extension] = []) { self.extensions = extensions }
+
+    /// A block holding the listed extensions in this order.
+    public init(arrayLiteral elements: Extension...) { self.extensions = elements }
+
+    /// The position of the first extension (Collection conformance).
+    public var startIndex: Int { extensions.startIndex }
+    /// The position past the last extension (Collection conformance).
+    public var endIndex: Int { extensions.endIndex }
+    /// The extension at `position`, a valid index of this list (Collection conformance).
+    public subscript(position: Int) -> Extension { extensions[position] }
+
+    /// The extension of `type`, if present (a parsed block holds at most one per type).
+    public subscript(type: ExtensionType) -> Extension? {
+        extensions.first { $0.type == type }
+    }
+
+    /// Whether an extension of `type` is present.
+    public func contains(_ type: ExtensionType) -> Bool { self[type] != nil }
+
+    /// Reads a block with a 2-byte length prefix of at least `minLength` bytes.
+    public init(parsing reader: inout ByteReader, context: ExtensionContext, minLength: Int = 0) throws {
+        var block = try reader.readVector(prefixBytes: 2, minLength: minLength, "extensions")
+        var parsed: [Extension] = []
+        var seen = Set<UInt16>()
+        while !block.isEmpty {
+            let type = ExtensionType(rawValue: try block.readUInt16("extension type"))
+            let body = try block.readSlice(Int(try block.readUInt16("extension length")), "extension body")
+            guard seen.insert(type.rawValue).inserted else {
+                throw TLSError.illegalParameter("duplicate \(type) extension")
+            }
+            if context == .clientHello, parsed.last?.type == .preSharedKey {
+                throw TLSError.illegalParameter("pre_shared_key is not the last ClientHello extension")
+            }
+            parsed.append(try Extension(type: type, body: body, context: context))
+        }
+        self.extensions = parsed
+    }
+
+    /// Writes the block with its 2-byte length prefix.
+    ///
+    /// Refuses (`internal_error`) a block the peer would reject: duplicate types, or a
+    /// pre_shared_key offer that is not last.
+    public func encode(into writer: inout ByteWriter) throws {
+        var seen = Set<UInt16>()
+        for (index, ext) in extensions.enumerated() {
+            guard seen.insert(ext.type.rawValue).inserted else {
+                throw TLSError.internalError("duplicate \(ext.type) extension")
+            }
+            if case .preSharedKeyOffer = ext, index != extensions.count - 1 {
+                throw TLSError.internalError("pre_shared_key must be the last extension")
+            }
+        }
+        try writer.writeVector(prefixBytes: 2) { w in
+            for ext in extensions {
+                w.writeUInt16(ext.type.rawValue)
+                try w.writeVector(prefixBytes: 2) { body in try ext.encodeBody(into: &body) }
+            }
+        }
+    }
+}
