@@ -15,8 +15,8 @@ import Crypto
 ///
 /// Errors on open (all `TLSError.protocolViolation`):
 /// - outer type not application_data: `unexpected_message`;
-/// - header length not matching the record: `decode_error`;
-/// - ciphertext longer than 2^14 + 256: `record_overflow`;
+/// - ciphertext length field over 2^14 + 256: `record_overflow`;
+/// - header length not matching the record's bytes: `decode_error`;
 /// - ciphertext shorter than the 16-byte tag: `bad_record_mac` (it cannot authenticate);
 /// - authentication failure: `bad_record_mac`;
 /// - TLSInnerPlaintext over 2^14 + 1 bytes: `record_overflow`;
@@ -133,11 +133,11 @@ public struct RecordProtection: Sendable {
             throw TLSError.unexpectedMessage("protected record with outer type \(buffer[start])")
         }
         let length = Int(buffer[start + 3]) << 8 | Int(buffer[start + 4])
-        guard length == record.count - Self.headerLength else {
-            throw TLSError.decodeError("record length \(length) does not match \(record.count - Self.headerLength) bytes")
-        }
         guard length <= Self.maxCiphertextLength else {
             throw TLSError.recordOverflow("ciphertext of \(length) bytes exceeds 2^14 + 256")
+        }
+        guard length == record.count - Self.headerLength else {
+            throw TLSError.decodeError("record length \(length) does not match \(record.count - Self.headerLength) bytes")
         }
         guard length >= aead.tagLength else {
             throw TLSError.protocolViolation(alert: .badRecordMAC, reason: "ciphertext shorter than the AEAD tag")
@@ -166,20 +166,5 @@ public struct RecordProtection: Sendable {
             throw TLSError.unexpectedMessage("empty \(contentType) record")
         }
         return OpenedRecord(contentType: contentType, content: content)
-    }
-}
-
-/// The result of opening a protected record: the inner content type and where the plaintext
-/// content now lies in the caller's buffer (RFC 8446 §5.2, TLSInnerPlaintext).
-public struct OpenedRecord: Sendable, Hashable {
-    /// The real content type (`TLSInnerPlaintext.type`).
-    public let contentType: ContentType
-    /// The range of the buffer holding `TLSInnerPlaintext.content`, padding and type byte removed.
-    public let content: Range<Int>
-
-    /// A result with the given type and content range.
-    public init(contentType: ContentType, content: Range<Int>) {
-        self.contentType = contentType
-        self.content = content
     }
 }
