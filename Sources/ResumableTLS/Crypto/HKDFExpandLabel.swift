@@ -52,8 +52,9 @@ extension TLSHashAlgorithm {
     /// HKDF-Expand-Label with a library constant label, a context of at most 255 bytes and a
     /// length in `1...255 * Hash.length` (all checked by the callers' construction).
     func expandLabelUnchecked(secret: SymmetricKey, label: StaticString, context: some Collection<UInt8>, length: Int) -> SymmetricKey {
-        let labelBytes = UnsafeBufferPointer(start: label.utf8Start, count: label.utf8CodeUnitCount)
-        let info = Self.hkdfLabelUnchecked(label: labelBytes, context: context, length: length)
+        // withUTF8Buffer works for every StaticString representation (utf8Start would trap on a
+        // single-scalar literal).
+        let info = label.withUTF8Buffer { Self.hkdfLabelUnchecked(label: $0, context: context, length: length) }
         return hkdfExpandUnchecked(pseudoRandomKey: secret, info: info, length: length)
     }
 
