@@ -1,0 +1,99 @@
+import Crypto
+
+/// The hash function of a TLS 1.3 cipher suite (RFC 8446 §7.1, §B.4): it drives HKDF, HMAC,
+/// the transcript hash and every secret's length.
+///
+/// This is the library's only door to swift-crypto's hashes, HMAC and HKDF; no primitive is
+/// implemented here.
+public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
+    /// SHA-256 (32-byte digests), used by TLS_AES_128_GCM_SHA256 and TLS_CHACHA20_POLY1305_SHA256.
+    case sha256
+    /// SHA-384 (48-byte digests), used by TLS_AES_256_GCM_SHA384.
+    case sha384
+
+    /// `Hash.length` of RFC 8446 §7.1: the digest length in bytes (32 or 48).
+    public var digestLength: Int {
+        switch self {
+        case .sha256: return SHA256.byteCount
+        case .sha384: return SHA384.byteCount
+        }
+    }
+
+    /// The name of the hash, e.g. `SHA-256`.
+    public var description: String {
+        switch self {
+        case .sha256: return "SHA-256"
+        case .sha384: return "SHA-384"
+        }
+    }
+
+    /// `Hash(data)`: the digest of `data`.
+    public func hash(_ data: some Sequence<UInt8>) -> [UInt8] {
+        switch self {
+        case .sha256: return Self.hash(data, with: SHA256.self)
+        case .sha384: return Self.hash(data, with: SHA384.self)
+        }
+    }
+
+    /// `Hash("")`, the hash of the empty string used by Derive-Secret with no messages (RFC 8446 §7.1).
+    public var emptyHash: [UInt8] { hash([UInt8]()) }
+
+    /// `HMAC(key, data)` (RFC 2104) with this hash.
+    public func hmac(key: SymmetricKey, data: some Sequence<UInt8>) -> [UInt8] {
+        let bytes = Array(data)
+        switch self {
+        case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
+        case .sha384: return Array(HMAC<SHA384>.authenticationCode(for: bytes, using: key))
+        }
+    }
+
+    /// Whether `mac` is `HMAC(key, data)`, compared in constant time by swift-crypto.
+    public func isValidHMAC(_ mac: [UInt8], key: SymmetricKey, data: some Sequence<UInt8>) -> Bool {
+        let bytes = Array(data)
+        switch self {
+        case .sha256: return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: bytes, using: key)
+        case .sha384: return HMAC<SHA384>.isValidAuthenticationCode(mac, authenticating: bytes, using: key)
+        }
+    }
+
+    /// `HKDF-Extract(salt, IKM)` (RFC 5869 §2.2, RFC 8446 §7.1). A `nil` salt means
+    /// `Hash.length` zero bytes, which is what RFC 8446 writes as `0`.
+    public func hkdfExtract(salt: SymmetricKey?, inputKeyMaterial: SymmetricKey) -> SymmetricKey {
+        // The salt is copied out of the key only for the duration of the call: swift-crypto takes
+        // the salt as plain bytes.
+        let saltBytes: [UInt8] = salt.map { $0.withUnsafeBytes { Array($0) } } ?? [UInt8](repeating: 0, count: digestLength)
+        switch self {
+        case .sha256: return SymmetricKey(data: HKDF<SHA256>.extract(inputKeyMaterial: inputKeyMaterial, salt: saltBytes))
+        case .sha384: return SymmetricKey(data: HKDF<SHA384>.extract(inputKeyMaterial: inputKeyMaterial, salt: saltBytes))
+        }
+    }
+
+    /// `HKDF-Expand(PRK, info, length)` (RFC 5869 §2.3).
+    ///
+    /// Throws `internal_error` unless `1 <= length <= 255 * Hash.length` (swift-crypto would trap).
+    public func hkdfExpand(pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) throws -> SymmetricKey {
+        guard length >= 1, length <= 255 * digestLength else {
+            throw TLSError.internalError("HKDF-Expand length \(length) out of range for \(self)")
+        }
+        return hkdfExpandUnchecked(pseudoRandomKey: pseudoRandomKey, info: info, length: length)
+    }
+
+    /// HKDF-Expand for lengths the library has already checked (`1...255 * Hash.length`).
+    func hkdfExpandUnchecked(pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) -> SymmetricKey {
+        switch self {
+        case .sha256: return HKDF<SHA256>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
+        case .sha384: return HKDF<SHA384>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
+        }
+    }
+
+    private static func hash<H: HashFunction>(_ data: some Sequence<UInt8>, with: H.Type) -> [UInt8] {
+        var hasher = H()
+        hasher.update(data: Array(data))
+        return Array(hasher.finalize())
+    }
+}
+
+extension SymmetricKey {
+    /// A copy of the key's bytes. Use only where bytes must leave the key (wire values, tests).
+    var tlsBytes: [UInt8] { withUnsafeBytes { Array($0) } }
+}

@@ -1,0 +1,42 @@
+import Crypto
+
+/// The write key and write IV derived from one traffic secret (RFC 8446 §7.3):
+///
+///     [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
+///     [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length)
+public struct TrafficKeys: Sendable {
+    /// The AEAD the keys are for.
+    public let aead: TLSAEADAlgorithm
+    /// `[sender]_write_key`.
+    public let key: SymmetricKey
+    /// `[sender]_write_iv` (12 bytes).
+    public let iv: [UInt8]
+
+    /// Derives the key and IV of `suite` from `trafficSecret` (RFC 8446 §7.3).
+    public init(suite: TLS13CipherSuiteParameters, trafficSecret: SymmetricKey) {
+        self.aead = suite.aead
+        self.key = suite.hash.expandLabelUnchecked(secret: trafficSecret, label: "key", context: [UInt8](), length: suite.keyLength)
+        self.iv = suite.hash.expandLabelUnchecked(secret: trafficSecret, label: "iv", context: [UInt8](), length: suite.ivLength).tlsBytes
+    }
+
+    /// Keys given directly. Throws `internal_error` if the key or IV has the wrong length.
+    public init(aead: TLSAEADAlgorithm, key: SymmetricKey, iv: [UInt8]) throws {
+        guard key.bitCount == aead.keyLength * 8, iv.count == aead.ivLength else {
+            throw TLSError.internalError("traffic key or IV of the wrong length for \(aead)")
+        }
+        self.aead = aead
+        self.key = key
+        self.iv = iv
+    }
+
+    /// The per-record nonce (RFC 8446 §5.3): the 64-bit sequence number in network byte order,
+    /// left-padded with zeros to the IV length, XORed with the write IV.
+    public func nonce(sequenceNumber: UInt64) -> [UInt8] {
+        var nonce = iv
+        let count = nonce.count
+        for index in 0..<min(8, count) {
+            nonce[count - 1 - index] ^= UInt8(truncatingIfNeeded: sequenceNumber >> UInt64(8 * index))
+        }
+        return nonce
+    }
+}

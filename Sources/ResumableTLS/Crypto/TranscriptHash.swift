@@ -1,0 +1,99 @@
+import Crypto
+
+/// The running transcript hash of RFC 8446 §4.4.1: the hash of the concatenation of the
+/// handshake messages so far, each with its 4-byte handshake header and without record framing.
+///
+/// It is a value: copying it (or calling `currentHash()`, which finalizes a copy) snapshots the
+/// hash at that point cheaply, so the handshake can take `Transcript-Hash(ClientHello...X)` at
+/// every point the key schedule needs without rehashing.
+///
+/// Before the cipher suite is known (a client sending ClientHello), buffer messages in a
+/// `PendingTranscript` and call `start(hash:)` once the ServerHello fixes the hash.
+public struct TranscriptHash: Sendable {
+    /// The suite's hash.
+    public let hash: TLSHashAlgorithm
+    private var state: State
+
+    private enum State: Sendable {
+        case sha256(SHA256)
+        case sha384(SHA384)
+    }
+
+    /// An empty transcript using `hash`.
+    public init(hash: TLSHashAlgorithm) {
+        self.hash = hash
+        switch hash {
+        case .sha256: state = .sha256(SHA256())
+        case .sha384: state = .sha384(SHA384())
+        }
+    }
+
+    /// Adds handshake message bytes (header included) to the transcript. Messages may be added
+    /// whole or in pieces; only the concatenation matters.
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        let data = Array(bytes)
+        switch state {
+        case .sha256(var h):
+            h.update(data: data)
+            state = .sha256(h)
+        case .sha384(var h):
+            h.update(data: data)
+            state = .sha384(h)
+        }
+    }
+
+    /// `Transcript-Hash` of the messages added so far. The transcript is not changed.
+    public func currentHash() -> [UInt8] {
+        switch state {
+        case .sha256(let h): return Array(h.finalize())
+        case .sha384(let h): return Array(h.finalize())
+        }
+    }
+
+    /// The hash the transcript would have with `bytes` added, without adding them; for
+    /// example the PSK binder hash over a truncated ClientHello (RFC 8446 §4.2.11.2).
+    public func hash(appending bytes: some Sequence<UInt8>) -> [UInt8] {
+        var copy = self
+        copy.append(bytes)
+        return copy.currentHash()
+    }
+
+    /// The synthetic handshake message that replaces ClientHello1 after a HelloRetryRequest
+    /// (RFC 8446 §4.4.1): `message_hash` (254), a uint24 length of `Hash.length`, and
+    /// `Hash(ClientHello1)`.
+    public static func messageHashMessage(clientHello1Hash: [UInt8]) -> [UInt8] {
+        var message: [UInt8] = [HandshakeType.messageHash.rawValue, 0, 0, UInt8(truncatingIfNeeded: clientHello1Hash.count)]
+        message.append(contentsOf: clientHello1Hash)
+        return message
+    }
+
+    /// Applies the HelloRetryRequest rule of RFC 8446 §4.4.1: the transcript, which must hold
+    /// exactly ClientHello1 at this point, is replaced by the `message_hash` message carrying
+    /// `Hash(ClientHello1)`. Call it after adding ClientHello1 and before adding the
+    /// HelloRetryRequest.
+    public mutating func replaceClientHelloWithMessageHash() {
+        let clientHello1Hash = currentHash()
+        self = TranscriptHash(hash: hash)
+        append(Self.messageHashMessage(clientHello1Hash: clientHello1Hash))
+    }
+}
+
+/// Handshake messages sent or received before the transcript's hash is known (a client's
+/// ClientHello, RFC 8446 §4.4.1). It keeps the bytes and hashes them once the suite is chosen.
+public struct PendingTranscript: Sendable {
+    /// The message bytes added so far.
+    public private(set) var bytes: [UInt8] = []
+
+    /// An empty pending transcript.
+    public init() {}
+
+    /// Adds handshake message bytes (header included).
+    public mutating func append(_ message: some Sequence<UInt8>) { bytes.append(contentsOf: message) }
+
+    /// The transcript hash over the buffered messages with `hash`.
+    public func start(hash: TLSHashAlgorithm) -> TranscriptHash {
+        var transcript = TranscriptHash(hash: hash)
+        transcript.append(bytes)
+        return transcript
+    }
+}
