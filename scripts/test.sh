@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command: on a fresh Debian machine, installs every peer the tests need and runs the
+# whole suite. Usage: scripts/test.sh   (FUZZ_SECONDS=N also sets how long each fuzz target runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# --- peers and tools the tests talk to (every interop test fails, never skips, without them) ---
+need_install=()
+command -v openssl >/dev/null || need_install+=(openssl)
+command -v gnutls-cli >/dev/null || need_install+=(gnutls-bin)
+command -v redis-server >/dev/null || need_install+=(redis-server)
+command -v python3 >/dev/null || need_install+=(python3)
+if [ ${#need_install[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then echo "need root to install: ${need_install[*]}" >&2; exit 1; fi
+    echo "== installing ${need_install[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need_install[@]}" >/dev/null
+fi
+python3 -c 'import ssl, json; print("python", ssl.OPENSSL_VERSION)'
+openssl version
+gnutls-cli --version | head -1
+
+# --- the suite ---
+echo "== swift build"
+swift build --build-tests
+echo "== swift test"
+swift test --skip-build
+
+# --- fuzz targets, briefly (scripts/fuzz.sh builds them with -sanitize=fuzzer,address) ---
+if [ -x scripts/fuzz.sh ]; then
+    echo "== fuzz (${FUZZ_SECONDS:-30}s per target)"
+    scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
+fi
+echo "== all tests passed"
