@@ -1,0 +1,130 @@
+/// The record layer of one connection: frames received bytes into records and opens them with
+/// the current read keys; coalesces outgoing handshake messages into records and seals them with
+/// the current write keys (RFC 8446 §5).
+///
+/// Handshake bytes are queued and written as few records as possible: a whole flight of one
+/// epoch (EncryptedExtensions … Finished) usually goes out in a single record. Queued bytes
+/// are always flushed under the keys they were queued under, before keys change.
+struct ConnectionRecordLayer {
+    /// One received record, opened.
+    struct Received {
+        var contentType: ContentType
+        var content: ArraySlice<UInt8>
+        /// Whether it arrived protected.
+        var wasProtected: Bool
+    }
+
+    private var decoder = RecordDecoder()
+    private(set) var readProtection: RecordProtection?
+    private(set) var writeProtection: RecordProtection?
+    private(set) var readSecret: TrafficSecret?
+    private(set) var writeSecret: TrafficSecret?
+    private var pendingHandshake: [UInt8] = []
+    /// Bytes ready for the transport.
+    private(set) var output: [UInt8] = []
+
+    /// The largest plaintext we put in one record (the peer's record_size_limit minus the type byte).
+    var maxSendFragment = RecordLimits.maxPlaintextLength
+    /// The largest inner plaintext content we accept (our record_size_limit minus the type byte).
+    var maxReceiveFragment = RecordLimits.maxPlaintextLength
+    /// `legacy_record_version` of our unprotected records: 0x0301 for a first ClientHello
+    /// (RFC 8446 §5.1, for middleboxes), 0x0303 otherwise.
+    var plaintextRecordVersion = ProtocolVersion.tls12
+
+    // MARK: Receiving
+
+    mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        decoder.append(bytes)
+    }
+
+    var bufferedByteCount: Int { decoder.bufferedByteCount }
+
+    /// The next record, opened if read keys are installed, or nil if more bytes are needed.
+    mutating func nextRecord() throws -> Received? {
+        guard let record = try decoder.nextRecord() else { return nil }
+        guard var protection = readProtection, record.contentType == .applicationData else {
+            if record.fragment.isEmpty && record.contentType != .applicationData {
+                throw TLSError.unexpectedMessage("empty \(record.contentType) record")
+            }
+            return Received(contentType: record.contentType, content: record.fragment[...], wasProtected: false)
+        }
+        var buffer = record.header
+        buffer.append(contentsOf: record.fragment)
+        let opened = try protection.open(record: &buffer)
+        readProtection = protection
+        guard opened.content.count <= maxReceiveFragment else {
+            throw TLSError.recordOverflow("record of \(opened.content.count) bytes exceeds our record_size_limit")
+        }
+        return Received(contentType: opened.contentType, content: buffer[opened.content], wasProtected: true)
+    }
+
+    /// Installs read keys; a handshake message must not straddle the change (checked by the caller).
+    mutating func setReadKeys(_ secret: TrafficSecret) {
+        readSecret = secret
+        readProtection = secret.makeProtection()
+        decoder.maxFragmentLength = RecordLimits.maxCiphertextLength
+    }
+
+    // MARK: Sending
+
+    /// Queues a handshake message for the current write epoch.
+    mutating func queueHandshake(_ message: [UInt8]) {
+        pendingHandshake.append(contentsOf: message)
+    }
+
+    /// Writes queued handshake bytes as records under the current keys.
+    mutating func flushHandshake() throws {
+        guard !pendingHandshake.isEmpty else { return }
+        let bytes = pendingHandshake
+        pendingHandshake.removeAll(keepingCapacity: true)
+        try writeRecords(.handshake, bytes)
+    }
+
+    /// Installs write keys, first flushing what was queued under the old ones.
+    mutating func setWriteKeys(_ secret: TrafficSecret) throws {
+        try flushHandshake()
+        writeSecret = secret
+        writeProtection = secret.makeProtection()
+    }
+
+    /// Writes the middlebox-compatibility ChangeCipherSpec (always unprotected).
+    mutating func writeChangeCipherSpec() throws {
+        try flushHandshake()
+        output.append(contentsOf: ChangeCipherSpec.record)
+    }
+
+    /// Writes an alert, protected if write keys exist.
+    mutating func writeAlert(_ alert: Alert) throws {
+        try flushHandshake()
+        try writeRecords(.alert, alert.bytes)
+    }
+
+    /// Writes application data in records of at most `maxSendFragment` bytes.
+    mutating func writeApplicationData<C: RandomAccessCollection>(_ data: C) throws where C.Element == UInt8, C.Index == Int {
+        try flushHandshake()
+        try writeRecords(.applicationData, data)
+    }
+
+    /// Hands the bytes written so far to the caller.
+    mutating func takeOutput() -> [UInt8] {
+        defer { output.removeAll(keepingCapacity: false) }
+        return output
+    }
+
+    private mutating func writeRecords<C: RandomAccessCollection>(_ type: ContentType, _ payload: C) throws where C.Element == UInt8, C.Index == Int {
+        guard var protection = writeProtection else {
+            RecordEncoder.appendPlaintextRecords(
+                contentType: type, payload: payload, legacyVersion: plaintextRecordVersion,
+                maxFragmentLength: maxSendFragment, into: &output)
+            return
+        }
+        let base = payload.startIndex
+        for range in RecordEncoder.fragmentRanges(payloadLength: payload.count, maxFragmentLength: maxSendFragment) {
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: RecordLimits.headerLength))
+            output.append(contentsOf: payload[(base + range.lowerBound)..<(base + range.upperBound)])
+            try protection.seal(&output, recordStart: start, contentType: type)
+        }
+        writeProtection = protection
+    }
+}

@@ -1,0 +1,21 @@
+/// What a completed handshake agreed on.
+public struct NegotiatedParameters: Sendable, Hashable {
+    /// Always TLS 1.3 for now.
+    public var version: ProtocolVersion
+    /// The cipher suite (`SSL_get_current_cipher`).
+    public var cipherSuite: CipherSuite
+    /// The key-exchange group, or nil for a psk_ke resumption.
+    public var group: NamedGroup?
+    /// The ALPN protocol, if one was agreed (`SSL_get0_alpn_selected`).
+    public var applicationProtocol: String?
+    /// The SNI name the client sent (server side) or asked for (client side).
+    public var serverName: String?
+    /// The signature scheme the peer signed with, if it authenticated with a certificate.
+    public var peerSignatureScheme: SignatureScheme?
+    /// The peer's certificate chain as DER, leaf first (empty if none).
+    public var peerCertificates: [[UInt8]]
+    /// Whether a HelloRetryRequest happened.
+    public var didHelloRetryRequest: Bool
+    /// The largest record plaintext the peer accepts (from its record_size_limit).
+    public var peerRecordSizeLimit: Int
+}

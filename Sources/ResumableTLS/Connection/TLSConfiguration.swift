@@ -1,0 +1,111 @@
+import Foundation
+
+/// Everything that shapes a context's connections: OpenSSL's `SSL_CTX_set_*` calls gathered in
+/// one value. Build a `TLSContext` from it; a context never changes after it is made.
+public struct TLSConfiguration: Sendable {
+    /// Which side of the connection this configuration plays.
+    public enum Role: Sendable, Hashable {
+        case client
+        case server
+    }
+
+    /// Whether and how a server asks for client certificates (`SSL_CTX_set_verify` on a server).
+    public enum ClientAuthentication: Sendable, Hashable {
+        /// No CertificateRequest is sent.
+        case none
+        /// A CertificateRequest is sent; a client may answer with an empty Certificate.
+        case optional
+        /// A CertificateRequest is sent and a certificate is required (`certificate_required`).
+        case required
+    }
+
+    /// Client or server.
+    public var role: Role
+    /// This side's certificate chain, leaf first. Required for a server.
+    public var certificateChain: CertificateChain?
+    /// The private key of the chain's leaf.
+    public var privateKey: TLSPrivateKey?
+    /// How the peer's chain is checked: by a client always, by a server when it asked for a
+    /// client certificate. Default: full verification against the system's roots.
+    public var certificateVerification: CertificateVerification
+    /// For a server: whether to request a client certificate.
+    public var clientAuthentication: ClientAuthentication
+    /// TLS 1.3 cipher suites in preference order (`SSL_CTX_set_ciphersuites`).
+    public var cipherSuites: [CipherSuite]
+    /// Key-exchange groups in preference order (`SSL_CTX_set1_groups`).
+    public var groups: [NamedGroup]
+    /// For a client: the groups it sends key shares for in its first ClientHello (default: the
+    /// first of `groups`); a server may ask for another with a HelloRetryRequest.
+    public var keyShareGroups: [NamedGroup]?
+    /// Signature schemes this side accepts from the peer, in preference order.
+    public var signatureSchemes: [SignatureScheme]
+    /// ALPN protocol names in preference order (`SSL_CTX_set_alpn_protos`,
+    /// `SSL_CTX_set_alpn_select_cb`); the server picks its own first choice the client offers.
+    public var applicationProtocols: [String]
+    /// For a client: the name sent as SNI and checked against the server's certificate.
+    public var serverName: String?
+    /// For a client: send a legacy session ID and a dummy ChangeCipherSpec (RFC 8446 §D.4),
+    /// as OpenSSL does by default (`SSL_OP_ENABLE_MIDDLEBOX_COMPAT`).
+    public var middleboxCompatibility: Bool
+    /// The record_size_limit this side announces (RFC 8449), or nil to announce none. Range
+    /// 64...16385.
+    public var recordSizeLimit: Int?
+    /// For a server: send a cookie in a HelloRetryRequest and require it back (RFC 8446 §4.2.2).
+    public var helloRetryRequestCookie: Bool
+    /// The largest handshake message accepted from the peer.
+    public var maxHandshakeMessageLength: Int
+
+    /// A configuration with defaults for `role`; set the rest with the properties above.
+    public init(role: Role) {
+        self.role = role
+        self.certificateChain = nil
+        self.privateKey = nil
+        self.certificateVerification = .systemTrustRoots
+        self.clientAuthentication = .none
+        self.cipherSuites = CipherSuite.tls13Suites
+        self.groups = [.x25519, .secp256r1, .secp384r1]
+        self.keyShareGroups = nil
+        self.signatureSchemes = [
+            .ecdsaSecp256r1SHA256, .ecdsaSecp384r1SHA384, .ed25519,
+            .rsaPSSRSAESHA256, .rsaPSSRSAESHA384, .rsaPSSRSAESHA512,
+            .rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512,
+        ]
+        self.applicationProtocols = []
+        self.serverName = nil
+        self.middleboxCompatibility = true
+        self.recordSizeLimit = nil
+        self.helloRetryRequestCookie = true
+        self.maxHandshakeMessageLength = 128 * 1024
+    }
+
+    /// A client that verifies the server's certificate for `serverName` against the system roots.
+    public static func client(serverName: String?) -> TLSConfiguration {
+        var configuration = TLSConfiguration(role: .client)
+        configuration.serverName = serverName
+        return configuration
+    }
+
+    /// A server presenting `chain` with `key`.
+    public static func server(chain: CertificateChain, key: TLSPrivateKey) -> TLSConfiguration {
+        var configuration = TLSConfiguration(role: .server)
+        configuration.certificateChain = chain
+        configuration.privateKey = key
+        return configuration
+    }
+
+    /// Checks what can be checked before any connection exists.
+    func validate() throws {
+        let tls13 = cipherSuites.filter { $0.tls13Parameters != nil }
+        guard !tls13.isEmpty else { throw TLSError.invalidState("no TLS 1.3 cipher suite configured") }
+        guard !groups.isEmpty else { throw TLSError.invalidState("no key-exchange group configured") }
+        if role == .server, certificateChain == nil || privateKey == nil {
+            throw TLSError.invalidState("a server needs a certificate chain and a private key")
+        }
+        if let limit = recordSizeLimit, !(RecordLimits.minRecordSizeLimit...(RecordLimits.maxPlaintextLength + 1)).contains(limit) {
+            throw TLSError.invalidState("record_size_limit \(limit) outside 64...16385")
+        }
+        for name in applicationProtocols where name.utf8.isEmpty || name.utf8.count > 255 {
+            throw TLSError.invalidState("ALPN protocol name must be 1...255 bytes")
+        }
+    }
+}

@@ -1,0 +1,326 @@
+import Foundation
+
+/// One TLS connection, sans I/O: OpenSSL's `SSL`.
+///
+/// Feed it the bytes the transport received (`receive(_:)`), send what `takeOutput()` returns,
+/// and read what happened from `nextEvent()`. Nothing here touches a socket, a thread or a
+/// clock of its own, so the NIO adapter, the CLI and the tests drive the same code.
+///
+/// Verifying the peer's certificate chain is asynchronous (swift-certificates' `Verifier`):
+/// when the handshake reaches it, `takePendingWork()` returns a `TLSPendingWork` to run with
+/// `await`, and `completePendingWork(_:)` feeds the result back. Records that arrive meanwhile
+/// are kept and processed afterwards.
+///
+/// Any protocol error sends the matching fatal alert (`takeOutput()` then holds it), moves the
+/// connection to `.closed` and is thrown; no application data is delivered after it.
+/// A connection is driven from one thread at a time; it is not `Sendable`.
+public final class TLSConnection {
+    /// Where the connection stands.
+    public enum State: Sendable, Equatable {
+        /// Handshake in progress.
+        case handshaking
+        /// Handshake complete: application data flows.
+        case established
+        /// Closed, cleanly (`error == nil`) or by an error.
+        case closed(error: TLSError?)
+    }
+
+    private enum Handshake {
+        case client(ClientHandshake13)
+        case server(ServerHandshake13)
+    }
+
+    /// The context this connection was made from.
+    public let context: TLSContext
+    /// Where the connection stands.
+    public private(set) var state: State = .handshaking
+    /// What the handshake agreed on, once it completed.
+    public private(set) var negotiated: NegotiatedParameters?
+
+    private var handshake: Handshake
+    private var recordLayer = ConnectionRecordLayer()
+    private var reassembler: HandshakeReassembler
+    private var events: [TLSEvent] = []
+    private var pendingWork: TLSPendingWork?
+    private var awaitingWork = false
+    private var started = false
+    private var sentCloseNotify = false
+    private var receivedCloseNotify = false
+    /// The peer's Finished arrived: from now on a ChangeCipherSpec record is an error.
+    private var peerFinished = false
+
+    init(context: TLSContext) {
+        self.context = context
+        let configuration = context.configuration
+        switch configuration.role {
+        case .client: handshake = .client(ClientHandshake13(configuration: configuration))
+        case .server: handshake = .server(ServerHandshake13(configuration: configuration))
+        }
+        reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
+        if let limit = configuration.recordSizeLimit {
+            recordLayer.maxReceiveFragment = min(RecordLimits.maxPlaintextLength, limit - 1)
+        }
+    }
+
+    /// Whether this is the client side.
+    public var isClient: Bool { context.configuration.role == .client }
+
+    // MARK: Driving
+
+    /// Starts the handshake: a client queues its ClientHello (`SSL_connect`); a server waits
+    /// for one (`SSL_accept`). Calling it again does nothing.
+    public func startHandshake() throws {
+        guard !started else { return }
+        started = true
+        guard case .client(var client) = handshake else { return }
+        try guarded {
+            // The first ClientHello's record says 0x0301 for old middleboxes (RFC 8446 §5.1).
+            recordLayer.plaintextRecordVersion = .tls10
+            let actions = try client.start()
+            handshake = .client(client)
+            try apply(actions)
+            try recordLayer.flushHandshake()
+            recordLayer.plaintextRecordVersion = .tls12
+        }
+    }
+
+    /// Processes bytes received from the peer. Events and bytes to send become available
+    /// through `nextEvent()` and `takeOutput()`. Throws the error that closed the connection.
+    public func receive<C: Collection>(_ bytes: C) throws where C.Element == UInt8 {
+        switch state {
+        case .closed(let error): throw error ?? TLSError.closed
+        default: break
+        }
+        if receivedCloseNotify { return } // RFC 8446 §6.1: data after close_notify is ignored
+        try startHandshake()
+        recordLayer.append(bytes)
+        try guarded { try processRecords() }
+    }
+
+    /// Encrypts and queues application data (`SSL_write`). Only once the handshake completed.
+    public func write<C: RandomAccessCollection>(_ data: C) throws where C.Element == UInt8, C.Index == Int {
+        guard state == .established else {
+            throw TLSError.invalidState("application data can be written only on an established connection")
+        }
+        guard !sentCloseNotify else { throw TLSError.invalidState("write after close_notify") }
+        try guarded { try recordLayer.writeApplicationData(data) }
+    }
+
+    /// Sends close_notify (`SSL_shutdown`). The connection is closed once the peer's
+    /// close_notify arrives too, or at once if it already did.
+    public func close() throws {
+        guard !sentCloseNotify else { return }
+        if case .closed = state { return }
+        sentCloseNotify = true
+        try guarded { try recordLayer.writeAlert(.closeNotify) }
+        if receivedCloseNotify { state = .closed(error: nil) }
+    }
+
+    /// Updates our sending keys (RFC 8446 §4.6.3), asking the peer to update its own too if
+    /// `requestPeerUpdate` (`SSL_key_update`).
+    public func updateKeys(requestPeerUpdate: Bool) throws {
+        guard state == .established else { throw TLSError.invalidState("KeyUpdate needs an established connection") }
+        try guarded { try sendKeyUpdate(request: requestPeerUpdate ? .updateRequested : .updateNotRequested) }
+    }
+
+    /// The bytes to send to the peer, in order; empties the internal buffer.
+    public func takeOutput() -> [UInt8] {
+        recordLayer.takeOutput()
+    }
+
+    /// The next event, in the order they happened.
+    public func nextEvent() -> TLSEvent? {
+        events.isEmpty ? nil : events.removeFirst()
+    }
+
+    /// Work the connection needs done asynchronously before it can go on (verifying the peer's
+    /// chain). Take it once, run it, then call `completePendingWork(_:)`.
+    public func takePendingWork() -> TLSPendingWork? {
+        defer { pendingWork = nil }
+        return pendingWork
+    }
+
+    /// Whether the connection is waiting for `completePendingWork(_:)`.
+    public var isAwaitingPendingWork: Bool { awaitingWork }
+
+    /// Feeds back the result of a `TLSPendingWork` and goes on with buffered records.
+    public func completePendingWork(_ result: Result<Void, TLSError>) throws {
+        guard awaitingWork else { throw TLSError.invalidState("no pending work") }
+        awaitingWork = false
+        try guarded {
+            try result.get()
+            let actions: [HandshakeAction]
+            switch handshake {
+            case .client(var client):
+                actions = try client.peerChainVerified()
+                handshake = .client(client)
+            case .server(var server):
+                actions = try server.peerChainVerified()
+                handshake = .server(server)
+            }
+            try apply(actions)
+            try processRecords()
+        }
+    }
+
+    // MARK: Internals
+
+    /// Runs `body`; a TLS error there sends its alert and closes the connection.
+    private func guarded(_ body: () throws -> Void) throws {
+        do {
+            try body()
+            try recordLayer.flushHandshake()
+        } catch let error as TLSError {
+            fail(error)
+            throw error
+        } catch {
+            let wrapped = TLSError.internalError("\(error)")
+            fail(wrapped)
+            throw wrapped
+        }
+    }
+
+    private func fail(_ error: TLSError) {
+        if case .closed = state { return }
+        if let alert = error.alertToSend, !sentCloseNotify {
+            try? recordLayer.writeAlert(.fatal(alert))
+        }
+        state = .closed(error: error)
+    }
+
+    private var isHandshaking: Bool { state == .handshaking }
+
+    private var parsingContext: HandshakeParsingContext {
+        switch handshake {
+        case .client(let client): return client.parsingContext
+        case .server(let server): return server.parsingContext
+        }
+    }
+
+    private func processRecords() throws {
+        while !awaitingWork, !receivedCloseNotify, let record = try recordLayer.nextRecord() {
+            switch record.contentType {
+            case .changeCipherSpec:
+                // Dropped during the handshake, after the first ClientHello (RFC 8446 §5).
+                guard isHandshaking, !peerFinished, started, !serverAwaitsFirstClientHello else {
+                    throw TLSError.unexpectedMessage("change_cipher_spec outside the handshake")
+                }
+                try ChangeCipherSpec.validate(record.content)
+            case .alert:
+                guard record.wasProtected || isHandshaking else {
+                    throw TLSError.unexpectedMessage("unprotected alert after the handshake")
+                }
+                try handleAlert(try Alert(parsing: record.content))
+            case .handshake:
+                guard record.wasProtected || recordLayer.readProtection == nil else {
+                    throw TLSError.unexpectedMessage("unprotected handshake record after keys changed")
+                }
+                reassembler.append(record.content)
+                while !awaitingWork, let message = try reassembler.nextMessage() {
+                    try handleHandshakeMessage(message)
+                }
+            case .applicationData:
+                guard record.wasProtected, state == .established else {
+                    throw TLSError.unexpectedMessage("application data before the handshake completed")
+                }
+                events.append(.applicationData(Array(record.content)))
+            }
+        }
+    }
+
+    private var serverAwaitsFirstClientHello: Bool {
+        if case .server(let server) = handshake { return server.awaitingFirstClientHello }
+        return false
+    }
+
+    private func handleAlert(_ alert: Alert) throws {
+        switch alert.description {
+        case .closeNotify:
+            receivedCloseNotify = true
+            events.append(.closeNotifyReceived)
+            if !sentCloseNotify {
+                sentCloseNotify = true
+                try recordLayer.writeAlert(.closeNotify)
+            }
+            state = .closed(error: isHandshaking ? TLSError.peerAlert(.closeNotify) : nil)
+        case .userCanceled:
+            return // followed by close_notify (RFC 8446 §6.1)
+        default:
+            let error = TLSError.peerAlert(alert.description)
+            state = .closed(error: error)
+            throw error
+        }
+    }
+
+    private func handleHandshakeMessage(_ raw: RawHandshakeMessage) throws {
+        let message = try HandshakeMessage(parsingMessage: raw.bytes, context: parsingContext)
+        if isHandshaking {
+            if message.type == .finished { peerFinished = true }
+            let actions: [HandshakeAction]
+            switch handshake {
+            case .client(var client):
+                actions = try client.handle(message, raw: raw.bytes)
+                handshake = .client(client)
+            case .server(var server):
+                actions = try server.handle(message, raw: raw.bytes)
+                handshake = .server(server)
+            }
+            try apply(actions)
+            return
+        }
+        switch message {
+        case .keyUpdate(let update):
+            try handlePeerKeyUpdate(update)
+        case .newSessionTicket where isClient:
+            return // Sessions and resumption land with the session layer.
+        default:
+            throw TLSError.unexpectedMessage("\(message.type) after the handshake")
+        }
+    }
+
+    private func apply(_ actions: [HandshakeAction]) throws {
+        for action in actions {
+            switch action {
+            case .send(let bytes):
+                recordLayer.queueHandshake(bytes)
+            case .sendChangeCipherSpec:
+                try recordLayer.writeChangeCipherSpec()
+            case .setReadKeys(let secret):
+                guard !reassembler.hasPartialMessage else {
+                    throw TLSError.unexpectedMessage("handshake message spans a key change")
+                }
+                recordLayer.setReadKeys(secret)
+            case .setWriteKeys(let secret):
+                try recordLayer.setWriteKeys(secret)
+            case .verifyPeerChain(let check):
+                awaitingWork = true
+                pendingWork = TLSPendingWork(
+                    check: check,
+                    verification: context.configuration.certificateVerification,
+                    validationTime: context.clock.now())
+            case .completed(let parameters):
+                negotiated = parameters
+                recordLayer.maxSendFragment = min(RecordLimits.maxPlaintextLength, parameters.peerRecordSizeLimit - 1)
+                state = .established
+                events.append(.handshakeCompleted(parameters))
+            }
+        }
+    }
+
+    private func handlePeerKeyUpdate(_ update: KeyUpdate) throws {
+        guard !reassembler.hasPartialMessage, let secret = recordLayer.readSecret else {
+            throw TLSError.unexpectedMessage("KeyUpdate not at a record boundary")
+        }
+        recordLayer.setReadKeys(secret.next())
+        events.append(.peerKeyUpdated)
+        if update.request == .updateRequested && !sentCloseNotify {
+            try sendKeyUpdate(request: .updateNotRequested)
+        }
+    }
+
+    private func sendKeyUpdate(request: KeyUpdate.Request) throws {
+        guard let secret = recordLayer.writeSecret else { throw TLSError.internalError("no write keys") }
+        recordLayer.queueHandshake(try HandshakeMessage.keyUpdate(KeyUpdate(request: request)).encode())
+        try recordLayer.setWriteKeys(secret.next())
+    }
+}

@@ -1,0 +1,12 @@
+/// What a connection reports to its driver after it processed received bytes.
+public enum TLSEvent: Sendable, Hashable {
+    /// The handshake finished; application data can flow both ways.
+    case handshakeCompleted(NegotiatedParameters)
+    /// Decrypted application data from the peer.
+    case applicationData([UInt8])
+    /// The peer sent close_notify: it will send nothing more. Our close_notify is queued in
+    /// reply; the connection is closed once the output is sent.
+    case closeNotifyReceived
+    /// The peer updated its sending keys (RFC 8446 §4.6.3), informational.
+    case peerKeyUpdated
+}

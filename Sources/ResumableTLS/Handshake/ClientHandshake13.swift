@@ -1,0 +1,353 @@
+import Crypto
+
+/// The client side of the TLS 1.3 handshake (RFC 8446 §2, §4), one step per received message,
+/// read top to bottom like the RFC: ClientHello → (HelloRetryRequest → ClientHello) →
+/// ServerHello → EncryptedExtensions → [CertificateRequest] → Certificate → CertificateVerify →
+/// Finished → [our Certificate, CertificateVerify] → our Finished.
+struct ClientHandshake13 {
+    enum State: Equatable {
+        case idle, waitServerHello, waitEncryptedExtensions, waitCertificateOrRequest, waitCertificate
+        case waitCertificateVerify, waitFinished, waitChainVerification, connected
+    }
+
+    private let configuration: TLSConfiguration
+    private(set) var state = State.idle
+    private var keyShares: [KeyExchangePrivateKey] = []
+    private var clientHello: ClientHello?
+    private var pendingTranscript = PendingTranscript()
+    private var transcript: TranscriptHash?
+    private var cipherSuite: CipherSuite?
+    private var suite: TLS13CipherSuiteParameters?
+    private var didHelloRetryRequest = false
+    private var handshakeSchedule: KeySchedule.Handshake?
+    private var clientHandshakeSecret: SymmetricKey?
+    private var serverHandshakeSecret: SymmetricKey?
+    private var master: KeySchedule.Master?
+    private var certificateRequest: CertificateRequest?
+    private var peerChain: [[UInt8]] = []
+    private var peerKey: TLSPublicKey?
+    private var peerScheme: SignatureScheme?
+    private var applicationProtocol: String?
+    private var peerRecordSizeLimit: Int?
+    private var group: NamedGroup?
+    private var sentChangeCipherSpec = false
+    /// The resumption master secret, once our Finished is sent (RFC 8446 §7.1).
+    private(set) var resumptionMasterSecret: SymmetricKey?
+
+    init(configuration: TLSConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// How to parse the next handshake message: lengths depend on the negotiated hash.
+    var parsingContext: HandshakeParsingContext {
+        suite.map { .tls13(hashLength: $0.hash.digestLength) } ?? .initial
+    }
+
+    /// The negotiated cipher suite parameters, once ServerHello arrived.
+    var negotiatedSuite: TLS13CipherSuiteParameters? { suite }
+
+    // MARK: ClientHello
+
+    mutating func start() throws -> [HandshakeAction] {
+        guard state == .idle else { throw TLSError.invalidState("handshake already started") }
+        let groups = (configuration.keyShareGroups ?? [configuration.groups[0]]).filter(KeyExchangePrivateKey.supports)
+        guard !groups.isEmpty else { throw TLSError.invalidState("no supported key-share group configured") }
+        keyShares = try groups.map { try KeyExchangePrivateKey(group: $0) }
+        var extensions: [Extension] = []
+        if let name = configuration.serverName, !ServerNameLiteral.isIPAddress(name) {
+            extensions.append(.serverName(name))
+        }
+        extensions.append(.supportedVersionsClientHello([.tls13]))
+        extensions.append(.supportedGroups(configuration.groups))
+        extensions.append(.signatureAlgorithms(configuration.signatureSchemes))
+        extensions.append(.keyShareClientHello(keyShares.map { KeyShareEntry(group: $0.group, keyExchange: $0.keyShare) }))
+        // Servers send tickets only to clients that say how they would use them (RFC 8446 §4.2.9).
+        extensions.append(.pskKeyExchangeModes([.pskDHEKE]))
+        if !configuration.applicationProtocols.isEmpty {
+            extensions.append(.applicationLayerProtocols(configuration.applicationProtocols.map { Array($0.utf8) }))
+        }
+        if let limit = configuration.recordSizeLimit {
+            extensions.append(.recordSizeLimit(UInt16(limit)))
+        }
+        let hello = ClientHello(
+            random: HandshakeRandom.bytes(32),
+            legacySessionID: configuration.middleboxCompatibility ? HandshakeRandom.bytes(32) : [],
+            cipherSuites: configuration.cipherSuites.filter { $0.tls13Parameters != nil },
+            extensions: ExtensionList(extensions))
+        clientHello = hello
+        let bytes = try HandshakeMessage.clientHello(hello).encode()
+        pendingTranscript.append(bytes)
+        state = .waitServerHello
+        return [.send(bytes)]
+    }
+
+    // MARK: Receiving
+
+    mutating func handle(_ message: HandshakeMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+        switch (state, message) {
+        case (.waitServerHello, .serverHello(let hello)):
+            return try hello.isHelloRetryRequest ? handleHelloRetryRequest(hello, raw: raw) : handleServerHello(hello, raw: raw)
+        case (.waitEncryptedExtensions, .encryptedExtensions(let extensions)):
+            return try handleEncryptedExtensions(extensions, raw: raw)
+        case (.waitCertificateOrRequest, .certificateRequest(let request)):
+            guard request.certificateRequestContext.isEmpty else {
+                throw TLSError.illegalParameter("certificate_request_context must be empty during the handshake")
+            }
+            certificateRequest = request
+            transcript?.append(raw)
+            state = .waitCertificate
+            return []
+        case (.waitCertificateOrRequest, .certificate(let certificate)), (.waitCertificate, .certificate(let certificate)):
+            return try handleCertificate(certificate, raw: raw)
+        case (.waitCertificateVerify, .certificateVerify(let verify)):
+            return try handleCertificateVerify(verify, raw: raw)
+        case (.waitFinished, .finished(let finished)):
+            return try handleFinished(finished, raw: raw)
+        default:
+            throw TLSError.unexpectedMessage("\(message.type) while the client is in \(state)")
+        }
+    }
+
+    private func commonServerHelloChecks(_ hello: ServerHello) throws {
+        guard hello.legacyVersion == .tls12 else {
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "ServerHello legacy_version \(hello.legacyVersion)")
+        }
+        guard case .supportedVersionsSelected(let version)? = hello.extensions[.supportedVersions] else {
+            // A TLS 1.2 server. If its random carries the downgrade sentinel, someone tampered.
+            if hello.downgradeSentinel != nil {
+                throw TLSError.illegalParameter("downgrade sentinel in a ServerHello without supported_versions")
+            }
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "server did not negotiate TLS 1.3")
+        }
+        guard version == .tls13 else {
+            throw TLSError.illegalParameter("server selected \(version), which was not offered")
+        }
+        guard let offered = clientHello, hello.legacySessionIDEcho == offered.legacySessionID else {
+            throw TLSError.illegalParameter("legacy_session_id_echo does not match")
+        }
+        guard hello.legacyCompressionMethod == 0 else {
+            throw TLSError.illegalParameter("non-null compression method")
+        }
+        guard offered.cipherSuites.contains(hello.cipherSuite), hello.cipherSuite.tls13Parameters != nil else {
+            throw TLSError.illegalParameter("server selected cipher suite \(hello.cipherSuite), which was not offered")
+        }
+        for ext in hello.extensions {
+            switch ext.type {
+            case .supportedVersions, .keyShare, .preSharedKey, .cookie: continue
+            default: throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "\(ext.type) in ServerHello")
+            }
+        }
+    }
+
+    private mutating func handleHelloRetryRequest(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
+        guard !didHelloRetryRequest else { throw TLSError.unexpectedMessage("second HelloRetryRequest") }
+        try commonServerHelloChecks(hello)
+        guard var offered = clientHello, let parameters = hello.cipherSuite.tls13Parameters else {
+            throw TLSError.internalError("no ClientHello")
+        }
+        didHelloRetryRequest = true
+        cipherSuite = hello.cipherSuite
+        suite = parameters
+        var transcript = pendingTranscript.start(hash: parameters.hash)
+        transcript.replaceClientHelloWithMessageHash()
+        transcript.append(raw)
+
+        var extensions = offered.extensions.extensions
+        var changed = false
+        if case .keyShareHelloRetryRequest(let selected)? = hello.extensions[.keyShare] {
+            guard configuration.groups.contains(selected), KeyExchangePrivateKey.supports(selected) else {
+                throw TLSError.illegalParameter("HelloRetryRequest selected \(selected), which was not offered")
+            }
+            guard !keyShares.contains(where: { $0.group == selected }) else {
+                throw TLSError.illegalParameter("HelloRetryRequest asked for \(selected), which already had a share")
+            }
+            let share = try KeyExchangePrivateKey(group: selected)
+            keyShares = [share]
+            extensions = extensions.map {
+                $0.type == .keyShare ? .keyShareClientHello([KeyShareEntry(group: selected, keyExchange: share.keyShare)]) : $0
+            }
+            changed = true
+        }
+        extensions.removeAll { $0.type == .cookie || $0.type == .earlyData }
+        if case .cookie(let cookie)? = hello.extensions[.cookie] {
+            // Before pre_shared_key, which must stay last.
+            let insertAt = extensions.firstIndex { $0.type == .preSharedKey } ?? extensions.endIndex
+            extensions.insert(.cookie(cookie), at: insertAt)
+            changed = true
+        }
+        guard changed else { throw TLSError.illegalParameter("HelloRetryRequest that would not change the ClientHello") }
+        offered.extensions = ExtensionList(extensions)
+        clientHello = offered
+        let bytes = try HandshakeMessage.clientHello(offered).encode()
+        transcript.append(bytes)
+        self.transcript = transcript
+        var actions: [HandshakeAction] = []
+        if configuration.middleboxCompatibility && !sentChangeCipherSpec {
+            sentChangeCipherSpec = true
+            actions.append(.sendChangeCipherSpec)
+        }
+        actions.append(.send(bytes))
+        return actions
+    }
+
+    private mutating func handleServerHello(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
+        try commonServerHelloChecks(hello)
+        if didHelloRetryRequest, hello.cipherSuite != cipherSuite {
+            throw TLSError.illegalParameter("ServerHello cipher suite differs from the HelloRetryRequest's")
+        }
+        guard let parameters = hello.cipherSuite.tls13Parameters else { throw TLSError.internalError("no suite") }
+        guard case .keyShareServerHello(let entry)? = hello.extensions[.keyShare] else {
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: "ServerHello without key_share")
+        }
+        guard let share = keyShares.first(where: { $0.group == entry.group }) else {
+            throw TLSError.illegalParameter("server key_share for \(entry.group), which we sent no share for")
+        }
+        if hello.extensions.contains(.preSharedKey) {
+            throw TLSError.illegalParameter("pre_shared_key selected but none was offered")
+        }
+        let sharedSecret = try share.sharedSecret(peerKeyShare: entry.keyExchange)
+        cipherSuite = hello.cipherSuite
+        suite = parameters
+        group = entry.group
+        var transcript = transcript ?? pendingTranscript.start(hash: parameters.hash)
+        transcript.append(raw)
+        let schedule = KeySchedule.Early(hash: parameters.hash).handshake(sharedSecret: sharedSecret)
+        let hash = transcript.currentHash()
+        let clientSecret = schedule.clientHandshakeTrafficSecret(transcriptHash: hash)
+        let serverSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: hash)
+        handshakeSchedule = schedule
+        clientHandshakeSecret = clientSecret
+        serverHandshakeSecret = serverSecret
+        self.transcript = transcript
+        keyShares = []
+        state = .waitEncryptedExtensions
+        return [.setReadKeys(TrafficSecret(suite: parameters, secret: serverSecret))]
+    }
+
+    private mutating func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: [UInt8]) throws -> [HandshakeAction] {
+        for ext in message.extensions {
+            switch ext {
+            case .selectedApplicationProtocol(let name):
+                guard let protocolName = String(validating: name, as: UTF8.self),
+                      configuration.applicationProtocols.contains(protocolName) else {
+                    throw TLSError.illegalParameter("server selected an ALPN protocol that was not offered")
+                }
+                applicationProtocol = protocolName
+            case .serverNameAcknowledged:
+                guard clientHello?.extensions.contains(.serverName) == true else {
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "server_name acknowledged but not sent")
+                }
+            case .recordSizeLimit(let limit):
+                peerRecordSizeLimit = Int(limit)
+            case .supportedGroups:
+                continue // the server's preferences, informational (RFC 8446 §4.2.7)
+            default:
+                throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "\(ext.type) in EncryptedExtensions")
+            }
+        }
+        transcript?.append(raw)
+        state = .waitCertificateOrRequest
+        return []
+    }
+
+    private mutating func handleCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+        guard message.certificateRequestContext.isEmpty else {
+            throw TLSError.illegalParameter("server Certificate with a request context")
+        }
+        guard let leaf = message.certificateList.first else {
+            throw TLSError.decodeError("server sent an empty Certificate")
+        }
+        peerKey = try TLSPublicKey(certificateDER: leaf.certificateData)
+        peerChain = message.certificateList.map(\.certificateData)
+        transcript?.append(raw)
+        state = .waitCertificateVerify
+        return []
+    }
+
+    private mutating func handleCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws -> [HandshakeAction] {
+        guard let key = peerKey, var transcript else { throw TLSError.internalError("no peer key") }
+        try key.verifyCertificateVerify(
+            message, signer: .server, transcriptHash: transcript.currentHash(),
+            offeredSchemes: configuration.signatureSchemes)
+        peerScheme = message.algorithm
+        transcript.append(raw)
+        self.transcript = transcript
+        state = .waitFinished
+        return []
+    }
+
+    private mutating func handleFinished(_ message: Finished, raw: [UInt8]) throws -> [HandshakeAction] {
+        guard var transcript, let suite, let serverSecret = serverHandshakeSecret, let schedule = handshakeSchedule else {
+            throw TLSError.internalError("Finished before keys")
+        }
+        guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: serverSecret, transcriptHash: transcript.currentHash()) else {
+            throw TLSError.protocolViolation(alert: .decryptError, reason: "server Finished does not verify")
+        }
+        transcript.append(raw)
+        let master = schedule.master()
+        let hash = transcript.currentHash()
+        let serverApplicationSecret = master.serverApplicationTrafficSecret(transcriptHash: hash)
+        self.master = master
+        self.transcript = transcript
+        clientApplicationSecret = master.clientApplicationTrafficSecret(transcriptHash: hash)
+        var actions: [HandshakeAction] = [.setReadKeys(TrafficSecret(suite: suite, secret: serverApplicationSecret))]
+        state = .waitChainVerification
+        actions.append(.verifyPeerChain(PeerChainCheck(
+            chain: peerChain, expectedServerName: configuration.serverName, owner: .server)))
+        return actions
+    }
+
+    private var clientApplicationSecret: SymmetricKey?
+
+    /// Continues after the server's chain was verified.
+    mutating func peerChainVerified() throws -> [HandshakeAction] {
+        guard state == .waitChainVerification else { throw TLSError.invalidState("no verification pending") }
+        return try finish()
+    }
+
+    /// Our second flight: [Certificate, CertificateVerify,] Finished, then application keys.
+    private mutating func finish() throws -> [HandshakeAction] {
+        guard var transcript, let suite, let clientSecret = clientHandshakeSecret, let master, let clientApplicationSecret else {
+            throw TLSError.internalError("finish before keys")
+        }
+        var actions: [HandshakeAction] = []
+        if configuration.middleboxCompatibility && !sentChangeCipherSpec {
+            sentChangeCipherSpec = true
+            actions.append(.sendChangeCipherSpec)
+        }
+        actions.append(.setWriteKeys(TrafficSecret(suite: suite, secret: clientSecret)))
+        if let request = certificateRequest {
+            let chain = configuration.certificateChain
+            let certificate = CertificateMessage(
+                certificateRequestContext: request.certificateRequestContext,
+                certificateList: chain?.certificateEntries ?? [])
+            let certificateBytes = try HandshakeMessage.certificate(certificate).encode()
+            transcript.append(certificateBytes)
+            actions.append(.send(certificateBytes))
+            if chain != nil, let key = configuration.privateKey {
+                guard let scheme = key.selectSignatureScheme(peerSignatureAlgorithms: request.signatureAlgorithms) else {
+                    throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme the server accepts")
+                }
+                let verify = try key.certificateVerify(scheme: scheme, signer: .client, transcriptHash: transcript.currentHash())
+                let verifyBytes = try HandshakeMessage.certificateVerify(verify).encode()
+                transcript.append(verifyBytes)
+                actions.append(.send(verifyBytes))
+            }
+        }
+        let verifyData = KeySchedule.verifyData(hash: suite.hash, baseKey: clientSecret, transcriptHash: transcript.currentHash())
+        let finishedBytes = try HandshakeMessage.finished(Finished(verifyData: verifyData)).encode()
+        transcript.append(finishedBytes)
+        actions.append(.send(finishedBytes))
+        actions.append(.setWriteKeys(TrafficSecret(suite: suite, secret: clientApplicationSecret)))
+        resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
+        self.transcript = transcript
+        state = .connected
+        actions.append(.completed(NegotiatedParameters(
+            version: .tls13, cipherSuite: cipherSuite ?? .tlsAES128GCMSHA256, group: group,
+            applicationProtocol: applicationProtocol, serverName: configuration.serverName,
+            peerSignatureScheme: peerScheme, peerCertificates: peerChain,
+            didHelloRetryRequest: didHelloRetryRequest,
+            peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1))))
+        return actions
+    }
+}

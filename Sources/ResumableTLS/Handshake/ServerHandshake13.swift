@@ -1,0 +1,315 @@
+import Crypto
+
+/// The server side of the TLS 1.3 handshake (RFC 8446 §2, §4): ClientHello → [HelloRetryRequest
+/// → ClientHello] → ServerHello, EncryptedExtensions, [CertificateRequest], Certificate,
+/// CertificateVerify, Finished → [client Certificate, CertificateVerify] → client Finished.
+struct ServerHandshake13 {
+    enum State: Equatable {
+        case waitClientHello, waitSecondClientHello, waitClientCertificate, waitClientCertificateVerify
+        case waitClientFinished, waitChainVerification, connected
+    }
+
+    private let configuration: TLSConfiguration
+    private(set) var state = State.waitClientHello
+    private var transcript: TranscriptHash?
+    private var cipherSuite: CipherSuite?
+    private var suite: TLS13CipherSuiteParameters?
+    private var group: NamedGroup?
+    private var firstClientHello: ClientHello?
+    private var cookie: [UInt8]?
+    private var didHelloRetryRequest = false
+    private var clientHandshakeSecret: SymmetricKey?
+    private var clientApplicationSecret: SymmetricKey?
+    private var master: KeySchedule.Master?
+    private var serverName: String?
+    private var applicationProtocol: String?
+    private var peerRecordSizeLimit: Int?
+    private var peerChain: [[UInt8]] = []
+    private var peerKey: TLSPublicKey?
+    private var peerScheme: SignatureScheme?
+    /// The resumption master secret, once the client's Finished verified (RFC 8446 §7.1).
+    private(set) var resumptionMasterSecret: SymmetricKey?
+
+    init(configuration: TLSConfiguration) {
+        self.configuration = configuration
+    }
+
+    var parsingContext: HandshakeParsingContext {
+        suite.map { .tls13(hashLength: $0.hash.digestLength) } ?? .initial
+    }
+
+    /// The negotiated cipher suite parameters, once a ServerHello was sent.
+    var negotiatedSuite: TLS13CipherSuiteParameters? { suite }
+
+    /// Whether the next message is the first ClientHello (its record may carry version 0x0301).
+    var awaitingFirstClientHello: Bool { state == .waitClientHello }
+
+    mutating func handle(_ message: HandshakeMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+        switch (state, message) {
+        case (.waitClientHello, .clientHello(let hello)), (.waitSecondClientHello, .clientHello(let hello)):
+            return try handleClientHello(hello, raw: raw)
+        case (.waitClientCertificate, .certificate(let certificate)):
+            return try handleClientCertificate(certificate, raw: raw)
+        case (.waitClientCertificateVerify, .certificateVerify(let verify)):
+            return try handleClientCertificateVerify(verify, raw: raw)
+        case (.waitClientFinished, .finished(let finished)):
+            return try handleClientFinished(finished, raw: raw)
+        default:
+            throw TLSError.unexpectedMessage("\(message.type) while the server is in \(state)")
+        }
+    }
+
+    // MARK: ClientHello
+
+    private mutating func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
+        let isSecond = state == .waitSecondClientHello
+        guard case .supportedVersionsClientHello(let versions)? = hello.extensions[.supportedVersions],
+              versions.contains(.tls13) else {
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "client does not offer TLS 1.3")
+        }
+        guard hello.legacyCompressionMethods == [0] else {
+            throw TLSError.illegalParameter("TLS 1.3 ClientHello must offer only null compression")
+        }
+        if isSecond {
+            try checkSecondClientHello(hello)
+        }
+        // Cipher suite: our preference among the client's offers.
+        guard let chosenSuite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters != nil }),
+              let parameters = chosenSuite.tls13Parameters else {
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no cipher suite in common")
+        }
+        guard case .signatureAlgorithms(let clientSchemes)? = hello.extensions[.signatureAlgorithms] else {
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: "ClientHello without signature_algorithms")
+        }
+        guard case .supportedGroups(let clientGroups)? = hello.extensions[.supportedGroups],
+              case .keyShareClientHello(let shares)? = hello.extensions[.keyShare] else {
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: "ClientHello without supported_groups and key_share")
+        }
+        // RFC 8446 §4.2.8: each share's group must be in supported_groups, in the same order, once.
+        var seenGroups = Set<NamedGroup>()
+        for share in shares {
+            guard clientGroups.contains(share.group), seenGroups.insert(share.group).inserted else {
+                throw TLSError.illegalParameter("key_share for \(share.group) not in supported_groups, or repeated")
+            }
+        }
+        let ourGroups = configuration.groups.filter(KeyExchangePrivateKey.supports)
+        // Prefer a group the client already sent a share for: no extra round trip.
+        let shared = shares.first { ourGroups.contains($0.group) }
+        if shared == nil {
+            guard !isSecond else {
+                throw TLSError.illegalParameter("second ClientHello still has no key_share for the requested group")
+            }
+            guard let retryGroup = ourGroups.first(where: clientGroups.contains) else {
+                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no key-exchange group in common")
+            }
+            return try sendHelloRetryRequest(hello, raw: raw, suite: chosenSuite, parameters: parameters, group: retryGroup)
+        }
+        guard let share = shared else { throw TLSError.internalError("unreachable") }
+        if isSecond, share.group != group {
+            throw TLSError.illegalParameter("second ClientHello key_share is not for the requested group")
+        }
+        guard let key = configuration.privateKey, let chain = configuration.certificateChain,
+              let scheme = key.selectSignatureScheme(peerSignatureAlgorithms: clientSchemes) else {
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme in common with the client")
+        }
+        if case .serverName(let name)? = hello.extensions[.serverName] { serverName = name }
+        var encryptedExtensions: [Extension] = []
+        if case .applicationLayerProtocols(let offered)? = hello.extensions[.applicationLayerProtocolNegotiation],
+           !configuration.applicationProtocols.isEmpty {
+            let offeredNames = offered.compactMap { String(validating: $0, as: UTF8.self) }
+            guard let selected = configuration.applicationProtocols.first(where: offeredNames.contains) else {
+                throw TLSError.protocolViolation(alert: .noApplicationProtocol, reason: "no ALPN protocol in common")
+            }
+            applicationProtocol = selected
+            encryptedExtensions.append(.selectedApplicationProtocol(Array(selected.utf8)))
+        }
+        if serverName != nil { encryptedExtensions.append(.serverNameAcknowledged) }
+        if case .recordSizeLimit(let limit)? = hello.extensions[.recordSizeLimit] {
+            peerRecordSizeLimit = Int(limit)
+            // RFC 8449 §4: answer with ours only to a client that sent one.
+            encryptedExtensions.append(.recordSizeLimit(UInt16(configuration.recordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1))))
+        }
+
+        let keyExchange = try KeyExchangePrivateKey(group: share.group)
+        let sharedSecret = try keyExchange.sharedSecret(peerKeyShare: share.keyExchange)
+        cipherSuite = chosenSuite
+        suite = parameters
+        group = share.group
+
+        var transcript = self.transcript ?? TranscriptHash(hash: parameters.hash)
+        transcript.append(raw)
+        let serverHello = ServerHello(
+            random: HandshakeRandom.bytes(32), legacySessionIDEcho: hello.legacySessionID,
+            cipherSuite: chosenSuite,
+            extensions: [.supportedVersionsSelected(.tls13),
+                         .keyShareServerHello(KeyShareEntry(group: share.group, keyExchange: keyExchange.keyShare))])
+        let serverHelloBytes = try HandshakeMessage.serverHello(serverHello).encode()
+        transcript.append(serverHelloBytes)
+        var actions: [HandshakeAction] = [.send(serverHelloBytes)]
+        if !hello.legacySessionID.isEmpty && !didHelloRetryRequest {
+            actions.append(.sendChangeCipherSpec)
+        }
+
+        let schedule = KeySchedule.Early(hash: parameters.hash).handshake(sharedSecret: sharedSecret)
+        let helloHash = transcript.currentHash()
+        let serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: helloHash)
+        let clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(transcriptHash: helloHash)
+        actions.append(.setWriteKeys(TrafficSecret(suite: parameters, secret: serverHandshakeSecret)))
+        actions.append(.setReadKeys(TrafficSecret(suite: parameters, secret: clientHandshakeSecret)))
+
+        let encryptedExtensionsBytes = try HandshakeMessage.encryptedExtensions(EncryptedExtensions(extensions: ExtensionList(encryptedExtensions))).encode()
+        transcript.append(encryptedExtensionsBytes)
+        actions.append(.send(encryptedExtensionsBytes))
+        if configuration.clientAuthentication != .none {
+            let request = CertificateRequest(extensions: [.signatureAlgorithms(configuration.signatureSchemes)])
+            let requestBytes = try HandshakeMessage.certificateRequest(request).encode()
+            transcript.append(requestBytes)
+            actions.append(.send(requestBytes))
+        }
+        let certificateBytes = try HandshakeMessage.certificate(CertificateMessage(certificateList: chain.certificateEntries)).encode()
+        transcript.append(certificateBytes)
+        actions.append(.send(certificateBytes))
+        let verify = try key.certificateVerify(scheme: scheme, signer: .server, transcriptHash: transcript.currentHash())
+        let verifyBytes = try HandshakeMessage.certificateVerify(verify).encode()
+        transcript.append(verifyBytes)
+        actions.append(.send(verifyBytes))
+        let verifyData = KeySchedule.verifyData(hash: parameters.hash, baseKey: serverHandshakeSecret, transcriptHash: transcript.currentHash())
+        let finishedBytes = try HandshakeMessage.finished(Finished(verifyData: verifyData)).encode()
+        transcript.append(finishedBytes)
+        actions.append(.send(finishedBytes))
+
+        let master = schedule.master()
+        let finishedHash = transcript.currentHash()
+        actions.append(.setWriteKeys(TrafficSecret(suite: parameters, secret: master.serverApplicationTrafficSecret(transcriptHash: finishedHash))))
+        clientApplicationSecret = master.clientApplicationTrafficSecret(transcriptHash: finishedHash)
+        self.master = master
+        self.clientHandshakeSecret = clientHandshakeSecret
+        self.transcript = transcript
+        state = configuration.clientAuthentication == .none ? .waitClientFinished : .waitClientCertificate
+        return actions
+    }
+
+    private mutating func sendHelloRetryRequest(
+        _ hello: ClientHello, raw: [UInt8], suite chosenSuite: CipherSuite,
+        parameters: TLS13CipherSuiteParameters, group retryGroup: NamedGroup
+    ) throws -> [HandshakeAction] {
+        var transcript = TranscriptHash(hash: parameters.hash)
+        transcript.append(raw)
+        transcript.replaceClientHelloWithMessageHash()
+        var extensions: [Extension] = [.supportedVersionsSelected(.tls13), .keyShareHelloRetryRequest(retryGroup)]
+        if configuration.helloRetryRequestCookie {
+            let cookie = HandshakeRandom.bytes(32)
+            self.cookie = cookie
+            extensions.append(.cookie(cookie))
+        }
+        let retry = ServerHello(
+            random: ServerHello.helloRetryRequestRandom, legacySessionIDEcho: hello.legacySessionID,
+            cipherSuite: chosenSuite, extensions: ExtensionList(extensions))
+        let bytes = try HandshakeMessage.serverHello(retry).encode()
+        transcript.append(bytes)
+        self.transcript = transcript
+        cipherSuite = chosenSuite
+        suite = parameters
+        group = retryGroup
+        firstClientHello = hello
+        didHelloRetryRequest = true
+        state = .waitSecondClientHello
+        var actions: [HandshakeAction] = [.send(bytes)]
+        if !hello.legacySessionID.isEmpty { actions.append(.sendChangeCipherSpec) }
+        return actions
+    }
+
+    /// RFC 8446 §4.1.2: the second ClientHello repeats the first except for key_share, cookie,
+    /// early_data removal, pre_shared_key and padding.
+    private func checkSecondClientHello(_ hello: ClientHello) throws {
+        guard let first = firstClientHello else { throw TLSError.internalError("no first ClientHello") }
+        guard hello.random == first.random, hello.legacySessionID == first.legacySessionID,
+              hello.cipherSuites == first.cipherSuites, hello.legacyCompressionMethods == first.legacyCompressionMethods else {
+            throw TLSError.illegalParameter("second ClientHello changed fields it must repeat")
+        }
+        guard let cipherSuite, hello.cipherSuites.contains(cipherSuite) else {
+            throw TLSError.illegalParameter("second ClientHello dropped the selected cipher suite")
+        }
+        if let cookie {
+            guard case .cookie(let echoed)? = hello.extensions[.cookie], echoed == cookie else {
+                throw TLSError.illegalParameter("second ClientHello does not echo the cookie")
+            }
+        }
+        guard !hello.extensions.contains(.earlyData) else {
+            throw TLSError.illegalParameter("early_data after a HelloRetryRequest")
+        }
+        let mayChange: Set<ExtensionType> = [.keyShare, .cookie, .earlyData, .preSharedKey, .padding]
+        let before = first.extensions.filter { !mayChange.contains($0.type) }
+        let after = hello.extensions.filter { !mayChange.contains($0.type) }
+        guard before == after else {
+            throw TLSError.illegalParameter("second ClientHello changed its extensions")
+        }
+    }
+
+    // MARK: Client authentication and Finished
+
+    private mutating func handleClientCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+        guard message.certificateRequestContext.isEmpty else {
+            throw TLSError.illegalParameter("client Certificate with a request context we did not send")
+        }
+        transcript?.append(raw)
+        guard let leaf = message.certificateList.first else {
+            if configuration.clientAuthentication == .required {
+                throw TLSError.protocolViolation(alert: .certificateRequired, reason: "client sent no certificate")
+            }
+            state = .waitClientFinished
+            return []
+        }
+        peerKey = try TLSPublicKey(certificateDER: leaf.certificateData)
+        peerChain = message.certificateList.map(\.certificateData)
+        state = .waitClientCertificateVerify
+        return []
+    }
+
+    private mutating func handleClientCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws -> [HandshakeAction] {
+        guard let key = peerKey, var transcript else { throw TLSError.internalError("no client key") }
+        try key.verifyCertificateVerify(
+            message, signer: .client, transcriptHash: transcript.currentHash(),
+            offeredSchemes: configuration.signatureSchemes)
+        peerScheme = message.algorithm
+        transcript.append(raw)
+        self.transcript = transcript
+        state = .waitClientFinished
+        return []
+    }
+
+    private mutating func handleClientFinished(_ message: Finished, raw: [UInt8]) throws -> [HandshakeAction] {
+        guard var transcript, let suite, let clientHandshakeSecret, let clientApplicationSecret, let master else {
+            throw TLSError.internalError("client Finished before keys")
+        }
+        guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: clientHandshakeSecret, transcriptHash: transcript.currentHash()) else {
+            throw TLSError.protocolViolation(alert: .decryptError, reason: "client Finished does not verify")
+        }
+        transcript.append(raw)
+        resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
+        self.transcript = transcript
+        var actions: [HandshakeAction] = [.setReadKeys(TrafficSecret(suite: suite, secret: clientApplicationSecret))]
+        if !peerChain.isEmpty {
+            state = .waitChainVerification
+            actions.append(.verifyPeerChain(PeerChainCheck(chain: peerChain, expectedServerName: nil, owner: .client)))
+            return actions
+        }
+        return actions + [complete()]
+    }
+
+    /// Continues after the client's chain was verified.
+    mutating func peerChainVerified() throws -> [HandshakeAction] {
+        guard state == .waitChainVerification else { throw TLSError.invalidState("no verification pending") }
+        return [complete()]
+    }
+
+    private mutating func complete() -> HandshakeAction {
+        state = .connected
+        return .completed(NegotiatedParameters(
+            version: .tls13, cipherSuite: cipherSuite ?? .tlsAES128GCMSHA256, group: group,
+            applicationProtocol: applicationProtocol, serverName: serverName,
+            peerSignatureScheme: peerScheme, peerCertificates: peerChain,
+            didHelloRetryRequest: didHelloRetryRequest,
+            peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1)))
+    }
+}

@@ -1,0 +1,61 @@
+@testable import ResumableTLS
+
+/// Drives two sans-I/O connections against each other in memory: each one's output becomes the
+/// other's input, and pending asynchronous work (chain verification) is run and fed back.
+enum ConnectionPump {
+    /// Runs any pending work of `connection`.
+    static func runPendingWork(_ connection: TLSConnection) async throws {
+        if let work = connection.takePendingWork() {
+            try connection.completePendingWork(await work.run())
+        }
+    }
+
+    /// Moves bytes both ways until neither side has anything left to say (bounded).
+    static func run(_ client: TLSConnection, _ server: TLSConnection) async throws {
+        try client.startHandshake()
+        for _ in 0..<64 {
+            var moved = false
+            let toServer = client.takeOutput()
+            if !toServer.isEmpty { try server.receive(toServer); moved = true }
+            try await runPendingWork(server)
+            let toClient = server.takeOutput()
+            if !toClient.isEmpty { try client.receive(toClient); moved = true }
+            try await runPendingWork(client)
+            if !moved && !client.isAwaitingPendingWork && !server.isAwaitingPendingWork { return }
+        }
+        throw TLSError.invalidState("connections still talking after 64 rounds")
+    }
+
+    /// All events a connection has queued.
+    static func events(_ connection: TLSConnection) -> [TLSEvent] {
+        var events: [TLSEvent] = []
+        while let event = connection.nextEvent() { events.append(event) }
+        return events
+    }
+
+    /// The application data among `events`, joined.
+    static func applicationData(_ events: [TLSEvent]) -> [UInt8] {
+        events.flatMap { event -> [UInt8] in
+            if case .applicationData(let bytes) = event { return bytes }
+            return []
+        }
+    }
+}
+
+/// A test identity shared by the in-memory tests: one self-signed P-256 certificate for
+/// localhost / 127.0.0.1, made once.
+enum InMemoryIdentity {
+    static let shared: SelfSignedIdentity = {
+        do { return try SelfSignedIdentity() } catch { preconditionFailure("cannot make a test identity: \(error)") }
+    }()
+
+    static func serverConfiguration() -> TLSConfiguration {
+        TLSConfiguration.server(chain: shared.chain, key: shared.privateKey)
+    }
+
+    static func clientConfiguration(serverName: String = "localhost") throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.client(serverName: serverName)
+        configuration.certificateVerification = .fullVerification(trustRoots: try .certificates([shared.certificateDER]))
+        return configuration
+    }
+}
