@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import ResumableTLS
+
+@Suite("Certificates: openssl interop")
+struct OpenSSLInteropTests {
+    /// Writes `files` into a fresh temporary directory and runs `body` with its path.
+    func withTemporaryDirectory(_ files: [String: [UInt8]], _ body: (URL) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rtls-openssl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (name, bytes) in files {
+            try Data(bytes).write(to: directory.appendingPathComponent(name))
+        }
+        try body(directory)
+    }
+
+    @Test("openssl verifies our rsa_pss_rsae signatures (salt = hash length, MGF1 with the same hash)",
+          .enabled(if: opensslPath() != nil, "openssl CLI not installed"))
+    func rsaPSSVerifiedByOpenSSL() throws {
+        let openssl = try #require(opensslPath())
+        let key = try TLSPrivateKey(pemEncoded: CertificateFixtures.selfSignedRSAKey)
+        let content = CertificateVerifyContent.signedContent(signer: .server, transcriptHash: TLSHashAlgorithm.sha256.hash([1, 2, 3]))
+        for (scheme, digest) in [(SignatureScheme.rsaPSSRSAESHA256, "sha256"), (.rsaPSSRSAESHA384, "sha384"), (.rsaPSSRSAESHA512, "sha512")] {
+            let signature = try key.sign(content, scheme: scheme)
+            try withTemporaryDirectory([
+                "content.bin": content,
+                "signature.bin": signature,
+                "cert.pem": Array(CertificateFixtures.selfSignedRSACertificate.utf8),
+            ]) { directory in
+                let cert = directory.appendingPathComponent("cert.pem").path
+                let publicKey = directory.appendingPathComponent("public.pem").path
+                let extract = try runOpenSSL(openssl, ["x509", "-in", cert, "-pubkey", "-noout", "-out", publicKey])
+                #expect(extract.status == 0, "\(extract.output)")
+                let verify = try runOpenSSL(openssl, [
+                    "dgst", "-\(digest)", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest",
+                    "-sigopt", "rsa_mgf1_md:\(digest)", "-verify", publicKey,
+                    "-signature", directory.appendingPathComponent("signature.bin").path,
+                    directory.appendingPathComponent("content.bin").path,
+                ])
+                #expect(verify.status == 0, "\(scheme): \(verify.output)")
+                #expect(verify.output.contains("Verified OK"), "\(scheme): \(verify.output)")
+            }
+        }
+    }
+
+    @Test("We verify openssl's rsa_pss_rsae_sha256 and ECDSA signatures",
+          .enabled(if: opensslPath() != nil, "openssl CLI not installed"))
+    func openSSLSignaturesVerifiedByUs() throws {
+        let openssl = try #require(opensslPath())
+        let content = CertificateVerifyContent.signedContent(signer: .client, transcriptHash: TLSHashAlgorithm.sha256.hash([4, 5, 6]))
+        let cases: [(keyPEM: String, certificatePEM: String, scheme: SignatureScheme, options: [String])] = [
+            (CertificateFixtures.selfSignedRSAKey, CertificateFixtures.selfSignedRSACertificate, .rsaPSSRSAESHA256,
+             ["-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest"]),
+            (CertificateFixtures.selfSignedP256Key, CertificateFixtures.selfSignedP256Certificate, .ecdsaSecp256r1SHA256, ["-sha256"]),
+            (CertificateFixtures.selfSignedP384Key, CertificateFixtures.selfSignedP384Certificate, .ecdsaSecp384r1SHA384, ["-sha384"]),
+        ]
+        for item in cases {
+            try withTemporaryDirectory(["content.bin": content, "key.pem": Array(item.keyPEM.utf8)]) { directory in
+                let signaturePath = directory.appendingPathComponent("signature.bin").path
+                let sign = try runOpenSSL(openssl, ["dgst"] + item.options + [
+                    "-sign", directory.appendingPathComponent("key.pem").path, "-out", signaturePath,
+                    directory.appendingPathComponent("content.bin").path,
+                ])
+                #expect(sign.status == 0, "\(sign.output)")
+                let signature = try [UInt8](Data(contentsOf: URL(fileURLWithPath: signaturePath)))
+                let publicKey = try TLSPublicKey(certificateDER: certificateDER(item.certificatePEM))
+                try publicKey.verifySignature(signature, over: content, scheme: item.scheme)
+            }
+        }
+    }
+}
