@@ -21,9 +21,8 @@ public enum CertificateOwner: Sendable, Hashable {
 /// Checks a peer's certificate chain (RFC 8446 §4.4.2.4, RFC 5280 §6) with swift-certificates'
 /// `Verifier`: RFC 5280 path building and validation (signatures, validity period, basic
 /// constraints, name constraints, critical extensions) up to one of `trustRoots`, and, for a
-/// server, `ServerIdentityPolicy` (subjectAltName DNS names or IP addresses).
-///
-/// Extended key usage is not checked (swift-certificates' RFC 5280 policy does not).
+/// server, `ServerIdentityPolicy` (subjectAltName DNS names or IP addresses); and the leaf's
+/// extended key usage, when present, must allow the peer's role (`ExtendedKeyUsagePolicy`).
 public struct CertificateChainVerifier: Sendable {
     /// The roots a chain must lead to.
     public let trustRoots: TrustRoots
@@ -47,7 +46,8 @@ public struct CertificateChainVerifier: Sendable {
     /// - Throws: `decode_error` for an empty server chain and `certificate_required` for an empty
     ///   client chain (RFC 8446 §4.4.2.4); `bad_certificate` when a certificate cannot be parsed
     ///   or the server name does not match; `certificate_expired` when a certificate is outside
-    ///   its validity period; `unknown_ca` when no chain to a trusted root exists;
+    ///   its validity period; `unsupported_certificate` when the leaf's extended key usage does
+    ///   not allow the role; `unknown_ca` when no chain to a trusted root exists;
     ///   `certificate_unknown` for other policy failures.
     public func verify(
         chainDER: [[UInt8]],
@@ -69,8 +69,10 @@ public struct CertificateChainVerifier: Sendable {
 
         let expiryPolicy = validationTime.map { RFC5280Policy(fixedExpiryValidationTime: $0) } ?? RFC5280Policy()
         let identityPolicy = expectedServerName.map { Self.identityPolicy(serverName: $0) }
+        let usagePolicy = ExtendedKeyUsagePolicy(owner: owner)
         var verifier = Verifier(rootCertificates: trustRoots.store) {
             expiryPolicy
+            usagePolicy
             if let identityPolicy {
                 identityPolicy
             }
@@ -129,6 +131,9 @@ public struct CertificateChainVerifier: Sendable {
         let summary = reasons.joined(separator: "; ")
         if reasons.contains(where: { $0.contains("has expired") || $0.contains("not yet valid") || $0.contains("invalid expiry") }) {
             return .protocolViolation(alert: .certificateExpired, reason: summary)
+        }
+        if reasons.contains(where: { $0.contains("ExtendedKeyUsagePolicy") }) {
+            return .protocolViolation(alert: .unsupportedCertificate, reason: summary)
         }
         if reasons.contains(where: { $0.contains("SAN") || $0.contains("common name") || $0.contains("Common name") }) {
             return .protocolViolation(alert: .badCertificate, reason: "certificate does not match \(serverName ?? "the server name"): \(summary)")

@@ -5,7 +5,8 @@
 ///         -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1
 ///     (and the same for P-384, ed25519 and rsa:2048; `openssl ecparam -genkey` for the SEC1 key,
 ///     `openssl rsa -traditional` for the PKCS#1 key; a CA with basicConstraints CA:TRUE that signs
-///     `leaf` (SAN DNS:localhost, IP:127.0.0.1) with `openssl x509 -req`; an unrelated CA).
+///     `leaf` (SAN DNS:localhost, IP:127.0.0.1, EKU serverAuth+clientAuth) with `openssl x509 -req`;
+///     an unrelated CA).
 enum CertificateFixtures {
     static let selfSignedP256Certificate = """
     -----BEGIN CERTIFICATE-----
@@ -214,4 +215,19 @@ enum CertificateFixtures {
     -----END CERTIFICATE-----
     """
 
+    /// Signed by `testCACertificate`; SAN DNS:server.test only, extendedKeyUsage serverAuth only.
+    static let serverAuthOnlyLeafSignedByTestCA = """
+    -----BEGIN CERTIFICATE-----
+    MIIByTCCAW6gAwIBAgIUFvqWmeuPMXVLDpN3qBHD9FlPhQAwCgYIKoZIzj0EAwIw
+    HzEdMBsGA1UEAwwUUmVzdW1hYmxlVExTIFRlc3QgQ0EwIBcNMjYxMTIyMDI0NDAw
+    WhgPMjEyNjEwMjkwMjQ0MDBaMBYxFDASBgNVBAMMC3NlcnZlci50ZXN0MFkwEwYH
+    KoZIzj0CAQYIKoZIzj0DAQcDQgAEABxQZFbbUDaP9LcBCFuphtEA94NtMS8dP3MG
+    OUZvnFKTEwi4paYpcSVwL0Nq9dewFoaLnOx9JvfYZyyXXi7GCaOBjjCBizAWBgNV
+    HREEDzANggtzZXJ2ZXIudGVzdDAMBgNVHRMBAf8EAjAAMA4GA1UdDwEB/wQEAwIH
+    gDATBgNVHSUEDDAKBggrBgEFBQcDATAdBgNVHQ4EFgQUwVovzVGDzp3S/o5Bww8V
+    5UdTYL4wHwYDVR0jBBgwFoAUb4SXVjEZRnEpenpWa4WYZaWW34wwCgYIKoZIzj0E
+    AwIDSQAwRgIhAPHNiQIFrPcCV9YYM2dhjsvw5TCu8CdQuTyR0qoFLZB5AiEAn1oz
+    BzMV6BGa4WRChMDwHVtTE4jEdeHtPkzrQkY8vqQ=
+    -----END CERTIFICATE-----
+    """
 }

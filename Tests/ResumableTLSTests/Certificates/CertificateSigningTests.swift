@@ -40,7 +40,7 @@ struct CertificateSigningTests {
         }
         // Keys of other certificates do not match.
         let p256 = try TLSPrivateKey(pemEncoded: CertificateFixtures.selfSignedP256Key)
-        let other = try TLSPublicKey(certificateDER: certificateDER(CertificateFixtures.leafSignedByTestCA))
+        let other = try TLSPublicKey(certificateDER: CertificateTestSupport.certificateDER(CertificateFixtures.leafSignedByTestCA))
         #expect(!other.isSameKey(as: p256.publicKey))
     }
 
@@ -58,19 +58,19 @@ struct CertificateSigningTests {
 
     @Test("Garbage key and certificate PEM is refused without trapping")
     func garbagePEM() {
-        #expect(certificateTestAlert { _ = try TLSPrivateKey(pemEncoded: "") } == .internalError)
-        #expect(certificateTestAlert { _ = try TLSPrivateKey(pemEncoded: CertificateFixtures.selfSignedP256Certificate) } == .internalError)
-        #expect(certificateTestAlert { _ = try TLSPrivateKey(pemEncoded: "-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n") } == .internalError)
-        #expect(certificateTestAlert { _ = try TLSPrivateKey(pemEncoded: "-----BEGIN EC PRIVATE KEY-----\nMAMCAQE=\n-----END EC PRIVATE KEY-----\n") } == .internalError)
-        #expect(certificateTestAlert { _ = try CertificateChain(pemEncoded: CertificateFixtures.selfSignedP256Key) } == .internalError)
-        #expect(certificateTestAlert { _ = try CertificateChain(pemEncoded: "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n") } == .internalError)
-        #expect(certificateTestAlert { _ = try TLSPrivateKey(pemFile: "/nonexistent/key.pem") } == .internalError)
+        #expect(CertificateTestSupport.alert { _ = try TLSPrivateKey(pemEncoded: "") } == .internalError)
+        #expect(CertificateTestSupport.alert { _ = try TLSPrivateKey(pemEncoded: CertificateFixtures.selfSignedP256Certificate) } == .internalError)
+        #expect(CertificateTestSupport.alert { _ = try TLSPrivateKey(pemEncoded: "-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n") } == .internalError)
+        #expect(CertificateTestSupport.alert { _ = try TLSPrivateKey(pemEncoded: "-----BEGIN EC PRIVATE KEY-----\nMAMCAQE=\n-----END EC PRIVATE KEY-----\n") } == .internalError)
+        #expect(CertificateTestSupport.alert { _ = try CertificateChain(pemEncoded: CertificateFixtures.selfSignedP256Key) } == .internalError)
+        #expect(CertificateTestSupport.alert { _ = try CertificateChain(pemEncoded: "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n") } == .internalError)
+        #expect(CertificateTestSupport.alert { _ = try TLSPrivateKey(pemFile: "/nonexistent/key.pem") } == .internalError)
     }
 
     @Test("A chain PEM keeps the certificates in order")
     func chainOrder() throws {
         let chain = try CertificateChain(pemEncoded: CertificateFixtures.leafSignedByTestCA + CertificateFixtures.testCACertificate)
-        #expect(chain.certificatesDER == [try certificateDER(CertificateFixtures.leafSignedByTestCA), try certificateDER(CertificateFixtures.testCACertificate)])
+        #expect(chain.certificatesDER == [try CertificateTestSupport.certificateDER(CertificateFixtures.leafSignedByTestCA), try CertificateTestSupport.certificateDER(CertificateFixtures.testCACertificate)])
         #expect(chain.certificateEntries.map(\.certificateData) == chain.certificatesDER)
     }
 
@@ -91,7 +91,7 @@ struct CertificateSigningTests {
     func roundTrip() throws {
         for pair in Self.pairs {
             let key = try TLSPrivateKey(pemEncoded: pair.key)
-            let publicKey = try TLSPublicKey(certificateDER: certificateDER(pair.certificate))
+            let publicKey = try TLSPublicKey(certificateDER: CertificateTestSupport.certificateDER(pair.certificate))
             for scheme in pair.schemes {
                 for signer in [CertificateVerifySigner.server, .client] {
                     let hash = TLSHashAlgorithm.sha384.hash(Array("transcript \(scheme) \(signer)".utf8))
@@ -101,21 +101,21 @@ struct CertificateSigningTests {
 
                     // The other side's context, another hash, a flipped bit: decrypt_error.
                     let otherSigner: CertificateVerifySigner = signer == .server ? .client : .server
-                    #expect(certificateTestAlert {
+                    #expect(CertificateTestSupport.alert {
                         try publicKey.verifyCertificateVerify(message, signer: otherSigner, transcriptHash: hash, offeredSchemes: SignatureScheme.certificateVerifySchemes)
                     } == .decryptError)
-                    #expect(certificateTestAlert {
+                    #expect(CertificateTestSupport.alert {
                         try publicKey.verifyCertificateVerify(message, signer: signer, transcriptHash: TLSHashAlgorithm.sha384.hash(hash), offeredSchemes: SignatureScheme.certificateVerifySchemes)
                     } == .decryptError)
                     for position in [0, message.signature.count / 2, message.signature.count - 1] {
                         var tampered = message
                         tampered.signature[position] ^= 0x01
-                        #expect(certificateTestAlert {
+                        #expect(CertificateTestSupport.alert {
                             try publicKey.verifyCertificateVerify(tampered, signer: signer, transcriptHash: hash, offeredSchemes: SignatureScheme.certificateVerifySchemes)
                         } == .decryptError)
                     }
                     for garbage in [[], [0x30, 0x00], [UInt8](repeating: 0xFF, count: 600)] as [[UInt8]] {
-                        #expect(certificateTestAlert {
+                        #expect(CertificateTestSupport.alert {
                             try publicKey.verifyCertificateVerify(CertificateVerify(algorithm: scheme, signature: garbage), signer: signer, transcriptHash: hash, offeredSchemes: SignatureScheme.certificateVerifySchemes)
                         } == .decryptError)
                     }
@@ -128,38 +128,59 @@ struct CertificateSigningTests {
     func schemeMismatch() throws {
         let hash = [UInt8](repeating: 7, count: 32)
         let p256 = try TLSPrivateKey(pemEncoded: CertificateFixtures.selfSignedP256Key)
-        let p256Public = try TLSPublicKey(certificateDER: certificateDER(CertificateFixtures.selfSignedP256Certificate))
-        let p384Public = try TLSPublicKey(certificateDER: certificateDER(CertificateFixtures.selfSignedP384Certificate))
-        let rsaPublic = try TLSPublicKey(certificateDER: certificateDER(CertificateFixtures.selfSignedRSACertificate))
+        let p256Public = try TLSPublicKey(certificateDER: CertificateTestSupport.certificateDER(CertificateFixtures.selfSignedP256Certificate))
+        let p384Public = try TLSPublicKey(certificateDER: CertificateTestSupport.certificateDER(CertificateFixtures.selfSignedP384Certificate))
+        let rsaPublic = try TLSPublicKey(certificateDER: CertificateTestSupport.certificateDER(CertificateFixtures.selfSignedRSACertificate))
         let message = try p256.certificateVerify(scheme: .ecdsaSecp256r1SHA256, signer: .server, transcriptHash: hash)
         let all = SignatureScheme.certificateVerifySchemes + [.rsaPKCS1SHA256, .rsaPSSPSSSHA256, .ecdsaSecp521r1SHA512]
 
         // Key of another curve / type.
-        #expect(certificateTestAlert { try p384Public.verifyCertificateVerify(message, signer: .server, transcriptHash: hash, offeredSchemes: all) } == .illegalParameter)
-        #expect(certificateTestAlert { try rsaPublic.verifyCertificateVerify(message, signer: .server, transcriptHash: hash, offeredSchemes: all) } == .illegalParameter)
+        #expect(CertificateTestSupport.alert { try p384Public.verifyCertificateVerify(message, signer: .server, transcriptHash: hash, offeredSchemes: all) } == .illegalParameter)
+        #expect(CertificateTestSupport.alert { try rsaPublic.verifyCertificateVerify(message, signer: .server, transcriptHash: hash, offeredSchemes: all) } == .illegalParameter)
         // A P-256 signature labelled as P-384.
         var relabelled = message
         relabelled.algorithm = .ecdsaSecp384r1SHA384
-        #expect(certificateTestAlert { try p256Public.verifyCertificateVerify(relabelled, signer: .server, transcriptHash: hash, offeredSchemes: all) } == .illegalParameter)
+        #expect(CertificateTestSupport.alert { try p256Public.verifyCertificateVerify(relabelled, signer: .server, transcriptHash: hash, offeredSchemes: all) } == .illegalParameter)
         // Not offered.
-        #expect(certificateTestAlert { try p256Public.verifyCertificateVerify(message, signer: .server, transcriptHash: hash, offeredSchemes: [.ed25519]) } == .illegalParameter)
+        #expect(CertificateTestSupport.alert { try p256Public.verifyCertificateVerify(message, signer: .server, transcriptHash: hash, offeredSchemes: [.ed25519]) } == .illegalParameter)
         // PKCS#1 v1.5 and rsa_pss_pss with an RSA key, even when offered.
         for scheme in [SignatureScheme.rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512, .rsaPKCS1SHA1, .rsaPSSPSSSHA256] {
             let bogus = CertificateVerify(algorithm: scheme, signature: [UInt8](repeating: 1, count: 256))
-            #expect(certificateTestAlert { try rsaPublic.verifyCertificateVerify(bogus, signer: .server, transcriptHash: hash, offeredSchemes: all) } == .illegalParameter)
+            #expect(CertificateTestSupport.alert { try rsaPublic.verifyCertificateVerify(bogus, signer: .server, transcriptHash: hash, offeredSchemes: all) } == .illegalParameter)
         }
         // Signing with a scheme the key cannot make is a local error.
-        #expect(certificateTestAlert { _ = try p256.sign([1, 2, 3], scheme: .ed25519) } == .internalError)
+        #expect(CertificateTestSupport.alert { _ = try p256.sign([1, 2, 3], scheme: .ed25519) } == .internalError)
     }
 
     @Test("Certificates that cannot be parsed are bad_certificate; unsupported keys unsupported_certificate")
     func badPeerCertificates() throws {
-        #expect(certificateTestAlert { _ = try TLSPublicKey(certificateDER: []) } == .badCertificate)
-        #expect(certificateTestAlert { _ = try TLSPublicKey(certificateDER: [0x30, 0x82, 0xFF, 0xFF, 0x01]) } == .badCertificate)
-        var der = try certificateDER(CertificateFixtures.selfSignedP256Certificate)
+        #expect(CertificateTestSupport.alert { _ = try TLSPublicKey(certificateDER: []) } == .badCertificate)
+        #expect(CertificateTestSupport.alert { _ = try TLSPublicKey(certificateDER: [0x30, 0x82, 0xFF, 0xFF, 0x01]) } == .badCertificate)
+        var der = try CertificateTestSupport.certificateDER(CertificateFixtures.selfSignedP256Certificate)
         der.removeLast()
-        #expect(certificateTestAlert { _ = try TLSPublicKey(certificateDER: der) } == .badCertificate)
+        #expect(CertificateTestSupport.alert { _ = try TLSPublicKey(certificateDER: der) } == .badCertificate)
         let p521 = Certificate.PublicKey(P521.Signing.PrivateKey().publicKey)
-        #expect(certificateTestAlert { _ = try TLSPublicKey(p521) } == .unsupportedCertificate)
+        #expect(CertificateTestSupport.alert { _ = try TLSPublicKey(p521) } == .unsupportedCertificate)
+    }
+
+    @Test("CertificateIdentity pairs a chain with its key and refuses a mismatch")
+    func identity() throws {
+        for pair in Self.pairs {
+            let identity = try CertificateIdentity(certificatePEM: pair.certificate, privateKeyPEM: pair.key)
+            let message = identity.certificateMessage()
+            #expect(message.certificateRequestContext.isEmpty)
+            #expect(message.certificateList.map(\.certificateData) == identity.chain.certificatesDER)
+            #expect(identity.privateKey.signatureSchemes == pair.schemes)
+        }
+        let chained = try CertificateIdentity(
+            certificatePEM: CertificateFixtures.leafSignedByTestCA + CertificateFixtures.testCACertificate,
+            privateKeyPEM: CertificateFixtures.leafSignedByTestCAKey)
+        #expect(chained.certificateMessage(certificateRequestContext: [9]).certificateList.count == 2)
+        #expect(CertificateTestSupport.alert {
+            _ = try CertificateIdentity(certificatePEM: CertificateFixtures.selfSignedP256Certificate, privateKeyPEM: CertificateFixtures.leafSignedByTestCAKey)
+        } == .internalError)
+        #expect(CertificateTestSupport.alert {
+            _ = try CertificateIdentity(certificatePEM: CertificateFixtures.selfSignedRSACertificate, privateKeyPEM: CertificateFixtures.selfSignedP256Key)
+        } == .internalError)
     }
 }

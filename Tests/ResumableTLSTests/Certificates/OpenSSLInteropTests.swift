@@ -16,9 +16,9 @@ struct OpenSSLInteropTests {
     }
 
     @Test("openssl verifies our rsa_pss_rsae signatures (salt = hash length, MGF1 with the same hash)",
-          .enabled(if: opensslPath() != nil, "openssl CLI not installed"))
+          .enabled(if: CertificateTestSupport.opensslPath() != nil, "openssl CLI not installed"))
     func rsaPSSVerifiedByOpenSSL() throws {
-        let openssl = try #require(opensslPath())
+        let openssl = try #require(CertificateTestSupport.opensslPath())
         let key = try TLSPrivateKey(pemEncoded: CertificateFixtures.selfSignedRSAKey)
         let content = CertificateVerifyContent.signedContent(signer: .server, transcriptHash: TLSHashAlgorithm.sha256.hash([1, 2, 3]))
         for (scheme, digest) in [(SignatureScheme.rsaPSSRSAESHA256, "sha256"), (.rsaPSSRSAESHA384, "sha384"), (.rsaPSSRSAESHA512, "sha512")] {
@@ -30,9 +30,9 @@ struct OpenSSLInteropTests {
             ]) { directory in
                 let cert = directory.appendingPathComponent("cert.pem").path
                 let publicKey = directory.appendingPathComponent("public.pem").path
-                let extract = try runOpenSSL(openssl, ["x509", "-in", cert, "-pubkey", "-noout", "-out", publicKey])
+                let extract = try CertificateTestSupport.runOpenSSL(openssl, ["x509", "-in", cert, "-pubkey", "-noout", "-out", publicKey])
                 #expect(extract.status == 0, "\(extract.output)")
-                let verify = try runOpenSSL(openssl, [
+                let verify = try CertificateTestSupport.runOpenSSL(openssl, [
                     "dgst", "-\(digest)", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:digest",
                     "-sigopt", "rsa_mgf1_md:\(digest)", "-verify", publicKey,
                     "-signature", directory.appendingPathComponent("signature.bin").path,
@@ -45,9 +45,9 @@ struct OpenSSLInteropTests {
     }
 
     @Test("We verify openssl's rsa_pss_rsae_sha256 and ECDSA signatures",
-          .enabled(if: opensslPath() != nil, "openssl CLI not installed"))
+          .enabled(if: CertificateTestSupport.opensslPath() != nil, "openssl CLI not installed"))
     func openSSLSignaturesVerifiedByUs() throws {
-        let openssl = try #require(opensslPath())
+        let openssl = try #require(CertificateTestSupport.opensslPath())
         let content = CertificateVerifyContent.signedContent(signer: .client, transcriptHash: TLSHashAlgorithm.sha256.hash([4, 5, 6]))
         let cases: [(keyPEM: String, certificatePEM: String, scheme: SignatureScheme, options: [String])] = [
             (CertificateFixtures.selfSignedRSAKey, CertificateFixtures.selfSignedRSACertificate, .rsaPSSRSAESHA256,
@@ -58,13 +58,13 @@ struct OpenSSLInteropTests {
         for item in cases {
             try withTemporaryDirectory(["content.bin": content, "key.pem": Array(item.keyPEM.utf8)]) { directory in
                 let signaturePath = directory.appendingPathComponent("signature.bin").path
-                let sign = try runOpenSSL(openssl, ["dgst"] + item.options + [
+                let sign = try CertificateTestSupport.runOpenSSL(openssl, ["dgst"] + item.options + [
                     "-sign", directory.appendingPathComponent("key.pem").path, "-out", signaturePath,
                     directory.appendingPathComponent("content.bin").path,
                 ])
                 #expect(sign.status == 0, "\(sign.output)")
                 let signature = try [UInt8](Data(contentsOf: URL(fileURLWithPath: signaturePath)))
-                let publicKey = try TLSPublicKey(certificateDER: certificateDER(item.certificatePEM))
+                let publicKey = try TLSPublicKey(certificateDER: CertificateTestSupport.certificateDER(item.certificatePEM))
                 try publicKey.verifySignature(signature, over: content, scheme: item.scheme)
             }
         }

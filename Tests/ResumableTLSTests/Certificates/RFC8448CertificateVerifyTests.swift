@@ -67,21 +67,21 @@ struct RFC8448CertificateVerifyTests {
         let message = try handshake.parsedCertificateVerify()
         let key = try handshake.serverPublicKey()
         let offered = SignatureScheme.certificateVerifySchemes
-        #expect(certificateTestAlert {
+        #expect(CertificateTestSupport.alert {
             try key.verifyCertificateVerify(message, signer: .client, transcriptHash: handshake.transcriptHash, offeredSchemes: offered)
         } == .decryptError)
         var tampered = message
         tampered.signature[10] ^= 0x80
-        #expect(certificateTestAlert {
+        #expect(CertificateTestSupport.alert {
             try key.verifyCertificateVerify(tampered, signer: .server, transcriptHash: handshake.transcriptHash, offeredSchemes: offered)
         } == .decryptError)
-        #expect(certificateTestAlert {
+        #expect(CertificateTestSupport.alert {
             try key.verifyCertificateVerify(message, signer: .server, transcriptHash: TLSHashAlgorithm.sha256.hash(handshake.clientHello), offeredSchemes: offered)
         } == .decryptError)
         // The same bytes claimed as SHA-384 PSS do not verify either.
         var relabelled = message
         relabelled.algorithm = .rsaPSSRSAESHA384
-        #expect(certificateTestAlert {
+        #expect(CertificateTestSupport.alert {
             try key.verifyCertificateVerify(relabelled, signer: .server, transcriptHash: handshake.transcriptHash, offeredSchemes: offered)
         } == .decryptError)
     }
@@ -90,6 +90,6 @@ struct RFC8448CertificateVerifyTests {
     func weakCertificateRefused() throws {
         let handshake = try Handshake()
         let der = try #require(try handshake.parsedCertificate().certificateList.first?.certificateData)
-        #expect(certificateTestAlert { _ = try TLSPublicKey(certificateDER: der) } == .badCertificate)
+        #expect(CertificateTestSupport.alert { _ = try TLSPublicKey(certificateDER: der) } == .badCertificate)
     }
 }
