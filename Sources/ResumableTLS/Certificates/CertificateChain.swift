@@ -5,13 +5,13 @@ import X509
 /// This endpoint's certificate chain: the DER of each certificate, end-entity first, as the
 /// Certificate message carries it (RFC 8446 §4.4.2).
 public struct CertificateChain: Sendable, Hashable {
-    /// The DER certificates, leaf first; never empty.
+    /// The DER certificates, leaf first; never empty (RFC 8446 §4.4.2 `cert_data`).
     public let certificatesDER: [[UInt8]]
 
-    /// The end-entity certificate.
+    /// The end-entity certificate, sent first (RFC 8446 §4.4.2).
     public var leafDER: [UInt8] { certificatesDER.first ?? [] }
 
-    /// A chain of DER certificates, leaf first. Each is parsed once to reject garbage early.
+    /// A chain of DER certificates, leaf first, each certifying the one before it (RFC 8446 §4.4.2). Each is parsed once to reject garbage early.
     ///
     /// Throws `internal_error` (a local configuration fault) when the list is empty or a
     /// certificate cannot be parsed.
@@ -29,7 +29,7 @@ public struct CertificateChain: Sendable, Hashable {
         self.certificatesDER = certificatesDER
     }
 
-    /// Reads every `CERTIFICATE` block of a PEM string, in order (leaf first); other blocks
+    /// Reads every `CERTIFICATE` block (RFC 7468 §5) of a PEM string, in order (leaf first); other blocks
     /// (such as a private key in the same file) are ignored.
     ///
     /// Throws `internal_error` when the PEM is malformed or has no certificate.
@@ -43,7 +43,7 @@ public struct CertificateChain: Sendable, Hashable {
         try self.init(certificatesDER: documents.filter { $0.discriminator == "CERTIFICATE" }.map(\.derBytes))
     }
 
-    /// Reads the `CERTIFICATE` blocks of the PEM file at `path` (see `init(pemEncoded:)`).
+    /// Reads the `CERTIFICATE` blocks (RFC 7468 §5) of the PEM file at `path` (see `init(pemEncoded:)`).
     public init(pemFile path: String) throws {
         let pem: String
         do {

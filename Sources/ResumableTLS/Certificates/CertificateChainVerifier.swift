@@ -24,10 +24,10 @@ public enum CertificateOwner: Sendable, Hashable {
 /// server, `ServerIdentityPolicy` (subjectAltName DNS names or IP addresses); and the leaf's
 /// extended key usage, when present, must allow the peer's role (`ExtendedKeyUsagePolicy`).
 public struct CertificateChainVerifier: Sendable {
-    /// The roots a chain must lead to.
+    /// The roots a chain must lead to (RFC 5280 §6.1.1 trust anchors).
     public let trustRoots: TrustRoots
 
-    /// A verifier that trusts `trustRoots`.
+    /// A verifier that trusts `trustRoots` (RFC 5280 §6).
     public init(trustRoots: TrustRoots) {
         self.trustRoots = trustRoots
     }

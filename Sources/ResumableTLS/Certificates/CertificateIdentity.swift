@@ -1,12 +1,12 @@
 /// This endpoint's credentials: its certificate chain and the private key of the chain's leaf
 /// (what RFC 8446 §4.4.2 sends and what signs §4.4.3's CertificateVerify).
 public struct CertificateIdentity: Sendable {
-    /// The chain sent in the Certificate message, leaf first.
+    /// The chain sent in the Certificate message, leaf first (RFC 8446 §4.4.2).
     public let chain: CertificateChain
-    /// The key that signs CertificateVerify; it matches the leaf's public key.
+    /// The key that signs CertificateVerify (RFC 8446 §4.4.3); it matches the leaf's public key.
     public let privateKey: TLSPrivateKey
 
-    /// Pairs `chain` with `privateKey`.
+    /// Pairs `chain` with `privateKey` (RFC 8446 §4.4.2, §4.4.3).
     ///
     /// Throws `internal_error` (a configuration fault) when the key is not the leaf's key or the
     /// leaf's key type is not supported.
@@ -24,13 +24,13 @@ public struct CertificateIdentity: Sendable {
         self.privateKey = privateKey
     }
 
-    /// Reads the chain (`CERTIFICATE` blocks, leaf first) and the private key from PEM strings;
+    /// Reads the chain (`CERTIFICATE` blocks, RFC 7468 §5, leaf first) and the private key from PEM strings;
     /// they may be the same string.
     public init(certificatePEM: String, privateKeyPEM: String) throws {
         try self.init(chain: CertificateChain(pemEncoded: certificatePEM), privateKey: TLSPrivateKey(pemEncoded: privateKeyPEM))
     }
 
-    /// Reads the chain and the private key from PEM files; they may be the same file.
+    /// Reads the chain and the private key from PEM files (RFC 7468); they may be the same file.
     public init(certificatePEMFile: String, privateKeyPEMFile: String) throws {
         try self.init(chain: CertificateChain(pemFile: certificatePEMFile), privateKey: TLSPrivateKey(pemFile: privateKeyPEMFile))
     }

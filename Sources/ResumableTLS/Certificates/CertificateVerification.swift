@@ -9,7 +9,7 @@ public enum CertificateVerification: Sendable {
     /// against the leaf's key, but anyone can impersonate the peer: for tests only.
     case noVerificationForTestingOnly
 
-    /// Full verification against the system's roots.
+    /// Full verification against the system's roots (RFC 8446 §4.4.2.4, RFC 5280 §6).
     public static var systemTrustRoots: CertificateVerification { .fullVerification(trustRoots: .system) }
 
     /// Applies this setting to the peer's chain (leaf first). With full verification see

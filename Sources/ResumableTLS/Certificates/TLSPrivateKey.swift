@@ -18,16 +18,16 @@ public struct TLSPrivateKey: Sendable {
 
     private let backing: Backing
 
-    /// A key for ECDSA P-256.
+    /// A key for ECDSA P-256 (`ecdsa_secp256r1_sha256`, RFC 8446 §4.2.3).
     public init(_ key: P256.Signing.PrivateKey) { backing = .p256(key) }
-    /// A key for ECDSA P-384.
+    /// A key for ECDSA P-384 (`ecdsa_secp384r1_sha384`, RFC 8446 §4.2.3).
     public init(_ key: P384.Signing.PrivateKey) { backing = .p384(key) }
-    /// A key for Ed25519.
+    /// A key for Ed25519 (`ed25519`, RFC 8446 §4.2.3, RFC 8032).
     public init(_ key: Curve25519.Signing.PrivateKey) { backing = .ed25519(key) }
-    /// A key for RSA-PSS (swift-crypto accepts only 2048 bits or more).
+    /// A key for RSA-PSS (`rsa_pss_rsae_*`, RFC 8446 §4.2.3; swift-crypto accepts only 2048 bits or more).
     public init(_ key: _RSA.Signing.PrivateKey) { backing = .rsa(key) }
 
-    /// Reads the first private key of a PEM string: PKCS#8 `PRIVATE KEY` (ECDSA P-256/P-384,
+    /// Reads the first private key of a PEM string (RFC 7468 §10, §11): PKCS#8 `PRIVATE KEY` (ECDSA P-256/P-384,
     /// Ed25519, RSA), SEC1 `EC PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`. Other PEM blocks in the
     /// string are ignored. Encrypted keys are not supported.
     ///
@@ -119,7 +119,7 @@ public struct TLSPrivateKey: Sendable {
         return CertificateVerify(algorithm: scheme, signature: try sign(content, scheme: scheme))
     }
 
-    /// The public half, for checking that a certificate matches this key.
+    /// The public half, for checking that the leaf certificate (RFC 8446 §4.4.2) matches this key.
     public var publicKey: TLSPublicKey {
         switch backing {
         case .p256(let key): return TLSPublicKey(key.publicKey)

@@ -38,7 +38,7 @@ public struct TLSPublicKey: Sendable {
         try self.init(certificate.publicKey)
     }
 
-    /// The TLS view of a swift-certificates public key; `unsupported_certificate` for key types
+    /// The TLS view of a swift-certificates public key (RFC 5280 §4.1.2.7 subjectPublicKeyInfo); `unsupported_certificate` for key types
     /// other than P-256, P-384, Ed25519 and RSA.
     public init(_ key: Certificate.PublicKey) throws {
         if let p256 = P256.Signing.PublicKey(key) {
@@ -64,7 +64,7 @@ public struct TLSPublicKey: Sendable {
         }
     }
 
-    /// Whether this key is the same key as `other` (for checking a configured certificate
+    /// Whether this key is the same key as `other` (RFC 8446 §4.4.2: the leaf certifies the signing key; for checking a configured certificate
     /// against its private key).
     public func isSameKey(as other: TLSPublicKey) -> Bool {
         switch (backing, other.backing) {

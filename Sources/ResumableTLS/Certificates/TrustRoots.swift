@@ -8,13 +8,13 @@ public struct TrustRoots: Sendable {
 
     init(store: CertificateStore) { self.store = store }
 
-    /// The operating system's roots. On Linux swift-certificates reads
+    /// The operating system's roots (the trust anchors of RFC 5280 §6.1.1). On Linux swift-certificates reads
     /// `/etc/ssl/certs/ca-certificates.crt` (or the other usual bundle paths) and the PEM files
     /// of `/etc/ssl/certs`, once, in the background; a missing bundle makes every chain fail
     /// with `unknown_ca`.
     public static let system = TrustRoots(store: CertificateStore.systemTrustRoots)
 
-    /// The given DER certificates.
+    /// The given DER certificates as trust anchors (RFC 5280 §6.1.1).
     ///
     /// Throws `internal_error` (a local configuration fault) when one cannot be parsed.
     public static func certificates(_ certificatesDER: [[UInt8]]) throws -> TrustRoots {
@@ -29,7 +29,7 @@ public struct TrustRoots: Sendable {
         return TrustRoots(store: CertificateStore(certificates))
     }
 
-    /// Every `CERTIFICATE` block of a PEM string.
+    /// Every `CERTIFICATE` block (RFC 7468 §5) of a PEM string, as trust anchors.
     ///
     /// Throws `internal_error` when the PEM is malformed or has no certificate.
     public static func pem(_ pem: String) throws -> TrustRoots {
@@ -46,7 +46,7 @@ public struct TrustRoots: Sendable {
         return try .certificates(certificates)
     }
 
-    /// Every `CERTIFICATE` block of the PEM file at `path`.
+    /// Every `CERTIFICATE` block (RFC 7468 §5) of the PEM file at `path`, as trust anchors.
     ///
     /// Throws `internal_error` when the file cannot be read, is malformed or has no certificate.
     public static func pem(path: String) throws -> TrustRoots {

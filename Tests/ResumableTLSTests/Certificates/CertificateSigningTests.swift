@@ -183,4 +183,32 @@ struct CertificateSigningTests {
             _ = try CertificateIdentity(certificatePEM: CertificateFixtures.selfSignedRSACertificate, privateKeyPEM: CertificateFixtures.selfSignedP256Key)
         } == .internalError)
     }
+
+    @Test("Random signatures and certificates never trap")
+    func hostileBytes() throws {
+        var generator = CertsKeyExchangeTestRandom(seed: 0xCE27)
+        let content = [UInt8](repeating: 0x42, count: 130)
+        let keys = try Self.pairs.map { try TLSPublicKey(certificateDER: CertificateTestSupport.certificateDER($0.certificate)) }
+        for round in 0..<300 {
+            let count = Int(generator.next() % 600)
+            var bytes = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            if round % 2 == 0, bytes.count > 2 { bytes[0] = 0x30; bytes[1] = UInt8(truncatingIfNeeded: bytes.count - 2) }
+            for key in keys {
+                for scheme in SignatureScheme.certificateVerifySchemes {
+                    let alert = CertificateTestSupport.alert { try key.verifySignature(bytes, over: content, scheme: scheme) }
+                    #expect(alert == .decryptError || alert == .illegalParameter)
+                }
+            }
+            let certificateAlert = CertificateTestSupport.alert { _ = try TLSPublicKey(certificateDER: bytes) }
+            #expect(certificateAlert == .badCertificate)
+        }
+        // A real certificate with one byte flipped at many positions: parsed or refused, never a trap.
+        let der = try CertificateTestSupport.certificateDER(CertificateFixtures.leafSignedByTestCA)
+        for position in stride(from: 0, to: der.count, by: 7) {
+            var mutated = der
+            mutated[position] ^= 0xFF
+            let alert = CertificateTestSupport.alert { _ = try TLSPublicKey(certificateDER: mutated) }
+            #expect(alert == nil || alert == .badCertificate || alert == .unsupportedCertificate)
+        }
+    }
 }

@@ -69,4 +69,29 @@ struct OpenSSLInteropTests {
             }
         }
     }
+
+    @Test("Ed25519 both ways with openssl pkeyutl -rawin",
+          .enabled(if: CertificateTestSupport.opensslPath() != nil, "openssl CLI not installed"))
+    func ed25519Interop() throws {
+        let openssl = try #require(CertificateTestSupport.opensslPath())
+        let content = CertificateVerifyContent.signedContent(signer: .server, transcriptHash: TLSHashAlgorithm.sha256.hash([7]))
+        let ours = try TLSPrivateKey(pemEncoded: CertificateFixtures.selfSignedEd25519Key).sign(content, scheme: .ed25519)
+        try withTemporaryDirectory([
+            "content.bin": content,
+            "ours.bin": ours,
+            "key.pem": Array(CertificateFixtures.selfSignedEd25519Key.utf8),
+            "cert.pem": Array(CertificateFixtures.selfSignedEd25519Certificate.utf8),
+        ]) { directory in
+            func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+            let extract = try CertificateTestSupport.runOpenSSL(openssl, ["x509", "-in", path("cert.pem"), "-pubkey", "-noout", "-out", path("public.pem")])
+            #expect(extract.status == 0, "\(extract.output)")
+            let verify = try CertificateTestSupport.runOpenSSL(openssl, ["pkeyutl", "-verify", "-rawin", "-pubin", "-inkey", path("public.pem"), "-in", path("content.bin"), "-sigfile", path("ours.bin")])
+            #expect(verify.status == 0 && verify.output.contains("Signature Verified Successfully"), "\(verify.output)")
+            let sign = try CertificateTestSupport.runOpenSSL(openssl, ["pkeyutl", "-sign", "-rawin", "-inkey", path("key.pem"), "-in", path("content.bin"), "-out", path("theirs.bin")])
+            #expect(sign.status == 0, "\(sign.output)")
+            let theirs = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path("theirs.bin"))))
+            let publicKey = try TLSPublicKey(certificateDER: CertificateTestSupport.certificateDER(CertificateFixtures.selfSignedEd25519Certificate))
+            try publicKey.verifySignature(theirs, over: content, scheme: .ed25519)
+        }
+    }
 }

@@ -133,4 +133,45 @@ struct KeyExchangeTests {
         #expect(!KeyExchangePrivateKey.supports(.secp521r1))
         #expect(KeyExchangePrivateKey.supports(.x25519))
     }
+
+    @Test("RFC 8448 §3: the server's key gives the same secret from the client's share")
+    func rfc8448ServerSide() throws {
+        let serverPrivate = try RFC8448.value(section: 3, role: "server", step: "create an ephemeral x25519 key pair", label: "private key")
+        let server = try KeyExchangePrivateKey(group: .x25519, rawPrivateKey: serverPrivate)
+        #expect(server.keyShare == Self.serverPublic)
+        #expect(try server.sharedSecret(peerKeyShare: Self.clientPublic).tlsBytes == Self.sharedSecret)
+    }
+
+    @Test("Random peer shares never trap: each is accepted or refused with illegal_parameter")
+    func randomShares() throws {
+        var generator = CertsKeyExchangeTestRandom(seed: 0x5EED)
+        for group in KeyExchangePrivateKey.supportedGroups {
+            let key = try KeyExchangePrivateKey(group: group)
+            let length = try #require(KeyExchangePrivateKey.keyShareLength(for: group))
+            for round in 0..<200 {
+                let count = round % 3 == 0 ? Int(generator.next() % 140) : length
+                var share = (0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+                if round % 2 == 0, !share.isEmpty, group != .x25519 { share[0] = 0x04 }
+                do {
+                    _ = try key.sharedSecret(peerKeyShare: share)
+                } catch let error as TLSError {
+                    #expect(error.alertToSend == .illegalParameter)
+                }
+            }
+        }
+    }
+}
+
+/// SplitMix64: a small deterministic generator for the hostile-input tests of the certificate
+/// and key-exchange suites (not for cryptography).
+struct CertsKeyExchangeTestRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -12,10 +12,10 @@ import Crypto
 ///   on the curve) and rejects an all-zero X25519 result (RFC 8446 §7.4.2), throwing
 ///   `illegal_parameter` for each.
 public struct KeyExchangePrivateKey: Sendable {
-    /// The groups this type implements, in the library's order of preference.
+    /// The groups this type implements, in the library's order of preference (RFC 8446 §4.2.7).
     public static let supportedGroups: [NamedGroup] = [.x25519, .secp256r1, .secp384r1]
 
-    /// Whether `group` is one of `supportedGroups`.
+    /// Whether `group` is one of `supportedGroups` (RFC 8446 §4.2.7).
     public static func supports(_ group: NamedGroup) -> Bool {
         supportedGroups.contains(group)
     }
@@ -37,7 +37,7 @@ public struct KeyExchangePrivateKey: Sendable {
         }
     }
 
-    /// A fresh random key for `group`.
+    /// A fresh random key for `group`, for one `KeyShareEntry` (RFC 8446 §4.2.8).
     ///
     /// Throws `internal_error` for a group this type does not implement (choosing the group is a
     /// local decision; the caller should only pick from `supportedGroups`).
