@@ -1,0 +1,233 @@
+/// PEM fixtures for the certificate tests, generated once with the openssl 3.0 CLI (100-year
+/// validity, from 2026-11-22) so the tests are deterministic and need no tool:
+///
+///     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500 \
+///         -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1
+///     (and the same for P-384, ed25519 and rsa:2048; `openssl ecparam -genkey` for the SEC1 key,
+///     `openssl rsa -traditional` for the PKCS#1 key; a CA with basicConstraints CA:TRUE that signs
+///     `leaf` (SAN DNS:localhost, IP:127.0.0.1, EKU serverAuth+clientAuth) with `openssl x509 -req`;
+///     an unrelated CA).
+enum CertificateFixtures {
+    static let selfSignedP256Certificate = """
+    -----BEGIN CERTIFICATE-----
+    MIIBmzCCAUGgAwIBAgIUYro5e7PcD1AaXryfj3j/IcGD29kwCgYIKoZIzj0EAwIw
+    FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMjAyMzI1N1oYDzIxMjYxMDI5
+    MDIzMjU3WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwWTATBgcqhkjOPQIBBggqhkjO
+    PQMBBwNCAATxMJuPW88QG/BSTaSiShpgnK5mSII7CmqcRKivSwv8sE0gC20jlVp0
+    J4f4AKZs5obir+8wEqKvFRdzGKPDNPtFo28wbTAdBgNVHQ4EFgQUoqucfoNZ/PNH
+    c56SbkW4E3+MADgwHwYDVR0jBBgwFoAUoqucfoNZ/PNHc56SbkW4E3+MADgwDwYD
+    VR0TAQH/BAUwAwEB/zAaBgNVHREEEzARgglsb2NhbGhvc3SHBH8AAAEwCgYIKoZI
+    zj0EAwIDSAAwRQIgReOiGnkM2683X2NdubE3MEG6y0WKOwUFUe05yW9eOD0CIQC0
+    dH+l2Ey69Hj/tvKuPJOtNrHPgNncVhkILs9S5ox/jQ==
+    -----END CERTIFICATE-----
+    """
+
+    static let selfSignedP256Key = """
+    -----BEGIN PRIVATE KEY-----
+    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgpYIlDxonbozoshDA
+    fqt/m2hP8cU2q00MmAfK3M85LduhRANCAATxMJuPW88QG/BSTaSiShpgnK5mSII7
+    CmqcRKivSwv8sE0gC20jlVp0J4f4AKZs5obir+8wEqKvFRdzGKPDNPtF
+    -----END PRIVATE KEY-----
+    """
+
+    static let selfSignedP384Certificate = """
+    -----BEGIN CERTIFICATE-----
+    MIIB2DCCAV6gAwIBAgIULEKzvOGrlRG6FyhtQfYgMSZSNnYwCgYIKoZIzj0EAwIw
+    FDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMjAyMzI1N1oYDzIxMjYxMDI5
+    MDIzMjU3WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwdjAQBgcqhkjOPQIBBgUrgQQA
+    IgNiAATjFMfzZ1FXyrxbnHowRTj+GHgiGQyhq0NXoTASgAN45Lvu9OHWsmdGDrW7
+    UEA8Ku7i20qMFI3TF5nwEj2GHId6LFFMzptoO37fMO2gsrnmovi5a/FK9aRw3gaz
+    KRK3n7OjbzBtMB0GA1UdDgQWBBRjnqmX2gXCGdV/TS+gQfEHsdLgEjAfBgNVHSME
+    GDAWgBRjnqmX2gXCGdV/TS+gQfEHsdLgEjAPBgNVHRMBAf8EBTADAQH/MBoGA1Ud
+    EQQTMBGCCWxvY2FsaG9zdIcEfwAAATAKBggqhkjOPQQDAgNoADBlAjACVg2T4YBs
+    18lxsywHPM5H7D2u8Ej7a2tataZbkrKBGNPH53jxGNAXUpG2QJQh1vwCMQCH4Ldw
+    +xfLGxN8ArxeebAnVPum9qMOQF+fIHjpPPOR2b+bS00IGMLghxxkfroAZPU=
+    -----END CERTIFICATE-----
+    """
+
+    static let selfSignedP384Key = """
+    -----BEGIN PRIVATE KEY-----
+    MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDD43QOVA7q/K4t2e6Yq
+    unn7TtzY1fJZ1tcO6PqY0B54+zSeQbn3DPQA8NwJqXgTCgShZANiAATjFMfzZ1FX
+    yrxbnHowRTj+GHgiGQyhq0NXoTASgAN45Lvu9OHWsmdGDrW7UEA8Ku7i20qMFI3T
+    F5nwEj2GHId6LFFMzptoO37fMO2gsrnmovi5a/FK9aRw3gazKRK3n7M=
+    -----END PRIVATE KEY-----
+    """
+
+    static let selfSignedEd25519Certificate = """
+    -----BEGIN CERTIFICATE-----
+    MIIBWzCCAQ2gAwIBAgIUZkHfSifczYFN9/1FuQwmFvoTocUwBQYDK2VwMBQxEjAQ
+    BgNVBAMMCWxvY2FsaG9zdDAgFw0yNjExMjIwMjMyNTdaGA8yMTI2MTAyOTAyMzI1
+    N1owFDESMBAGA1UEAwwJbG9jYWxob3N0MCowBQYDK2VwAyEAa+QsacbHLuLArZnn
+    eXSOoNWvJEcB2b5X/A0WtPq+3mOjbzBtMB0GA1UdDgQWBBTidm810pWsw6ukTMC2
+    2Pp8whI1ZTAfBgNVHSMEGDAWgBTidm810pWsw6ukTMC22Pp8whI1ZTAPBgNVHRMB
+    Af8EBTADAQH/MBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcEfwAAATAFBgMrZXADQQBV
+    TTRlpgO9/ToX/ah6PftldCqPbWHQlj2MOnndK5EueSEhXvKqzQySZ/oFGc7wZcSX
+    f1kI7zmznojTgXOzwPAC
+    -----END CERTIFICATE-----
+    """
+
+    static let selfSignedEd25519Key = """
+    -----BEGIN PRIVATE KEY-----
+    MC4CAQAwBQYDK2VwBCIEIOoK4vetq2Gucd5KEznf0mSvEZaW2zeZobYsqlGurYc9
+    -----END PRIVATE KEY-----
+    """
+
+    static let selfSignedRSACertificate = """
+    -----BEGIN CERTIFICATE-----
+    MIIDJzCCAg+gAwIBAgIUbdJl0KrNxnKGQMjyWvR1BDn//eQwDQYJKoZIhvcNAQEL
+    BQAwFDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMjAyMzMwMVoYDzIxMjYx
+    MDI5MDIzMzAxWjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwggEiMA0GCSqGSIb3DQEB
+    AQUAA4IBDwAwggEKAoIBAQCphKQnpB9PYeL8kS0LiwU83rutJIspynaBSgvNqJJc
+    IF9xduDlVzjcKmvg0Jk/TLNG7mtyVnR9kM/bqOcbKENeM8k1XksDXYihH8gqL19j
+    qI/3djFzwrpfoXhmdIjNhGcxZ4U7mMci7cSuT8fDIADpPFO8iko1knqVuS7P8ABn
+    vr2P7OKkf3S4030L8v3Tfz971GMuGx3s43ieLuoijaxjZT/ccnOZ+Ry85jr3JGXe
+    zLGL/+h6O2hxqz1QEGCx8AF05+w0b1LLembq1aNcmc2imMERGYtKbqQuil1Pbdyc
+    8BseeriCyMYA1ZhbmPVklwfaaVeDzmAjdXUH+0a4BY/pAgMBAAGjbzBtMB0GA1Ud
+    DgQWBBSTj5VIcrCarbinZRVkaLVxNvYYZzAfBgNVHSMEGDAWgBSTj5VIcrCarbin
+    ZRVkaLVxNvYYZzAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQTMBGCCWxvY2FsaG9z
+    dIcEfwAAATANBgkqhkiG9w0BAQsFAAOCAQEAUV3bQuYIabxbbt3QVCceZuQreCa3
+    SAgFeLECaFmSrd7/Eh0MbyhxETHPhQfaFTgsuJmMZOFkMslWItZw+6mGijYe315B
+    A4mx4mDZvV0S7U5tJn9ywfSJmu/vQ/pFakFEkKkRcY81ULh+haqz2ePwk02Q1iek
+    qs+hgtDQS6iIocO9jF2fZIgNGzzTlxNglYEb8NkSk6r92HDrUmW0C2F4oT6B+XLK
+    Qhct3NP/k+W/qogSFd7OtXFu0jsM5rkmHI9rCXwRwD0gdiSzbZhpV/XO2K72Hmk8
+    v2kHeZmcHp6kCEFv3/7LI/rNJ5KHPE0NOxYxYUi7uWTXNeGwYptCMTocAA==
+    -----END CERTIFICATE-----
+    """
+
+    static let selfSignedRSAKey = """
+    -----BEGIN PRIVATE KEY-----
+    MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQCphKQnpB9PYeL8
+    kS0LiwU83rutJIspynaBSgvNqJJcIF9xduDlVzjcKmvg0Jk/TLNG7mtyVnR9kM/b
+    qOcbKENeM8k1XksDXYihH8gqL19jqI/3djFzwrpfoXhmdIjNhGcxZ4U7mMci7cSu
+    T8fDIADpPFO8iko1knqVuS7P8ABnvr2P7OKkf3S4030L8v3Tfz971GMuGx3s43ie
+    LuoijaxjZT/ccnOZ+Ry85jr3JGXezLGL/+h6O2hxqz1QEGCx8AF05+w0b1LLembq
+    1aNcmc2imMERGYtKbqQuil1Pbdyc8BseeriCyMYA1ZhbmPVklwfaaVeDzmAjdXUH
+    +0a4BY/pAgMBAAECggEAFNo/7i9qeZOfPjXmjl+yzH7So9UVuFWTN8rBwnHs1R/X
+    VcgLmLKeyDiArjZCz65R9FUCSx2W9VZBt3Hiwey1QsqIgwPfIuIX20gjUYsjxwjW
+    ctircyO+VOKyQpottOhHYGStVzwvLN0GP3IJbveKHSbCXzQ8tjPXWAEgYMxTZG93
+    DwZ1g0CeG3AJ5v+zuASzJ5GiV1cVZCK5CHhmDmjx3ZHCERUn9MX2X8fYVuGKR5by
+    Ryz4PG9CrFKD/XXo5c9NRJI+W+OfEoEL8ecMxDNbrVDgdGG68dUm9l9p+8qxRltf
+    +4MiYnTBVhjT29J4rBwfHjKsAZjbcpbh8NM+p+R+/QKBgQDhCydeBtFdQWIZO28w
+    r++iPTe9ayyuiyICdODx/qN+0RR5Gq84RgFyeuc4Ld2aaGv9qEcqffSQfJ4oOr3H
+    0VBUuuzZ81Wvq4EWuyHFaGnpqeVuQ1+G7OO0mH5eFRIIi/txyGwwpwfDpb7wH/83
+    Q2UbRUyUrpulB48+p/1Mtqm2rQKBgQDA1iy2WGcRgLoCrtv6TaGArCpA3HDecAiq
+    o1tONcbfqxy3xgzm4MuHbkuRcBrNHAs09BNTZS/jqgpBEpAqnhM0WQROZtt6bVEs
+    Naw1bj2xIFpKPtLg8uIFsdYY/ZMCIhEca2JoFbPCFKakp9euSAms735STQF6Rm6x
+    qCAZCpYxrQKBgBZ5d7ADPEt06Sgd8GfLWkI4nOV025x+1qGqLIDeblOO692AVbln
+    /GMDdS3+HqB6Bzbo5FqRA6ieWWkpHKTk+YHMvTSzAX6uwRCVFbVSTSmBxyDw54xh
+    AgiaJhydPBTQbgcZ/fwJ4lOerOfsOh+5wlIr5I8AtRiRHbQjML/FikNtAoGBAKxK
+    LyS0E1JmCst+43fdiGBoclAFJKr4uiWLUnasQYVxYnUndDuLuQzFlKra2HdNiQ3E
+    zMeD7qegMw00wq3xEgOBTQGnkIzvwsiXI8eROXlaCJGxU8Q7/YlM/JbTaFdNjLAx
+    mXiZe0P6I3GVrHRAVLS4PcrWlm1jJF+CcTsuZEb5AoGBAMh4fLwx+kAh0AKvAaCO
+    MsbHjT/gaRthx9pA9/AGVjSy+i8b5GbnvRgIS2W/oBHANs6Vctq6eJk7bIfYJWlY
+    r0OkM+Pq2P8LRDb0lF/m+T0iyuniP5Hhg7q8i2jvWJMdKtpNeD7RpkRQ13fRqRle
+    E2weNxf3JzYaHVTLWpiTjveQ
+    -----END PRIVATE KEY-----
+    """
+
+    static let rsaKeyPKCS1 = """
+    -----BEGIN RSA PRIVATE KEY-----
+    MIIEpAIBAAKCAQEAqYSkJ6QfT2Hi/JEtC4sFPN67rSSLKcp2gUoLzaiSXCBfcXbg
+    5Vc43Cpr4NCZP0yzRu5rclZ0fZDP26jnGyhDXjPJNV5LA12IoR/IKi9fY6iP93Yx
+    c8K6X6F4ZnSIzYRnMWeFO5jHIu3Erk/HwyAA6TxTvIpKNZJ6lbkuz/AAZ769j+zi
+    pH90uNN9C/L9038/e9RjLhsd7ON4ni7qIo2sY2U/3HJzmfkcvOY69yRl3syxi//o
+    ejtocas9UBBgsfABdOfsNG9Sy3pm6tWjXJnNopjBERmLSm6kLopdT23cnPAbHnq4
+    gsjGANWYW5j1ZJcH2mlXg85gI3V1B/tGuAWP6QIDAQABAoIBABTaP+4vanmTnz41
+    5o5fssx+0qPVFbhVkzfKwcJx7NUf11XIC5iynsg4gK42Qs+uUfRVAksdlvVWQbdx
+    4sHstULKiIMD3yLiF9tII1GLI8cI1nLYq3MjvlTiskKaLbToR2BkrVc8LyzdBj9y
+    CW73ih0mwl80PLYz11gBIGDMU2Rvdw8GdYNAnhtwCeb/s7gEsyeRoldXFWQiuQh4
+    Zg5o8d2RwhEVJ/TF9l/H2FbhikeW8kcs+DxvQqxSg/116OXPTUSSPlvjnxKBC/Hn
+    DMQzW61Q4HRhuvHVJvZfafvKsUZbX/uDImJ0wVYY09vSeKwcHx4yrAGY23KW4fDT
+    Pqfkfv0CgYEA4QsnXgbRXUFiGTtvMK/voj03vWssrosiAnTg8f6jftEUeRqvOEYB
+    cnrnOC3dmmhr/ahHKn30kHyeKDq9x9FQVLrs2fNVr6uBFrshxWhp6anlbkNfhuzj
+    tJh+XhUSCIv7cchsMKcHw6W+8B//N0NlG0VMlK6bpQePPqf9TLaptq0CgYEAwNYs
+    tlhnEYC6Aq7b+k2hgKwqQNxw3nAIqqNbTjXG36sct8YM5uDLh25LkXAazRwLNPQT
+    U2Uv46oKQRKQKp4TNFkETmbbem1RLDWsNW49sSBaSj7S4PLiBbHWGP2TAiIRHGti
+    aBWzwhSmpKfXrkgJrO9+Uk0BekZusaggGQqWMa0CgYAWeXewAzxLdOkoHfBny1pC
+    OJzldNucftahqiyA3m5TjuvdgFW5Z/xjA3Ut/h6gegc26ORakQOonllpKRyk5PmB
+    zL00swF+rsEQlRW1Uk0pgccg8OeMYQIImiYcnTwU0G4HGf38CeJTnqzn7DofucJS
+    K+SPALUYkR20IzC/xYpDbQKBgQCsSi8ktBNSZgrLfuN33YhgaHJQBSSq+Loli1J2
+    rEGFcWJ1J3Q7i7kMxZSq2th3TYkNxMzHg+6noDMNNMKt8RIDgU0Bp5CM78LIlyPH
+    kTl5WgiRsVPEO/2JTPyW02hXTYywMZl4mXtD+iNxlax0QFS0uD3K1pZtYyRfgnE7
+    LmRG+QKBgQDIeHy8MfpAIdACrwGgjjLGx40/4GkbYcfaQPfwBlY0svovG+Rm570Y
+    CEtlv6ARwDbOlXLauniZO2yH2CVpWK9DpDPj6tj/C0Q29JRf5vk9Isrp4j+R4YO6
+    vIto71iTHSraTXg+0aZEUNd30akZXhNsHjcX9yc2Gh1Uy1qYk473kA==
+    -----END RSA PRIVATE KEY-----
+    """
+
+    static let p256KeySEC1 = """
+    -----BEGIN EC PRIVATE KEY-----
+    MHcCAQEEIJ7JumD5T7UUkHo9dxLPlEOX6ivdjI41Wx2HvrEUMDvDoAoGCCqGSM49
+    AwEHoUQDQgAECnC6YT6kXLxeoQ1CDdEw8rImbDZRs3yw3rV0gXN/7WJ4KfILmIEB
+    uQJSDnpgtF1aFiQxrLFZZQdOP+YVLqc70A==
+    -----END EC PRIVATE KEY-----
+    """
+
+    static let testCACertificate = """
+    -----BEGIN CERTIFICATE-----
+    MIIBpDCCAUugAwIBAgIUIC86FvIe+JnXmxn2hjiJcgnJqKAwCgYIKoZIzj0EAwIw
+    HzEdMBsGA1UEAwwUUmVzdW1hYmxlVExTIFRlc3QgQ0EwIBcNMjYxMTIyMDIzMzA4
+    WhgPMjEyNjEwMjkwMjMzMDhaMB8xHTAbBgNVBAMMFFJlc3VtYWJsZVRMUyBUZXN0
+    IENBMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE5OSskBv1lthU6mdDdZxfwNtI
+    ZwgtKjG6p7wvtUpNAgHPn30Q8KPrR5sgcpgJ6mg0omX4ip/12ApVBsxxEZdOOKNj
+    MGEwHQYDVR0OBBYEFG+El1YxGUZxKXp6VmuFmGWllt+MMB8GA1UdIwQYMBaAFG+E
+    l1YxGUZxKXp6VmuFmGWllt+MMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQD
+    AgEGMAoGCCqGSM49BAMCA0cAMEQCID+s6xJUs+QOdnp0QLokBOOp9SJaF8QB8UaK
+    +6qmrps/AiAbwprfDKLVwXAxr74Jkcxz5YAP9O77dqSMC0+vVDzsNw==
+    -----END CERTIFICATE-----
+    """
+
+    static let leafSignedByTestCA = """
+    -----BEGIN CERTIFICATE-----
+    MIIB1DCCAXqgAwIBAgIUFvqWmeuPMXVLDpN3qBHD9FlPhP8wCgYIKoZIzj0EAwIw
+    HzEdMBsGA1UEAwwUUmVzdW1hYmxlVExTIFRlc3QgQ0EwIBcNMjYxMTIyMDIzMzA4
+    WhgPMjEyNjEwMjkwMjMzMDhaMBQxEjAQBgNVBAMMCWxvY2FsaG9zdDBZMBMGByqG
+    SM49AgEGCCqGSM49AwEHA0IABNfaAr2VfhGr4p0cFugKX3jEh2FiEiv1LSWF0mjr
+    4KS6/OME9AQ7I1iPvCsiY/QufB7XADkM/afeokraWAaigO2jgZwwgZkwGgYDVR0R
+    BBMwEYIJbG9jYWxob3N0hwR/AAABMAwGA1UdEwEB/wQCMAAwDgYDVR0PAQH/BAQD
+    AgeAMB0GA1UdJQQWMBQGCCsGAQUFBwMBBggrBgEFBQcDAjAdBgNVHQ4EFgQUBVzh
+    iAhNB12ca6Um5kfTwDkuSzIwHwYDVR0jBBgwFoAUb4SXVjEZRnEpenpWa4WYZaWW
+    34wwCgYIKoZIzj0EAwIDSAAwRQIhAOEeFq82WoxE954abuzAFxaKFaykuoUltveZ
+    fPSoHeyNAiB3rj72Tbw2rpU+/gvU8QA33fyjVLRbR9Q+c8bxxR/Zdg==
+    -----END CERTIFICATE-----
+    """
+
+    static let leafSignedByTestCAKey = """
+    -----BEGIN PRIVATE KEY-----
+    MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgiBwIIx2aGNb4Y03v
+    0yar5EG+BSEAwObAWsCCwD00ZSOhRANCAATX2gK9lX4Rq+KdHBboCl94xIdhYhIr
+    9S0lhdJo6+CkuvzjBPQEOyNYj7wrImP0Lnwe1wA5DP2n3qJK2lgGooDt
+    -----END PRIVATE KEY-----
+    """
+
+    static let unrelatedCACertificate = """
+    -----BEGIN CERTIFICATE-----
+    MIIBnjCCAUWgAwIBAgIUWDq5ueLh4sfSdKn+v/RIA4xlDLIwCgYIKoZIzj0EAwIw
+    HDEaMBgGA1UEAwwRVW5yZWxhdGVkIFRlc3QgQ0EwIBcNMjYxMTIyMDIzMzA4WhgP
+    MjEyNjEwMjkwMjMzMDhaMBwxGjAYBgNVBAMMEVVucmVsYXRlZCBUZXN0IENBMFkw
+    EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE+zpuuoR5OQUrEHVLqEmhITxJjg4wQk9u
+    QZr+uslsy1Db6bq9QRUAAo8hAy9Spz/WPAi5jyHjkHqL73IOpgyuTqNjMGEwHQYD
+    VR0OBBYEFH15gvKFApi6IJDZN/Gp3X+k/c7cMB8GA1UdIwQYMBaAFH15gvKFApi6
+    IJDZN/Gp3X+k/c7cMA8GA1UdEwEB/wQFMAMBAf8wDgYDVR0PAQH/BAQDAgEGMAoG
+    CCqGSM49BAMCA0cAMEQCIE08bks3RkTH5evvKO0z/Ufz3o9WpvOui7CJb4LuLgJr
+    AiBUjlXM7tH6yX685fJCj3Aylc3Zn8vNFS641hwX9sLcTA==
+    -----END CERTIFICATE-----
+    """
+
+    /// Signed by `testCACertificate`; SAN DNS:server.test only, extendedKeyUsage serverAuth only.
+    static let serverAuthOnlyLeafSignedByTestCA = """
+    -----BEGIN CERTIFICATE-----
+    MIIByTCCAW6gAwIBAgIUFvqWmeuPMXVLDpN3qBHD9FlPhQAwCgYIKoZIzj0EAwIw
+    HzEdMBsGA1UEAwwUUmVzdW1hYmxlVExTIFRlc3QgQ0EwIBcNMjYxMTIyMDI0NDAw
+    WhgPMjEyNjEwMjkwMjQ0MDBaMBYxFDASBgNVBAMMC3NlcnZlci50ZXN0MFkwEwYH
+    KoZIzj0CAQYIKoZIzj0DAQcDQgAEABxQZFbbUDaP9LcBCFuphtEA94NtMS8dP3MG
+    OUZvnFKTEwi4paYpcSVwL0Nq9dewFoaLnOx9JvfYZyyXXi7GCaOBjjCBizAWBgNV
+    HREEDzANggtzZXJ2ZXIudGVzdDAMBgNVHRMBAf8EAjAAMA4GA1UdDwEB/wQEAwIH
+    gDATBgNVHSUEDDAKBggrBgEFBQcDATAdBgNVHQ4EFgQUwVovzVGDzp3S/o5Bww8V
+    5UdTYL4wHwYDVR0jBBgwFoAUb4SXVjEZRnEpenpWa4WYZaWW34wwCgYIKoZIzj0E
+    AwIDSQAwRgIhAPHNiQIFrPcCV9YYM2dhjsvw5TCu8CdQuTyR0qoFLZB5AiEAn1oz
+    BzMV6BGa4WRChMDwHVtTE4jEdeHtPkzrQkY8vqQ=
+    -----END CERTIFICATE-----
+    """
+}
