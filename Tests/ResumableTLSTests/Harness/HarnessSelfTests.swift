@@ -52,7 +52,7 @@ struct HarnessSelfTests {
             #expect(report.reused == false)
             #expect(report.verifyReturnCode == 0)
             #expect(report.serverTempKey == "X25519")
-            #expect(report.peerSignatureType == "Ed25519")
+            #expect(report.peerSignatureType == "ed25519")   // OpenSSL's spelling
 
             let serverReports = try server.waitForConnectionReports(count: 1)
             #expect(serverReports.count == 1)

@@ -23,19 +23,25 @@ final class LoopbackListener {
 
     /// Listens on 127.0.0.1, port chosen by the OS.
     init(backlog: Int32 = 8) throws {
-        descriptor = try LoopbackSocket.makeTCPSocket()
+        let socket = try LoopbackSocket.makeTCPSocket()
         var address = LoopbackSocket.address(port: 0)
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard bound == 0, listen(descriptor, backlog) == 0 else {
+        guard bound == 0, listen(socket, backlog) == 0 else {
             let error = LoopbackSocketError(operation: "bind/listen 127.0.0.1:0", code: errno)
-            Glibc.close(descriptor)
+            Glibc.close(socket)
             throw error
         }
-        port = try LoopbackSocket.localPort(of: descriptor)
+        do {
+            port = try LoopbackSocket.localPort(of: socket)
+        } catch {
+            Glibc.close(socket)
+            throw error
+        }
+        descriptor = socket
     }
 
     deinit { close() }

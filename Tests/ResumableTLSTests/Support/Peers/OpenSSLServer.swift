@@ -15,7 +15,7 @@ struct OpenSSLServerConnectionReport: Equatable, Sendable {
     var clientCertificateSubject: String?
     /// Application data the server printed as received (`.interactive` mode), lines joined by "\n".
     var received = ""
-    /// `CONNECTION CLOSED` was seen.
+    /// The connection ended (`DONE` or `CONNECTION CLOSED` was seen).
     var closed = false
 }
 
@@ -186,15 +186,18 @@ final class OpenSSLServer {
             if line.hasPrefix("-----BEGIN") { inPEM = true; started = true; continue }
             if line.hasPrefix("-----END") { inPEM = false; continue }
             if inPEM { continue }
-            if line == "CONNECTION CLOSED" {
+            // `DONE` ends a connection's data (the client closed). s_server's stdout is
+            // buffered, so the `shutting down SSL` / `CONNECTION CLOSED` that follow may
+            // only appear with the next connection's output: do not wait for them.
+            if (inData && line == "DONE") || (started && line == "CONNECTION CLOSED") {
                 current.received = received.joined(separator: "\n")
                 current.closed = true
                 reports.append(current)
                 current = OpenSSLServerConnectionReport(); started = false; inData = false; received = []
                 continue
             }
+            if line == "shutting down SSL" || line == "CONNECTION CLOSED" { continue }
             if inData {
-                if line == "DONE" || line == "shutting down SSL" { inData = false; continue }
                 received.append(line)
                 continue
             }

@@ -231,7 +231,7 @@ final class PeerProcess: @unchecked Sendable {
     @discardableResult
     func waitForExit(timeout: Duration = .seconds(10)) throws -> Int32 {
         do {
-            try waitFor("exit", timeout: timeout) { peer in peer.hasExitedAndDrained ? true : nil }
+            _ = try waitFor("exit", timeout: timeout) { peer in peer.hasExitedAndDrained ? true : nil }
         } catch {
             kill(process.processIdentifier, SIGKILL)
             _ = try? waitFor("exit after SIGKILL", timeout: .seconds(2)) { peer in peer.hasExitedAndDrained ? true : nil }
