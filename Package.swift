@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(
             name: "ResumableTLSTests",
             dependencies: ["ResumableTLS"],
-            resources: [.copy("Vectors")]
+            resources: [.copy("Vectors"), .copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]
