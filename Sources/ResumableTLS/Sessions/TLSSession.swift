@@ -1,0 +1,179 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// A TLS session: everything needed to resume a connection without a full handshake
+/// (OpenSSL's `SSL_SESSION`, S1).
+///
+/// **Immutable parameters (S1).** Every parameter is a `let`: a session never changes once
+/// made. A new ticket makes a new session. The only mutable bit is whether the session may
+/// still be resumed (S6, S13), an atomic flag that can only go from resumable to not.
+///
+/// **Lifetime is ARC (S2).** Holding a reference keeps the session alive; there is no
+/// `SSL_SESSION_up_ref`/`SSL_SESSION_free`. OpenSSL's `SSL_get0_session` (borrowed) and
+/// `SSL_get1_session` (owned) collapse into `TLSConnection.session`, which returns a strong
+/// reference that stays valid for as long as the caller keeps it, whatever the connection or
+/// a cache does afterwards.
+///
+/// **Copy (S3).** `copy()` is `SSL_SESSION_dup`: equal parameters, a fresh resumable flag, and
+/// no link to any cache the original is in (caches hold sessions by identity).
+///
+/// **Shared use (S4).** The class is `Sendable`: one session may back several connections on
+/// several threads at once.
+///
+/// **One owner context (S5).** `contextID` names the `TLSContext` that made the session (or,
+/// for a session read from a file or a shared store, the context that imported it) and
+/// `sessionIDContext` is OpenSSL's session-ID context; a server resumes a session only when
+/// both match its own, when the client's SNI equals `serverName`, and when the cipher suite's
+/// hash matches.
+public final class TLSSession: Sendable, CustomStringConvertible {
+    /// The protocol version the session was negotiated with.
+    public let protocolVersion: ProtocolVersion
+    /// The cipher suite (`SSL_SESSION_get0_cipher`). A TLS 1.3 resumption may use any suite with
+    /// the same hash.
+    public let cipherSuite: CipherSuite
+    /// The resumption secret: the PSK derived from the resumption master secret and the ticket
+    /// nonce in TLS 1.3; the master secret in TLS 1.2 (`SSL_SESSION_get_master_key`).
+    public let secret: [UInt8]
+    /// The session ID (`SSL_SESSION_get_id`): in TLS 1.2 the server-chosen ID; in TLS 1.3 an
+    /// identifier of the ticket (for a stateful ticket, its opaque ID).
+    public let sessionID: [UInt8]
+    /// The ticket as the client presents it (empty on a server's cache entry for TLS 1.2 IDs).
+    public let ticket: [UInt8]
+    /// The server's ticket lifetime hint in seconds (`SSL_SESSION_get_ticket_lifetime_hint`).
+    public let ticketLifetime: UInt32
+    /// TLS 1.3 ticket_age_add, to obfuscate the ticket age (RFC 8446 §4.6.1).
+    public let ticketAgeAdd: UInt32
+    /// TLS 1.3 ticket_nonce the PSK was derived with.
+    public let ticketNonce: [UInt8]
+    /// When the session was made (`SSL_SESSION_get_time`); for a client, when the ticket arrived.
+    public let creationTime: Date
+    /// How long after `creationTime` the session may be resumed (`SSL_SESSION_get_timeout`).
+    /// Never over 7 days for TLS 1.3 (RFC 8446 §4.6.1).
+    public let timeout: TimeInterval
+    /// The SNI name of the connection that made the session (`SSL_SESSION_get0_hostname`).
+    public let serverName: String?
+    /// The ALPN protocol agreed (`SSL_SESSION_get0_alpn_selected`).
+    public let applicationProtocol: String?
+    /// The most early data the server accepts on resumption (`SSL_SESSION_get_max_early_data`).
+    public let maxEarlyDataSize: UInt32
+    /// OpenSSL's session-ID context (`SSL_SESSION_get0_id_context`), at most 32 bytes.
+    public let sessionIDContext: [UInt8]
+    /// The peer's certificate chain as DER, leaf first, when the context keeps it (may be empty).
+    public let peerCertificates: [[UInt8]]
+    /// The key-exchange group of the handshake that made the session, if any.
+    public let group: NamedGroup?
+    /// The identity of the context that made or imported the session (S5).
+    public let contextID: UUID
+
+    private let resumableFlag: Atomic<Bool>
+
+    /// The longest a TLS 1.3 session may live (RFC 8446 §4.6.1): 7 days.
+    public static let maximumTLS13Lifetime: TimeInterval = 604_800
+
+    /// A session with the given parameters. `timeout` is capped at 7 days for TLS 1.3.
+    public init(
+        protocolVersion: ProtocolVersion,
+        cipherSuite: CipherSuite,
+        secret: [UInt8],
+        sessionID: [UInt8] = [],
+        ticket: [UInt8] = [],
+        ticketLifetime: UInt32 = 0,
+        ticketAgeAdd: UInt32 = 0,
+        ticketNonce: [UInt8] = [],
+        creationTime: Date,
+        timeout: TimeInterval,
+        serverName: String? = nil,
+        applicationProtocol: String? = nil,
+        maxEarlyDataSize: UInt32 = 0,
+        sessionIDContext: [UInt8] = [],
+        peerCertificates: [[UInt8]] = [],
+        group: NamedGroup? = nil,
+        contextID: UUID,
+        isResumable: Bool = true
+    ) {
+        self.protocolVersion = protocolVersion
+        self.cipherSuite = cipherSuite
+        self.secret = secret
+        self.sessionID = sessionID
+        self.ticket = ticket
+        self.ticketLifetime = ticketLifetime
+        self.ticketAgeAdd = ticketAgeAdd
+        self.ticketNonce = ticketNonce
+        self.creationTime = creationTime
+        self.timeout = protocolVersion >= .tls13 ? min(max(0, timeout), Self.maximumTLS13Lifetime) : max(0, timeout)
+        self.serverName = serverName
+        self.applicationProtocol = applicationProtocol
+        self.maxEarlyDataSize = maxEarlyDataSize
+        self.sessionIDContext = sessionIDContext
+        self.peerCertificates = peerCertificates
+        self.group = group
+        self.contextID = contextID
+        self.resumableFlag = Atomic(isResumable)
+    }
+
+    /// When the session stops being resumable by age.
+    public var expirationTime: Date { creationTime.addingTimeInterval(timeout) }
+
+    /// Whether the session has expired at `now`.
+    public func isExpired(at now: Date) -> Bool { now >= expirationTime }
+
+    /// Whether the session can still be used to resume (`SSL_SESSION_is_resumable`, S6): it
+    /// has a secret (and, on a client, a ticket or ID to present) and was not marked bad.
+    /// Expiry is separate: see `isExpired(at:)`.
+    public var isResumable: Bool {
+        resumableFlag.load(ordering: .acquiring) && !secret.isEmpty && !(ticket.isEmpty && sessionID.isEmpty)
+    }
+
+    /// Marks the session as never to be resumed again (S13: its connection ended uncleanly;
+    /// OpenSSL's `SSL_SESSION_set1_...` has no equivalent, this is `SSL_CTX_remove_session`'s
+    /// `not_resumable` effect). Irreversible.
+    public func markNotResumable() {
+        resumableFlag.store(false, ordering: .releasing)
+    }
+
+    /// The resumption secret as a key, for the key schedule.
+    var secretKey: SymmetricKey { SymmetricKey(data: secret) }
+
+    /// The hash the session's secret belongs to; a resumption must use a suite with this hash.
+    var hash: TLSHashAlgorithm? { cipherSuite.tls13Parameters?.hash }
+
+    /// A copy with equal parameters, owned by no cache (`SSL_SESSION_dup`, S3).
+    public func copy() -> TLSSession {
+        replacing()
+    }
+
+    /// A copy with some parameters replaced (a new ticket makes a new session, S1).
+    func replacing(
+        sessionID: [UInt8]? = nil, ticket: [UInt8]? = nil, creationTime: Date? = nil,
+        timeout: TimeInterval? = nil, contextID: UUID? = nil
+    ) -> TLSSession {
+        TLSSession(
+            protocolVersion: protocolVersion, cipherSuite: cipherSuite, secret: secret,
+            sessionID: sessionID ?? self.sessionID, ticket: ticket ?? self.ticket,
+            ticketLifetime: ticketLifetime, ticketAgeAdd: ticketAgeAdd, ticketNonce: ticketNonce,
+            creationTime: creationTime ?? self.creationTime, timeout: timeout ?? self.timeout,
+            serverName: serverName, applicationProtocol: applicationProtocol,
+            maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
+            peerCertificates: peerCertificates, group: group, contextID: contextID ?? self.contextID,
+            isResumable: resumableFlag.load(ordering: .acquiring))
+    }
+
+    /// Whether two sessions have equal parameters (not identity; the resumable flag is ignored).
+    public func hasSameParameters(as other: TLSSession) -> Bool {
+        protocolVersion == other.protocolVersion && cipherSuite == other.cipherSuite
+            && secret == other.secret && sessionID == other.sessionID && ticket == other.ticket
+            && ticketLifetime == other.ticketLifetime && ticketAgeAdd == other.ticketAgeAdd
+            && ticketNonce == other.ticketNonce && creationTime == other.creationTime
+            && timeout == other.timeout && serverName == other.serverName
+            && applicationProtocol == other.applicationProtocol && maxEarlyDataSize == other.maxEarlyDataSize
+            && sessionIDContext == other.sessionIDContext && peerCertificates == other.peerCertificates
+            && group == other.group && contextID == other.contextID
+    }
+
+    /// A short description that never includes the secret.
+    public var description: String {
+        let id = sessionID.prefix(8).map { String($0, radix: 16) }.joined()
+        return "TLSSession(\(protocolVersion), \(cipherSuite), id \(id)…, sni \(serverName ?? "-"), alpn \(applicationProtocol ?? "-"), resumable \(isResumable))"
+    }
+}
