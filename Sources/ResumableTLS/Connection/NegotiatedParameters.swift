@@ -16,6 +16,8 @@ public struct NegotiatedParameters: Sendable, Hashable {
     public var peerCertificates: [[UInt8]]
     /// Whether a HelloRetryRequest happened.
     public var didHelloRetryRequest: Bool
+    /// Whether the handshake resumed a session (`SSL_session_reused`).
+    public var isResumed: Bool
     /// The largest record plaintext the peer accepts (from its record_size_limit).
     public var peerRecordSizeLimit: Int
 }

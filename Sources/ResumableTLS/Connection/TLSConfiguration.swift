@@ -55,6 +55,33 @@ public struct TLSConfiguration: Sendable {
     /// The largest handshake message accepted from the peer.
     public var maxHandshakeMessageLength: Int
 
+    // MARK: Sessions and resumption
+
+    /// How long a session may be resumed after it was made, in seconds: the cache timeout and
+    /// the ticket lifetime (`SSL_CTX_set_timeout`, S16). Default 7,200 s; TLS 1.3 tickets are
+    /// capped at 7 days (RFC 8446 §4.6.1).
+    public var sessionTimeout: TimeInterval
+    /// For a server: how TLS 1.3 tickets carry the session (S24, S26).
+    public var ticketMode: TicketMode
+    /// For a server: NewSessionTickets sent after a full handshake (`SSL_CTX_set_num_tickets`,
+    /// default 2 like OpenSSL; 0 sends none). A client's ticket_request (RFC 9149) overrides it,
+    /// up to `maximumTicketCount`.
+    public var ticketCount: Int
+    /// For a server: NewSessionTickets sent after a resumption (default 1, like OpenSSL).
+    public var ticketCountAfterResumption: Int
+    /// For a server: the most tickets a client's ticket_request can ask for on one connection.
+    public var maximumTicketCount: Int
+    /// PSK key-exchange modes this side uses (RFC 8446 §4.2.9). A client offers them; a server
+    /// accepts them, preferring psk_dhe_ke. Add `.pskKE` on both sides to resume without a fresh
+    /// (EC)DHE (OpenSSL's `SSL_OP_ALLOW_NO_DHE_KEX`); it gives up forward secrecy.
+    public var pskKeyExchangeModes: [PSKKeyExchangeMode]
+    /// OpenSSL's session-ID context (`SSL_CTX_set_session_id_context`, S5): a server resumes
+    /// only sessions made under the same value. At most 32 bytes.
+    public var sessionIDContext: [UInt8]
+    /// For a server: how far the client's idea of a ticket's age may be from ours before the
+    /// ticket is refused (RFC 8446 §8.3), in seconds.
+    public var ticketAgeTolerance: TimeInterval
+
     /// A configuration with defaults for `role`; set the rest with the properties above.
     public init(role: Role) {
         self.role = role
@@ -76,6 +103,14 @@ public struct TLSConfiguration: Sendable {
         self.recordSizeLimit = nil
         self.helloRetryRequestCookie = true
         self.maxHandshakeMessageLength = 128 * 1024
+        self.sessionTimeout = 7_200
+        self.ticketMode = .stateless
+        self.ticketCount = 2
+        self.ticketCountAfterResumption = 1
+        self.maximumTicketCount = 10
+        self.pskKeyExchangeModes = [.pskDHEKE]
+        self.sessionIDContext = []
+        self.ticketAgeTolerance = 10
     }
 
     /// A client that verifies the server's certificate for `serverName` against the system roots.
@@ -103,6 +138,10 @@ public struct TLSConfiguration: Sendable {
         }
         if let limit = recordSizeLimit, !(RecordLimits.minRecordSizeLimit...(RecordLimits.maxPlaintextLength + 1)).contains(limit) {
             throw TLSError.invalidState("record_size_limit \(limit) outside 64...16385")
+        }
+        guard sessionIDContext.count <= 32 else { throw TLSError.invalidState("session ID context over 32 bytes") }
+        guard sessionTimeout >= 0, ticketCount >= 0, ticketCountAfterResumption >= 0, maximumTicketCount >= 0 else {
+            throw TLSError.invalidState("negative session timeout or ticket count")
         }
         for name in applicationProtocols where name.utf8.isEmpty || name.utf8.count > 255 {
             throw TLSError.invalidState("ALPN protocol name must be 1...255 bytes")

@@ -37,6 +37,21 @@ public final class TLSConnection {
     /// What the handshake agreed on, once it completed.
     public private(set) var negotiated: NegotiatedParameters?
 
+    /// The session this connection uses (`SSL_get_session`, S8): nil before the handshake
+    /// completed. On a client, the latest session from a NewSessionTicket, else the resumed
+    /// session, else the connection's own session, which is not resumable until a ticket
+    /// arrives (S9, S10). On a server, the latest ticket's session sent, else the resumed or
+    /// the connection's own session (S10). It is a strong reference (S2): OpenSSL's
+    /// `SSL_get0_session` and `SSL_get1_session` are both this property.
+    public private(set) var session: TLSSession?
+
+    /// Whether the handshake resumed a session (`SSL_session_reused`, S11). A declined offer
+    /// is a full handshake, not an error.
+    public var sessionReused: Bool { negotiated?.isResumed ?? false }
+
+    /// The session a client offers for resumption (`SSL_set_session`, S11).
+    public private(set) var offeredSession: TLSSession?
+
     private var handshake: Handshake
     private var recordLayer = ConnectionRecordLayer()
     private var reassembler: HandshakeReassembler
@@ -54,7 +69,11 @@ public final class TLSConnection {
         let configuration = context.configuration
         switch configuration.role {
         case .client: handshake = .client(ClientHandshake13(configuration: configuration))
-        case .server: handshake = .server(ServerHandshake13(configuration: configuration))
+        case .server:
+            let authority = context.ticketAuthority
+            handshake = .server(ServerHandshake13(configuration: configuration) { identity, now in
+                authority.redeem(identity, now: now)
+            })
         }
         reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
         if let limit = configuration.recordSizeLimit {
@@ -76,12 +95,22 @@ public final class TLSConnection {
         try guarded {
             // The first ClientHello's record says 0x0301 for old middleboxes (RFC 8446 §5.1).
             recordLayer.plaintextRecordVersion = .tls10
-            let actions = try client.start()
+            let actions = try client.start(offering: offeredSession, now: context.clock.now())
             handshake = .client(client)
             try apply(actions)
             try recordLayer.flushHandshake()
             recordLayer.plaintextRecordVersion = .tls12
         }
+    }
+
+    /// Sets the session a client offers for resumption (`SSL_set_session`, S11): only on a
+    /// client, only before the handshake starts. Replacing an earlier offer releases it (S12);
+    /// a session that cannot be resumed here (expired, marked bad, another hash) is simply not
+    /// offered, and the handshake is a full one.
+    public func setSession(_ session: TLSSession?) throws {
+        guard isClient else { throw TLSError.invalidState("only a client offers a session") }
+        guard !started else { throw TLSError.invalidState("the session must be set before the handshake starts") }
+        offeredSession = session
     }
 
     /// Processes bytes received from the peer. Events and bytes to send become available
@@ -262,7 +291,7 @@ public final class TLSConnection {
                 actions = try client.handle(message, raw: raw.bytes)
                 handshake = .client(client)
             case .server(var server):
-                actions = try server.handle(message, raw: raw.bytes)
+                actions = try server.handle(message, raw: raw.bytes, now: context.clock.now())
                 handshake = .server(server)
             }
             try apply(actions)
@@ -271,8 +300,13 @@ public final class TLSConnection {
         switch message {
         case .keyUpdate(let update):
             try handlePeerKeyUpdate(update)
-        case .newSessionTicket where isClient:
-            return // Sessions and resumption land with the session layer.
+        case .newSessionTicket(let ticket) where isClient:
+            guard case .client(let client) = handshake, let negotiated else {
+                throw TLSError.unexpectedMessage("NewSessionTicket before the handshake completed")
+            }
+            let newSession = try client.session(from: ticket, now: context.clock.now(), contextID: context.contextID, negotiated: negotiated)
+            session = newSession
+            events.append(.newSession(newSession))
         default:
             throw TLSError.unexpectedMessage("\(message.type) after the handshake")
         }
@@ -302,8 +336,43 @@ public final class TLSConnection {
                 negotiated = parameters
                 recordLayer.maxSendFragment = min(RecordLimits.maxPlaintextLength, parameters.peerRecordSizeLimit - 1)
                 state = .established
+                session = resumedSession ?? ownSession(parameters)
                 events.append(.handshakeCompleted(parameters))
+                try sendTickets()
             }
+        }
+    }
+
+    private var resumedSession: TLSSession? {
+        switch handshake {
+        case .client(let client): return client.resumedSession
+        case .server(let server): return server.resumedSession
+        }
+    }
+
+    /// The connection's own session after a full handshake: its parameters, no resumption
+    /// secret yet, so not resumable (S9).
+    private func ownSession(_ parameters: NegotiatedParameters) -> TLSSession {
+        TLSSession(
+            protocolVersion: parameters.version, cipherSuite: parameters.cipherSuite, secret: [],
+            creationTime: context.clock.now(), timeout: context.configuration.sessionTimeout,
+            serverName: parameters.serverName, applicationProtocol: parameters.applicationProtocol,
+            sessionIDContext: context.configuration.sessionIDContext,
+            peerCertificates: parameters.peerCertificates, group: parameters.group, contextID: context.contextID)
+    }
+
+    /// A server sends its NewSessionTickets right after the handshake, before any application
+    /// data we write, so a client that closes early still has them.
+    private func sendTickets() throws {
+        guard case .server(var server) = handshake else { return }
+        let authority = context.ticketAuthority
+        let now = context.clock.now()
+        let tickets = try server.makeTickets(contextID: context.contextID) { try authority.issue($0, now: now) }
+        handshake = .server(server)
+        for ticket in tickets {
+            recordLayer.queueHandshake(ticket.message)
+            session = ticket.session
+            events.append(.newSession(ticket.session))
         }
     }
 

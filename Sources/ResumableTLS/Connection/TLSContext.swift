@@ -1,3 +1,5 @@
+import Foundation
+
 /// A configuration made ready to serve many connections: OpenSSL's `SSL_CTX`.
 ///
 /// Built once from a `TLSConfiguration` (checked here, so a connection never meets a bad
@@ -8,12 +10,19 @@ public final class TLSContext: Sendable {
     public let configuration: TLSConfiguration
     /// Where this context and its connections read the time.
     public let clock: any TLSClock
+    /// This context's identity: sessions it makes carry it (S5).
+    public let contextID = UUID()
+    /// Issues and redeems this (server) context's TLS 1.3 tickets.
+    let ticketAuthority: any ServerTicketAuthority
 
     /// A context for `configuration`; throws `invalidState` if the configuration cannot work.
     public init(_ configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) throws {
         try configuration.validate()
         self.configuration = configuration
         self.clock = clock
+        switch configuration.ticketMode {
+        case .stateful, .stateless: ticketAuthority = StatefulTicketAuthority()
+        }
     }
 
     /// A new connection under this context (`SSL_new`).

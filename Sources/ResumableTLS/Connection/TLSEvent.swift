@@ -9,4 +9,7 @@ public enum TLSEvent: Sendable, Hashable {
     case closeNotifyReceived
     /// The peer updated its sending keys (RFC 8446 §4.6.3), informational.
     case peerKeyUpdated
+    /// A new resumable session exists: on a client, one per NewSessionTicket received; on a
+    /// server, one per ticket sent (S10, S19). It is also `TLSConnection.session` now.
+    case newSession(TLSSession)
 }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// The client side of the TLS 1.3 handshake (RFC 8446 §2, §4), one step per received message,
 /// read top to bottom like the RFC: ClientHello → (HelloRetryRequest → ClientHello) →
@@ -31,6 +32,11 @@ struct ClientHandshake13 {
     private var peerRecordSizeLimit: Int?
     private var group: NamedGroup?
     private var sentChangeCipherSpec = false
+    /// The session offered for resumption, if any (S11).
+    private var offeredSession: TLSSession?
+    /// The offered session, once the server accepted it.
+    private(set) var resumedSession: TLSSession?
+    private var now = Date(timeIntervalSince1970: 0)
     /// The resumption master secret, once our Finished is sent (RFC 8446 §7.1).
     private(set) var resumptionMasterSecret: SymmetricKey?
 
@@ -48,8 +54,13 @@ struct ClientHandshake13 {
 
     // MARK: ClientHello
 
-    mutating func start() throws -> [HandshakeAction] {
+    /// Builds the first ClientHello, offering `session` if it can still be resumed here.
+    mutating func start(offering session: TLSSession?, now: Date) throws -> [HandshakeAction] {
         guard state == .idle else { throw TLSError.invalidState("handshake already started") }
+        self.now = now
+        if let session, Self.canOffer(session, configuration: configuration, now: now) {
+            offeredSession = session
+        }
         let groups = (configuration.keyShareGroups ?? [configuration.groups[0]]).filter(KeyExchangePrivateKey.supports)
         guard !groups.isEmpty else { throw TLSError.invalidState("no supported key-share group configured") }
         keyShares = try groups.map { try KeyExchangePrivateKey(group: $0) }
@@ -62,12 +73,17 @@ struct ClientHandshake13 {
         extensions.append(.signatureAlgorithms(configuration.signatureSchemes))
         extensions.append(.keyShareClientHello(keyShares.map { KeyShareEntry(group: $0.group, keyExchange: $0.keyShare) }))
         // Servers send tickets only to clients that say how they would use them (RFC 8446 §4.2.9).
-        extensions.append(.pskKeyExchangeModes([.pskDHEKE]))
+        if !configuration.pskKeyExchangeModes.isEmpty {
+            extensions.append(.pskKeyExchangeModes(configuration.pskKeyExchangeModes))
+        }
         if !configuration.applicationProtocols.isEmpty {
             extensions.append(.applicationLayerProtocols(configuration.applicationProtocols.map { Array($0.utf8) }))
         }
         if let limit = configuration.recordSizeLimit {
             extensions.append(.recordSizeLimit(UInt16(limit)))
+        }
+        if let session = offeredSession {
+            extensions.append(pskOffer(for: session))
         }
         let hello = ClientHello(
             random: HandshakeRandom.bytes(32),
@@ -75,10 +91,45 @@ struct ClientHandshake13 {
             cipherSuites: configuration.cipherSuites.filter { $0.tls13Parameters != nil },
             extensions: ExtensionList(extensions))
         clientHello = hello
-        let bytes = try HandshakeMessage.clientHello(hello).encode()
+        var bytes = try HandshakeMessage.clientHello(hello).encode()
+        if let session = offeredSession {
+            try patchBinder(in: &bytes, session: session, transcriptPrefix: nil)
+        }
         pendingTranscript.append(bytes)
         state = .waitServerHello
         return [.send(bytes)]
+    }
+
+    // MARK: Resumption offer (RFC 8446 §4.2.11)
+
+    /// Whether `session` may be offered by a client with `configuration` at `now` (S6, S16):
+    /// TLS 1.3, resumable, not expired, and its hash used by one of our suites.
+    static func canOffer(_ session: TLSSession, configuration: TLSConfiguration, now: Date) -> Bool {
+        guard session.protocolVersion == .tls13, session.isResumable, !session.ticket.isEmpty,
+              !session.isExpired(at: now), let hash = session.hash,
+              !configuration.pskKeyExchangeModes.isEmpty else { return false }
+        return configuration.cipherSuites.contains { $0.tls13Parameters?.hash == hash }
+    }
+
+    /// The pre_shared_key extension for `session`, with a zero binder to be patched.
+    private func pskOffer(for session: TLSSession) -> Extension {
+        let ageMilliseconds = UInt64(max(0, now.timeIntervalSince(session.creationTime)) * 1000)
+        let obfuscatedAge = UInt32(truncatingIfNeeded: ageMilliseconds) &+ session.ticketAgeAdd
+        let binderLength = session.hash?.digestLength ?? 32
+        return .preSharedKeyOffer(OfferedPSKs(
+            identities: [PSKIdentity(identity: session.ticket, obfuscatedTicketAge: obfuscatedAge)],
+            binders: [[UInt8](repeating: 0, count: binderLength)]))
+    }
+
+    /// Computes the binder over the truncated ClientHello (after `transcriptPrefix`, the
+    /// HelloRetryRequest transcript, if any) and writes it into the encoded message.
+    private func patchBinder(in message: inout [UInt8], session: TLSSession, transcriptPrefix: TranscriptHash?) throws {
+        guard let hash = session.hash else { throw TLSError.internalError("session without a TLS 1.3 hash") }
+        let truncated = try ClientHello.truncatedForBinders(message)
+        let transcriptHash = transcriptPrefix.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
+        let binder = KeySchedule.Early(hash: hash, psk: session.secretKey)
+            .binder(external: false, truncatedTranscriptHash: transcriptHash)
+        try ClientHello.patchBinders(in: &message, with: [binder])
     }
 
     // MARK: Receiving
@@ -176,9 +227,20 @@ struct ClientHandshake13 {
             changed = true
         }
         guard changed else { throw TLSError.illegalParameter("HelloRetryRequest that would not change the ClientHello") }
+        extensions.removeAll { $0.type == .preSharedKey }
+        if let session = offeredSession {
+            if session.hash == parameters.hash {
+                extensions.append(pskOffer(for: session))
+            } else {
+                offeredSession = nil // RFC 8446 §4.1.4: a PSK of another hash is dropped
+            }
+        }
         offered.extensions = ExtensionList(extensions)
         clientHello = offered
-        let bytes = try HandshakeMessage.clientHello(offered).encode()
+        var bytes = try HandshakeMessage.clientHello(offered).encode()
+        if let session = offeredSession {
+            try patchBinder(in: &bytes, session: session, transcriptPrefix: transcript)
+        }
         transcript.append(bytes)
         self.transcript = transcript
         var actions: [HandshakeAction] = []
@@ -196,22 +258,33 @@ struct ClientHandshake13 {
             throw TLSError.illegalParameter("ServerHello cipher suite differs from the HelloRetryRequest's")
         }
         guard let parameters = hello.cipherSuite.tls13Parameters else { throw TLSError.internalError("no suite") }
-        guard case .keyShareServerHello(let entry)? = hello.extensions[.keyShare] else {
+        var psk: SymmetricKey?
+        if case .preSharedKeySelected(let index)? = hello.extensions[.preSharedKey] {
+            guard let session = offeredSession, index == 0 else {
+                throw TLSError.illegalParameter("server selected PSK \(index), which was not offered")
+            }
+            guard session.hash == parameters.hash else {
+                throw TLSError.illegalParameter("server selected a suite whose hash differs from the PSK's")
+            }
+            resumedSession = session
+            psk = session.secretKey
+        }
+        var sharedSecret: SymmetricKey?
+        if case .keyShareServerHello(let entry)? = hello.extensions[.keyShare] {
+            guard let share = keyShares.first(where: { $0.group == entry.group }) else {
+                throw TLSError.illegalParameter("server key_share for \(entry.group), which we sent no share for")
+            }
+            sharedSecret = try share.sharedSecret(peerKeyShare: entry.keyExchange)
+            group = entry.group
+        } else if resumedSession == nil || !configuration.pskKeyExchangeModes.contains(.pskKE) {
+            // Without a key share only psk_ke works, and only if we offered it (RFC 8446 §4.2.9).
             throw TLSError.protocolViolation(alert: .missingExtension, reason: "ServerHello without key_share")
         }
-        guard let share = keyShares.first(where: { $0.group == entry.group }) else {
-            throw TLSError.illegalParameter("server key_share for \(entry.group), which we sent no share for")
-        }
-        if hello.extensions.contains(.preSharedKey) {
-            throw TLSError.illegalParameter("pre_shared_key selected but none was offered")
-        }
-        let sharedSecret = try share.sharedSecret(peerKeyShare: entry.keyExchange)
         cipherSuite = hello.cipherSuite
         suite = parameters
-        group = entry.group
         var transcript = transcript ?? pendingTranscript.start(hash: parameters.hash)
         transcript.append(raw)
-        let schedule = KeySchedule.Early(hash: parameters.hash).handshake(sharedSecret: sharedSecret)
+        let schedule = KeySchedule.Early(hash: parameters.hash, psk: psk).handshake(sharedSecret: sharedSecret)
         let hash = transcript.currentHash()
         let clientSecret = schedule.clientHandshakeTrafficSecret(transcriptHash: hash)
         let serverSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: hash)
@@ -246,7 +319,8 @@ struct ClientHandshake13 {
             }
         }
         transcript?.append(raw)
-        state = .waitCertificateOrRequest
+        // A PSK handshake authenticates by the PSK: no Certificate or CertificateVerify follow.
+        state = resumedSession == nil ? .waitCertificateOrRequest : .waitFinished
         return []
     }
 
@@ -291,6 +365,10 @@ struct ClientHandshake13 {
         self.transcript = transcript
         clientApplicationSecret = master.clientApplicationTrafficSecret(transcriptHash: hash)
         var actions: [HandshakeAction] = [.setReadKeys(TrafficSecret(suite: suite, secret: serverApplicationSecret))]
+        if let resumed = resumedSession {
+            peerChain = resumed.peerCertificates
+            return try actions + finish()
+        }
         state = .waitChainVerification
         actions.append(.verifyPeerChain(PeerChainCheck(
             chain: peerChain, expectedServerName: configuration.serverName, owner: .server)))
@@ -346,8 +424,30 @@ struct ClientHandshake13 {
             version: .tls13, cipherSuite: cipherSuite ?? .tlsAES128GCMSHA256, group: group,
             applicationProtocol: applicationProtocol, serverName: configuration.serverName,
             peerSignatureScheme: peerScheme, peerCertificates: peerChain,
-            didHelloRetryRequest: didHelloRetryRequest,
+            didHelloRetryRequest: didHelloRetryRequest, isResumed: resumedSession != nil,
             peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1))))
         return actions
+    }
+
+    // MARK: Tickets (RFC 8446 §4.6.1)
+
+    /// Turns a NewSessionTicket into a resumable session (S9, S10): the PSK comes from the
+    /// resumption master secret and the ticket's nonce; the session ID is SHA-256 of the
+    /// ticket, as OpenSSL's client sets it.
+    func session(from ticket: TLS13NewSessionTicket, now: Date, contextID: UUID, negotiated: NegotiatedParameters) throws -> TLSSession {
+        guard state == .connected, let suite, let resumptionMasterSecret, let cipherSuite else {
+            throw TLSError.unexpectedMessage("NewSessionTicket before the handshake completed")
+        }
+        let psk = try KeySchedule.resumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: ticket.ticketNonce)
+        return TLSSession(
+            protocolVersion: .tls13, cipherSuite: cipherSuite,
+            secret: psk.withUnsafeBytes { Array($0) },
+            sessionID: SHA256.hash(data: ticket.ticket).withUnsafeBytes { Array($0) },
+            ticket: ticket.ticket, ticketLifetime: ticket.ticketLifetime, ticketAgeAdd: ticket.ticketAgeAdd,
+            ticketNonce: ticket.ticketNonce, creationTime: now,
+            timeout: TimeInterval(ticket.ticketLifetime),
+            serverName: configuration.serverName, applicationProtocol: negotiated.applicationProtocol,
+            maxEarlyDataSize: ticket.maxEarlyDataSize ?? 0, sessionIDContext: configuration.sessionIDContext,
+            peerCertificates: negotiated.peerCertificates, group: negotiated.group, contextID: contextID)
     }
 }

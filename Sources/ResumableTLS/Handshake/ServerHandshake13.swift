@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// The server side of the TLS 1.3 handshake (RFC 8446 §2, §4): ClientHello → [HelloRetryRequest
 /// → ClientHello] → ServerHello, EncryptedExtensions, [CertificateRequest], Certificate,
@@ -29,9 +30,21 @@ struct ServerHandshake13 {
     private var peerScheme: SignatureScheme?
     /// The resumption master secret, once the client's Finished verified (RFC 8446 §7.1).
     private(set) var resumptionMasterSecret: SymmetricKey?
+    /// The session the client resumed, if it did.
+    private(set) var resumedSession: TLSSession?
+    /// The PSK modes both sides allow; tickets are sent only if there is one.
+    private var commonPSKModes: [PSKKeyExchangeMode] = []
+    /// The client's ticket_request (RFC 9149), if it sent one.
+    private var ticketRequest: (newSessionCount: UInt8, resumptionCount: UInt8)?
+    private var ticketsIssued: UInt64 = 0
+    private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
+    private var now = Date(timeIntervalSince1970: 0)
 
-    init(configuration: TLSConfiguration) {
+    /// A server handshake; `redeem` turns a PSK identity (a ticket) into the session it stands
+    /// for, or nil (the context's ticket keys or cache).
+    init(configuration: TLSConfiguration, redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?) {
         self.configuration = configuration
+        self.redeem = redeem
     }
 
     var parsingContext: HandshakeParsingContext {
@@ -44,7 +57,8 @@ struct ServerHandshake13 {
     /// Whether the next message is the first ClientHello (its record may carry version 0x0301).
     var awaitingFirstClientHello: Bool { state == .waitClientHello }
 
-    mutating func handle(_ message: HandshakeMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+    mutating func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+        self.now = now
         switch (state, message) {
         case (.waitClientHello, .clientHello(let hello)), (.waitSecondClientHello, .clientHello(let hello)):
             return try handleClientHello(hello, raw: raw)
@@ -74,8 +88,8 @@ struct ServerHandshake13 {
             try checkSecondClientHello(hello)
         }
         // Cipher suite: our preference among the client's offers.
-        guard let chosenSuite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters != nil }),
-              let parameters = chosenSuite.tls13Parameters else {
+        guard let preferredSuite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters != nil }),
+              let preferredParameters = preferredSuite.tls13Parameters else {
             throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no cipher suite in common")
         }
         guard case .signatureAlgorithms(let clientSchemes)? = hello.extensions[.signatureAlgorithms] else {
@@ -95,23 +109,6 @@ struct ServerHandshake13 {
         let ourGroups = configuration.groups.filter(KeyExchangePrivateKey.supports)
         // Prefer a group the client already sent a share for: no extra round trip.
         let shared = shares.first { ourGroups.contains($0.group) }
-        if shared == nil {
-            guard !isSecond else {
-                throw TLSError.illegalParameter("second ClientHello still has no key_share for the requested group")
-            }
-            guard let retryGroup = ourGroups.first(where: clientGroups.contains) else {
-                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no key-exchange group in common")
-            }
-            return try sendHelloRetryRequest(hello, raw: raw, suite: chosenSuite, parameters: parameters, group: retryGroup)
-        }
-        guard let share = shared else { throw TLSError.internalError("unreachable") }
-        if isSecond, share.group != group {
-            throw TLSError.illegalParameter("second ClientHello key_share is not for the requested group")
-        }
-        guard let key = configuration.privateKey, let chain = configuration.certificateChain,
-              let scheme = key.selectSignatureScheme(peerSignatureAlgorithms: clientSchemes) else {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme in common with the client")
-        }
         if case .serverName(let name)? = hello.extensions[.serverName] { serverName = name }
         var encryptedExtensions: [Extension] = []
         if case .applicationLayerProtocols(let offered)? = hello.extensions[.applicationLayerProtocolNegotiation],
@@ -123,26 +120,82 @@ struct ServerHandshake13 {
             applicationProtocol = selected
             encryptedExtensions.append(.selectedApplicationProtocol(Array(selected.utf8)))
         }
+
+        // Resumption (RFC 8446 §4.2.9–4.2.11): which PSK modes both sides allow.
+        var clientModes: [PSKKeyExchangeMode]?
+        if case .pskKeyExchangeModes(let modes)? = hello.extensions[.pskKeyExchangeModes] { clientModes = modes }
+        if hello.offeredPSKs != nil && clientModes == nil {
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: "pre_shared_key without psk_key_exchange_modes")
+        }
+        commonPSKModes = configuration.pskKeyExchangeModes.filter { clientModes?.contains($0) == true }
+        let dheMode = commonPSKModes.contains(.pskDHEKE) && shared != nil
+        let keMode = commonPSKModes.contains(.pskKE)
+        var resumption: (session: TLSSession, index: Int, suite: CipherSuite)?
+        if let offer = hello.offeredPSKs, dheMode || keMode {
+            resumption = try selectPSK(offer, in: hello, raw: raw)
+        }
+        if case .ticketRequest(let newCount, let resumptionCount)? = hello.extensions[.ticketRequest] {
+            ticketRequest = (newCount, resumptionCount)
+        }
+
+        if shared == nil && !(resumption != nil && keMode) {
+            guard !isSecond else {
+                throw TLSError.illegalParameter("second ClientHello still has no key_share for the requested group")
+            }
+            guard let retryGroup = ourGroups.first(where: clientGroups.contains) else {
+                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no key-exchange group in common")
+            }
+            return try sendHelloRetryRequest(hello, raw: raw, suite: preferredSuite, parameters: preferredParameters, group: retryGroup)
+        }
+        if isSecond, let share = shared, share.group != group {
+            throw TLSError.illegalParameter("second ClientHello key_share is not for the requested group")
+        }
+        // psk_dhe_ke when both allow it, else psk_ke (OpenSSL's choice too).
+        let useKeyExchange = resumption == nil || dheMode
+        var signing: (key: TLSPrivateKey, chain: CertificateChain, scheme: SignatureScheme)?
+        if resumption == nil {
+            guard let key = configuration.privateKey, let chain = configuration.certificateChain,
+                  let scheme = key.selectSignatureScheme(peerSignatureAlgorithms: clientSchemes) else {
+                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme in common with the client")
+            }
+            signing = (key, chain, scheme)
+        }
         if serverName != nil { encryptedExtensions.append(.serverNameAcknowledged) }
         if case .recordSizeLimit(let limit)? = hello.extensions[.recordSizeLimit] {
             peerRecordSizeLimit = Int(limit)
             // RFC 8449 §4: answer with ours only to a client that sent one.
             encryptedExtensions.append(.recordSizeLimit(UInt16(configuration.recordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1))))
         }
+        if ticketRequest != nil {
+            encryptedExtensions.append(.ticketRequestExpectedCount(UInt8(clamping: plannedTicketCount(resumed: resumption != nil))))
+        }
+        let (finalSuite, finalParameters) = resumption.flatMap { r in r.suite.tls13Parameters.map { (r.suite, $0) } } ?? (preferredSuite, preferredParameters)
+        if isSecond, finalSuite != cipherSuite {
+            throw TLSError.illegalParameter("resumption would change the suite chosen in the HelloRetryRequest")
+        }
+        resumedSession = resumption?.session
 
-        let keyExchange = try KeyExchangePrivateKey(group: share.group)
-        let sharedSecret = try keyExchange.sharedSecret(peerKeyShare: share.keyExchange)
+        var serverHelloExtensions: [Extension] = [.supportedVersionsSelected(.tls13)]
+        var sharedSecret: SymmetricKey?
+        group = nil
+        if useKeyExchange, let share = shared {
+            let keyExchange = try KeyExchangePrivateKey(group: share.group)
+            sharedSecret = try keyExchange.sharedSecret(peerKeyShare: share.keyExchange)
+            group = share.group
+            serverHelloExtensions.append(.keyShareServerHello(KeyShareEntry(group: share.group, keyExchange: keyExchange.keyShare)))
+        }
+        if let resumption {
+            serverHelloExtensions.append(.preSharedKeySelected(UInt16(resumption.index)))
+        }
+        let chosenSuite = finalSuite, parameters = finalParameters
         cipherSuite = chosenSuite
         suite = parameters
-        group = share.group
 
         var transcript = self.transcript ?? TranscriptHash(hash: parameters.hash)
         transcript.append(raw)
         let serverHello = ServerHello(
             random: HandshakeRandom.bytes(32), legacySessionIDEcho: hello.legacySessionID,
-            cipherSuite: chosenSuite,
-            extensions: [.supportedVersionsSelected(.tls13),
-                         .keyShareServerHello(KeyShareEntry(group: share.group, keyExchange: keyExchange.keyShare))])
+            cipherSuite: chosenSuite, extensions: ExtensionList(serverHelloExtensions))
         let serverHelloBytes = try HandshakeMessage.serverHello(serverHello).encode()
         transcript.append(serverHelloBytes)
         var actions: [HandshakeAction] = [.send(serverHelloBytes)]
@@ -150,7 +203,7 @@ struct ServerHandshake13 {
             actions.append(.sendChangeCipherSpec)
         }
 
-        let schedule = KeySchedule.Early(hash: parameters.hash).handshake(sharedSecret: sharedSecret)
+        let schedule = KeySchedule.Early(hash: parameters.hash, psk: resumption?.session.secretKey).handshake(sharedSecret: sharedSecret)
         let helloHash = transcript.currentHash()
         let serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: helloHash)
         let clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(transcriptHash: helloHash)
@@ -160,19 +213,22 @@ struct ServerHandshake13 {
         let encryptedExtensionsBytes = try HandshakeMessage.encryptedExtensions(EncryptedExtensions(extensions: ExtensionList(encryptedExtensions))).encode()
         transcript.append(encryptedExtensionsBytes)
         actions.append(.send(encryptedExtensionsBytes))
-        if configuration.clientAuthentication != .none {
-            let request = CertificateRequest(extensions: [.signatureAlgorithms(configuration.signatureSchemes)])
-            let requestBytes = try HandshakeMessage.certificateRequest(request).encode()
-            transcript.append(requestBytes)
-            actions.append(.send(requestBytes))
+        let requestsClientCertificate = signing != nil && configuration.clientAuthentication != .none
+        if let (key, chain, scheme) = signing {
+            if requestsClientCertificate {
+                let request = CertificateRequest(extensions: [.signatureAlgorithms(configuration.signatureSchemes)])
+                let requestBytes = try HandshakeMessage.certificateRequest(request).encode()
+                transcript.append(requestBytes)
+                actions.append(.send(requestBytes))
+            }
+            let certificateBytes = try HandshakeMessage.certificate(CertificateMessage(certificateList: chain.certificateEntries)).encode()
+            transcript.append(certificateBytes)
+            actions.append(.send(certificateBytes))
+            let verify = try key.certificateVerify(scheme: scheme, signer: .server, transcriptHash: transcript.currentHash())
+            let verifyBytes = try HandshakeMessage.certificateVerify(verify).encode()
+            transcript.append(verifyBytes)
+            actions.append(.send(verifyBytes))
         }
-        let certificateBytes = try HandshakeMessage.certificate(CertificateMessage(certificateList: chain.certificateEntries)).encode()
-        transcript.append(certificateBytes)
-        actions.append(.send(certificateBytes))
-        let verify = try key.certificateVerify(scheme: scheme, signer: .server, transcriptHash: transcript.currentHash())
-        let verifyBytes = try HandshakeMessage.certificateVerify(verify).encode()
-        transcript.append(verifyBytes)
-        actions.append(.send(verifyBytes))
         let verifyData = KeySchedule.verifyData(hash: parameters.hash, baseKey: serverHandshakeSecret, transcriptHash: transcript.currentHash())
         let finishedBytes = try HandshakeMessage.finished(Finished(verifyData: verifyData)).encode()
         transcript.append(finishedBytes)
@@ -185,8 +241,36 @@ struct ServerHandshake13 {
         self.master = master
         self.clientHandshakeSecret = clientHandshakeSecret
         self.transcript = transcript
-        state = configuration.clientAuthentication == .none ? .waitClientFinished : .waitClientCertificate
+        state = requestsClientCertificate ? .waitClientCertificate : .waitClientFinished
         return actions
+    }
+
+    /// The first offered PSK this server can resume (S5, S6, S16), checked for context, SNI,
+    /// ALPN, expiry, ticket age and hash; nil means a full handshake. A PSK that passes every
+    /// check but whose binder is wrong aborts with `decrypt_error` (RFC 8446 §4.2.11).
+    private func selectPSK(_ offer: OfferedPSKs, in hello: ClientHello, raw: [UInt8]) throws -> (session: TLSSession, index: Int, suite: CipherSuite)? {
+        for (index, identity) in offer.identities.enumerated().prefix(4) where index < offer.binders.count {
+            guard let session = redeem(identity.identity, now),
+                  session.protocolVersion == .tls13, session.isResumable, !session.isExpired(at: now),
+                  session.sessionIDContext == configuration.sessionIDContext,
+                  session.serverName == serverName,
+                  session.applicationProtocol == applicationProtocol,
+                  let hash = session.hash,
+                  let suite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters?.hash == hash })
+            else { continue }
+            if let transcript, transcript.hash != hash { continue } // after a HelloRetryRequest
+            let clientAge = TimeInterval(identity.obfuscatedTicketAge &- session.ticketAgeAdd) / 1000
+            let serverAge = now.timeIntervalSince(session.creationTime)
+            guard abs(clientAge - serverAge) <= configuration.ticketAgeTolerance else { continue }
+            let truncated = try ClientHello.truncatedForBinders(raw)
+            let transcriptHash = transcript.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
+            guard KeySchedule.Early(hash: hash, psk: session.secretKey)
+                .isValidBinder(offer.binders[index], external: false, truncatedTranscriptHash: transcriptHash) else {
+                throw TLSError.protocolViolation(alert: .decryptError, reason: "PSK binder does not verify")
+            }
+            return (session, index, suite)
+        }
+        return nil
     }
 
     private mutating func sendHelloRetryRequest(
@@ -308,8 +392,49 @@ struct ServerHandshake13 {
         return .completed(NegotiatedParameters(
             version: .tls13, cipherSuite: cipherSuite ?? .tlsAES128GCMSHA256, group: group,
             applicationProtocol: applicationProtocol, serverName: serverName,
-            peerSignatureScheme: peerScheme, peerCertificates: peerChain,
-            didHelloRetryRequest: didHelloRetryRequest,
+            peerSignatureScheme: peerScheme, peerCertificates: resumedSession?.peerCertificates ?? peerChain,
+            didHelloRetryRequest: didHelloRetryRequest, isResumed: resumedSession != nil,
             peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1)))
+    }
+
+    // MARK: Tickets (RFC 8446 §4.6.1, RFC 9149)
+
+    /// How many tickets this connection sends: the client's ticket_request if it sent one
+    /// (bounded by `maximumTicketCount`), else the configured count; none if tickets are off
+    /// or the client allows no PSK mode we support.
+    func plannedTicketCount(resumed: Bool) -> Int {
+        let configured = resumed ? configuration.ticketCountAfterResumption : configuration.ticketCount
+        guard configuration.ticketCount > 0, !commonPSKModes.isEmpty else { return 0 }
+        guard let request = ticketRequest else { return configured }
+        return min(Int(resumed ? request.resumptionCount : request.newSessionCount), configuration.maximumTicketCount)
+    }
+
+    /// Makes this connection's NewSessionTickets: a fresh nonce, PSK and ticket_age_add each;
+    /// `issue` turns each session into its ticket (sealing it, or storing it under an ID).
+    mutating func makeTickets(contextID: UUID, issue: (TLSSession) throws -> TLSSession) throws -> [(message: [UInt8], session: TLSSession)] {
+        guard state == .connected, let suite, let cipherSuite, let resumptionMasterSecret else {
+            throw TLSError.internalError("tickets before the handshake completed")
+        }
+        let lifetime = min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime)
+        var tickets: [(message: [UInt8], session: TLSSession)] = []
+        for _ in 0..<plannedTicketCount(resumed: resumedSession != nil) {
+            var nonceWriter = ByteWriter(capacity: 8)
+            nonceWriter.writeUInt64(ticketsIssued)
+            ticketsIssued += 1
+            let nonce = nonceWriter.bytes
+            let psk = try KeySchedule.resumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce)
+            var ageAdd: UInt32 = 0
+            for byte in HandshakeRandom.bytes(4) { ageAdd = ageAdd << 8 | UInt32(byte) }
+            let session = try issue(TLSSession(
+                protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk.withUnsafeBytes { Array($0) },
+                ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce,
+                creationTime: now, timeout: lifetime, serverName: serverName,
+                applicationProtocol: applicationProtocol, sessionIDContext: configuration.sessionIDContext,
+                peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID))
+            let ticket = TLS13NewSessionTicket(
+                ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket: session.ticket)
+            tickets.append((try HandshakeMessage.newSessionTicket(ticket).encode(), session))
+        }
+        return tickets
     }
 }

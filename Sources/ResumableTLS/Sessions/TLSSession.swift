@@ -177,3 +177,12 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         return "TLSSession(\(protocolVersion), \(cipherSuite), id \(id)…, sni \(serverName ?? "-"), alpn \(applicationProtocol ?? "-"), resumable \(isResumable))"
     }
 }
+
+extension TLSSession: Hashable {
+    /// Identity: two references are equal when they are the same session object (a cache holds
+    /// sessions by identity, S3, S18). Compare parameters with `hasSameParameters(as:)`.
+    public static func == (lhs: TLSSession, rhs: TLSSession) -> Bool { lhs === rhs }
+
+    /// Hashes the object identity.
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
