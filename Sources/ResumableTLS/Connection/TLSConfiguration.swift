@@ -71,6 +71,9 @@ public struct TLSConfiguration: Sendable {
     public var ticketCountAfterResumption: Int
     /// For a server: the most tickets a client's ticket_request can ask for on one connection.
     public var maximumTicketCount: Int
+    /// For a client: the tickets to ask for with ticket_request (RFC 9149) after a full
+    /// handshake and after a resumption, or nil to send no request.
+    public var requestedTicketCount: (afterFullHandshake: UInt8, afterResumption: UInt8)?
     /// PSK key-exchange modes this side uses (RFC 8446 §4.2.9). A client offers them; a server
     /// accepts them, preferring psk_dhe_ke. Add `.pskKE` on both sides to resume without a fresh
     /// (EC)DHE (OpenSSL's `SSL_OP_ALLOW_NO_DHE_KEX`); it gives up forward secrecy.
@@ -108,6 +111,7 @@ public struct TLSConfiguration: Sendable {
         self.ticketCount = 2
         self.ticketCountAfterResumption = 1
         self.maximumTicketCount = 10
+        self.requestedTicketCount = nil
         self.pskKeyExchangeModes = [.pskDHEKE]
         self.sessionIDContext = []
         self.ticketAgeTolerance = 10

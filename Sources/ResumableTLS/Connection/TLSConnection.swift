@@ -215,6 +215,34 @@ public final class TLSConnection {
             try? recordLayer.writeAlert(.fatal(alert))
         }
         state = .closed(error: error)
+        invalidateSession()
+    }
+
+    /// S13: a session whose connection ended by a fatal alert (sent or received) or an error is
+    /// marked not resumable and leaves the cache.
+    private func invalidateSession() {
+        guard let session, session.isResumable else { return }
+        session.markNotResumable()
+        context.sessionInvalidated(session)
+    }
+
+    /// Tells the connection its transport ended (TCP EOF or reset), for drivers to call.
+    ///
+    /// During the handshake this is an error. After a completed handshake without the peer's
+    /// close_notify, the session is **kept** resumable: RFC 8446 §6.1 makes close_notify
+    /// protect against truncation of application data, which says nothing against the
+    /// session's secrets, and many peers simply close TCP after a response. (OpenSSL poisons
+    /// the session here, openssl#11378; we do not.) Only a fatal alert or a protocol error
+    /// poisons it (S13).
+    public func transportClosed() {
+        switch state {
+        case .closed:
+            return
+        case .handshaking:
+            state = .closed(error: .protocolViolation(alert: .handshakeFailure, reason: "transport closed during the handshake"))
+        case .established:
+            state = .closed(error: receivedCloseNotify ? nil : .closed)
+        }
     }
 
     private var isHandshaking: Bool { state == .handshaking }
@@ -277,6 +305,7 @@ public final class TLSConnection {
         default:
             let error = TLSError.peerAlert(alert.description)
             state = .closed(error: error)
+            invalidateSession()
             throw error
         }
     }

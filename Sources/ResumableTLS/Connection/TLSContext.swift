@@ -25,6 +25,12 @@ public final class TLSContext: Sendable {
         }
     }
 
+    /// A connection of this context ended uncleanly (S13): its session must not be resumed.
+    /// Marking the session not resumable already stops every resumption of it; caches drop it.
+    func sessionInvalidated(_ session: TLSSession) {
+        ticketAuthority.invalidate(session)
+    }
+
     /// A new connection under this context (`SSL_new`).
     public func makeConnection() -> TLSConnection {
         TLSConnection(context: self)

@@ -82,6 +82,9 @@ struct ClientHandshake13 {
         if let limit = configuration.recordSizeLimit {
             extensions.append(.recordSizeLimit(UInt16(limit)))
         }
+        if let request = configuration.requestedTicketCount {
+            extensions.append(.ticketRequest(newSessionCount: request.afterFullHandshake, resumptionCount: request.afterResumption))
+        }
         if let session = offeredSession {
             extensions.append(pskOffer(for: session))
         }
@@ -314,6 +317,10 @@ struct ClientHandshake13 {
                 peerRecordSizeLimit = Int(limit)
             case .supportedGroups:
                 continue // the server's preferences, informational (RFC 8446 §4.2.7)
+            case .ticketRequestExpectedCount:
+                guard configuration.requestedTicketCount != nil else {
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "ticket_request answered but not sent")
+                }
             default:
                 throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "\(ext.type) in EncryptedExtensions")
             }

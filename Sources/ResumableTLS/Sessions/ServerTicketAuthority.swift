@@ -10,4 +10,6 @@ protocol ServerTicketAuthority: Sendable {
     /// undecryptable, tampered, already used. Never throws: a bad ticket only means a full
     /// handshake.
     func redeem(_ identity: [UInt8], now: Date) -> TLSSession?
+    /// Forgets `session` if it is held (S13).
+    func invalidate(_ session: TLSSession)
 }

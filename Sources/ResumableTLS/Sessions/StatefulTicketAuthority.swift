@@ -17,4 +17,8 @@ final class StatefulTicketAuthority: ServerTicketAuthority {
         guard identity.count == 32 else { return nil }
         return sessions.withLock { $0.removeValue(forKey: identity) }
     }
+
+    func invalidate(_ session: TLSSession) {
+        sessions.withLock { _ = $0.removeValue(forKey: session.sessionID) }
+    }
 }

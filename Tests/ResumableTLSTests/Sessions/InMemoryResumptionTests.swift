@@ -169,11 +169,41 @@ import Testing
         #expect(client2.sessionReused && server2.sessionReused)
     }
 
-    @Test func ticketRequestIsHonoured() async throws {
-        // Our client does not send ticket_request yet; the server side is exercised through
-        // the configured counts here.
+    @Test func configuredTicketCountIsSent_S10() async throws {
         let pair = try makePair(server: { $0.ticketCount = 4 })
         let (client, _) = try await connect(pair)
         #expect(newSessions(ConnectionPump.events(client)).count == 4)
+    }
+
+    @Test func ticketRequestIsHonoured() async throws {
+        let pair = try makePair(
+            client: { $0.requestedTicketCount = (afterFullHandshake: 3, afterResumption: 0) },
+            server: { $0.maximumTicketCount = 5 })
+        let (client1, _) = try await connect(pair)
+        #expect(newSessions(ConnectionPump.events(client1)).count == 3)
+        let (client2, _) = try await connect(pair, offering: client1.session)
+        #expect(client2.sessionReused)
+        #expect(newSessions(ConnectionPump.events(client2)).isEmpty)
+    }
+
+    @Test func fatalAlertPoisonsTheSessionButTCPCloseAfterHandshakeDoesNot_S13() async throws {
+        let pair = try makePair()
+        let (client1, server1) = try await connect(pair)
+        let kept = try #require(client1.session)
+        // Peer closed TCP without close_notify after a completed handshake: still resumable.
+        client1.transportClosed()
+        #expect(kept.isResumable)
+        // A protocol error on an established connection: the session is poisoned.
+        let serverSession = try #require(server1.session)
+        #expect(throws: TLSError.self) { try server1.receive([0x17, 0x03, 0x03, 0x00, 0x20] + [UInt8](repeating: 0, count: 32)) }
+        #expect(!serverSession.isResumable)
+        let (client2, server2) = try await connect(pair)
+        let session2 = try #require(client2.session)
+        #expect(throws: TLSError.self) { try server2.receive([0x17, 0x03, 0x03, 0x00, 0x20] + [UInt8](repeating: 0, count: 32)) }
+        // The server's encrypted fatal alert reaches the client, whose session is poisoned too.
+        #expect(throws: TLSError.peerAlert(.badRecordMAC)) { try client2.receive(server2.takeOutput()) }
+        #expect(!session2.isResumable)
+        let (client3, _) = try await connect(pair, offering: session2)
+        #expect(!client3.sessionReused, "a poisoned session is not offered")
     }
 }
