@@ -116,6 +116,23 @@ struct TicketKeyRingTests {
         #expect(throws: TLSError.self) { try ring.seal(state) }
     }
 
+    @Test func sealSessionDropsCertificatesThatDoNotFit() throws {
+        let ring = TicketKeyRing(clock: TicketTestClock())
+        func session(certificates: [[UInt8]]) -> TLSSession {
+            TLSSession(
+                protocolVersion: .tls13, cipherSuite: .tlsAES128GCMSHA256, secret: Array(repeating: 3, count: 32),
+                ticket: [1], creationTime: Date(timeIntervalSince1970: 1_700_000_000), timeout: 600,
+                serverName: "a.example", peerCertificates: certificates, contextID: TicketFixtures.contextID)
+        }
+        let small = try #require(ring.open(try ring.seal(session: session(certificates: [[0x30, 1]]))))
+        #expect(small.peerCertificates == [[0x30, 1]] && small.serverName == "a.example")
+        let withoutCertificates = try #require(ring.open(try ring.seal(session: session(certificates: [[0x30, 1]]), includePeerCertificates: false)))
+        #expect(withoutCertificates.peerCertificates.isEmpty)
+        let large = session(certificates: Array(repeating: Array(repeating: 0x30, count: 8_000), count: 9))
+        let opened = try #require(ring.open(try ring.seal(session: large)))
+        #expect(opened.peerCertificates.isEmpty && opened.secret == large.secret)
+    }
+
     @Test func externalKeysRotateByNotBefore() throws {
         let clock = TicketTestClock()
         let start = clock.now()

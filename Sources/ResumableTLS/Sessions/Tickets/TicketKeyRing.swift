@@ -217,6 +217,19 @@ public final class TicketKeyRing: Sendable {
         return ticket
     }
 
+    /// Seals the state of `session` (S24): `seal(SessionTicketState(session:))`, keeping the
+    /// peer certificates when `includePeerCertificates` is true and they fit, and leaving them
+    /// out when they would make the ticket longer than `maximumTicketLength`.
+    public func seal(session: TLSSession, includePeerCertificates: Bool = true) throws -> [UInt8] {
+        var ticketState = SessionTicketState(session: session, includePeerCertificates: includePeerCertificates)
+        if !ticketState.peerCertificates.isEmpty,
+            (try? ticketState.encoded().count).map({ $0 > Self.maximumTicketLength - Self.ticketOverhead }) ?? true
+        {
+            ticketState.peerCertificates = []
+        }
+        return try seal(ticketState)
+    }
+
     /// Decrypts a ticket a client presented (S24) and decodes its state, or returns nil if the
     /// ticket cannot be opened for any reason (wrong length, unknown or retired key, tampered
     /// bytes, undecodable state): the decrypt half of `SSL_CTX_set_tlsext_ticket_key_evp_cb`.
