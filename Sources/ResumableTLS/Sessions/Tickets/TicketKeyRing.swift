@@ -1,0 +1,320 @@
+import Crypto
+import Foundation
+import Synchronization
+
+/// A ticket that `TicketKeyRing.openTicket(_:)` could open.
+public struct OpenedSessionTicket: Sendable, Hashable {
+    /// The session state the ticket carried.
+    public let state: SessionTicketState
+    /// Whether the ticket was sealed under a key that no longer encrypts, so the server should
+    /// issue a fresh ticket after resuming (the "renew" answer, 2, of OpenSSL's
+    /// `SSL_CTX_set_tlsext_ticket_key_evp_cb` callback).
+    public let shouldRenew: Bool
+}
+
+/// The ticket keys of one server context, and the sealing and opening of stateless session
+/// tickets with them (S24, S25). OpenSSL's ticket-key machinery:
+/// `SSL_CTX_set_tlsext_ticket_key_evp_cb` (the per-ticket key choice), and
+/// `SSL_CTX_set_tlsext_ticket_keys` (installing shared keys).
+///
+/// **Ticket format.** `key_name (16) ‖ nonce (12) ‖ AES-256-GCM(state) ‖ tag (16)`, with the
+/// key name as additional authenticated data: RFC 5077 §4's recommended construction with an
+/// AEAD in place of AES-CBC + HMAC. The plaintext is `SessionTicketState.encoded()`. A ticket
+/// is at most `maximumTicketLength` bytes (TLS 1.3's `ticket<1..2^16-1>`). Nonces are random;
+/// with daily rotation a key seals far fewer than the 2^32 tickets random 96-bit nonces allow.
+///
+/// **Keys and rotation (S25).** Each key has an *encrypt window* and a *decrypt deadline*:
+/// - Generated keys (the default, `init(clock:rotationInterval:maximumTicketLifetime:)`): a key
+///   encrypts from its creation until `creation + rotationInterval` (default 24 h). Rotation is
+///   lazy, with no timer: the first `seal`/`open` that sees the clock past that point makes a
+///   new key. So a key's windows are fixed when it is made, whatever the traffic.
+/// - Outside keys (a key file, a `TicketKeySource`, `install(_:)`): sorted by `notBefore`; a
+///   key encrypts from its `notBefore` until the next key's `notBefore` (the newest key, for
+///   ever). Keys whose `notBefore` has not passed already decrypt, so a fleet whose clocks
+///   differ a little still opens each other's tickets.
+/// - **Decrypt deadline rule:** a key opens tickets until `maximumTicketLifetime` after its
+///   encrypt window ends (default 7 days, RFC 8446's cap), i.e. for a generated key
+///   `rotationInterval + maximumTicketLifetime` after it was made. The last ticket a key seals
+///   is sealed just before its window ends and lives at most `maximumTicketLifetime`, so no
+///   ticket that is still valid is ever orphaned by rotation. Past the deadline the key is
+///   dropped and its tickets no longer open.
+///
+/// **Failure.** `open` returns `nil` (never throws) for a ticket it cannot open: too short or
+/// long, an unknown or retired key name, a failed tag check (tampered bytes), or a state that
+/// does not decode. A bad ticket must only cost a full handshake, never the connection.
+/// Constant-time tag comparison is swift-crypto's.
+///
+/// **Threads.** `Sendable`: the keys are behind a `Mutex`; sealing and opening run outside it.
+public final class TicketKeyRing: Sendable {
+    /// The default rotation interval for generated keys: 24 hours.
+    public static let defaultRotationInterval: TimeInterval = 86_400
+    /// The most keys a ring holds (outside keys; generated rings hold a handful).
+    public static let maximumKeyCount = 1_024
+    /// The longest ticket sealed or opened: 65,535 bytes (`opaque ticket<1..2^16-1>`).
+    public static let maximumTicketLength = 65_535
+    /// Bytes a ticket adds to its state: key name, nonce and tag.
+    public static let ticketOverhead = TicketKey.nameLength + 12 + 16
+
+    /// Where the ring's keys come from.
+    public enum KeyOrigin: Sendable, Hashable {
+        /// Generated in this process and rotated every `rotationInterval`.
+        case generated
+        /// Installed from outside (a key file, a source, `install(_:)`); rotation follows the
+        /// keys' `notBefore` times.
+        case external
+    }
+
+    private struct Entry: Sendable {
+        let key: TicketKey
+        /// The first instant the key no longer encrypts.
+        let encryptUntil: Date
+        /// The first instant the key no longer decrypts.
+        let decryptUntil: Date
+    }
+
+    private struct State: Sendable {
+        var origin: KeyOrigin
+        /// Sorted by `notBefore`.
+        var entries: [Entry]
+    }
+
+    /// Where the ring reads the time for rotation and retirement.
+    public let clock: any TLSClock
+    /// How long a generated key encrypts before the next one takes over (generated keys only).
+    public let rotationInterval: TimeInterval
+    /// How long a ticket may live; a retired key decrypts for this long after it stops
+    /// encrypting.
+    public let maximumTicketLifetime: TimeInterval
+    /// The source `reload()` reads, if the ring was made from one.
+    public let source: (any TicketKeySource)?
+
+    private let state: Mutex<State>
+
+    /// A ring of keys generated in-process (the default; OpenSSL's behaviour when no keys are
+    /// set, plus rotation). `rotationInterval` below one second is taken as one second;
+    /// `maximumTicketLifetime` is clamped to 0…7 days.
+    public init(
+        clock: any TLSClock = SystemClock(),
+        rotationInterval: TimeInterval = TicketKeyRing.defaultRotationInterval,
+        maximumTicketLifetime: TimeInterval = TLSSession.maximumTLS13Lifetime
+    ) {
+        self.clock = clock
+        self.rotationInterval = rotationInterval.isFinite ? max(1, rotationInterval) : Self.defaultRotationInterval
+        self.maximumTicketLifetime = Self.clampedLifetime(maximumTicketLifetime)
+        self.source = nil
+        let first = TicketKey.generate(notBefore: clock.now())
+        let encryptUntil = first.notBefore.addingTimeInterval(self.rotationInterval)
+        self.state = Mutex(State(origin: .generated, entries: [
+            Entry(key: first, encryptUntil: encryptUntil,
+                  decryptUntil: encryptUntil.addingTimeInterval(self.maximumTicketLifetime)),
+        ]))
+    }
+
+    /// A ring of outside keys (`SSL_CTX_set_tlsext_ticket_keys`), rotating by their
+    /// `notBefore` times. Throws `TicketKeyError` for no keys, too many, or duplicate names.
+    public init(
+        keys: [TicketKey],
+        clock: any TLSClock = SystemClock(),
+        maximumTicketLifetime: TimeInterval = TLSSession.maximumTLS13Lifetime,
+        source: (any TicketKeySource)? = nil
+    ) throws {
+        self.clock = clock
+        self.rotationInterval = Self.defaultRotationInterval
+        self.maximumTicketLifetime = Self.clampedLifetime(maximumTicketLifetime)
+        self.source = source
+        let entries = try Self.externalEntries(keys, maximumTicketLifetime: self.maximumTicketLifetime)
+        self.state = Mutex(State(origin: .external, entries: entries))
+    }
+
+    /// A ring loaded from a key file (`TicketKeyFile` format), which `reload()` reads again.
+    /// Throws `TicketKeyError`.
+    public convenience init(
+        keyFile path: String,
+        clock: any TLSClock = SystemClock(),
+        maximumTicketLifetime: TimeInterval = TLSSession.maximumTLS13Lifetime
+    ) throws {
+        let file = TicketKeyFile(path: path)
+        try self.init(keys: try file.readKeys(), clock: clock, maximumTicketLifetime: maximumTicketLifetime, source: file)
+    }
+
+    /// A ring loaded from `source` (for example a shared store), which `reload()` reads again.
+    public static func loading(
+        from source: any TicketKeySource,
+        clock: any TLSClock = SystemClock(),
+        maximumTicketLifetime: TimeInterval = TLSSession.maximumTLS13Lifetime
+    ) async throws -> TicketKeyRing {
+        try TicketKeyRing(
+            keys: try await source.loadTicketKeys(), clock: clock,
+            maximumTicketLifetime: maximumTicketLifetime, source: source)
+    }
+
+    // MARK: Keys
+
+    /// Replaces every key with `keys` (a reload; `SSL_CTX_set_tlsext_ticket_keys`). The ring
+    /// becomes `.external`. On error the old keys stay. Throws `TicketKeyError`.
+    public func install(_ keys: [TicketKey]) throws {
+        let entries = try Self.externalEntries(keys, maximumTicketLifetime: maximumTicketLifetime)
+        state.withLock { $0 = State(origin: .external, entries: entries) }
+    }
+
+    /// Reads `source` again and installs its keys; on error the old keys stay. Throws the
+    /// source's error, or `TLSError.invalidState` when the ring has no source.
+    public func reload() async throws {
+        guard let source else { throw TLSError.invalidState("ticket key ring has no key source to reload") }
+        try install(try await source.loadTicketKeys())
+    }
+
+    /// Where the keys come from now.
+    public var origin: KeyOrigin { state.withLock { $0.origin } }
+
+    /// The names of the keys that can open tickets now, oldest first (after lazy rotation).
+    public var keyNames: [[UInt8]] {
+        let now = clock.now()
+        return state.withLock { state in
+            advance(&state, now: now)
+            return state.entries.map(\.key.name)
+        }
+    }
+
+    /// The name of the key that seals tickets now, or nil when none is active.
+    public var sealingKeyName: [UInt8]? {
+        let now = clock.now()
+        return state.withLock { state in
+            advance(&state, now: now)
+            return Self.sealingEntry(state, now: now)?.key.name
+        }
+    }
+
+    // MARK: Seal and open
+
+    /// Encrypts `state` into a ticket under the current key (S24), rotating first if the
+    /// clock has passed the rotation time: the encrypt half of
+    /// `SSL_CTX_set_tlsext_ticket_key_evp_cb`.
+    ///
+    /// Throws `TicketKeyError.noActiveKey` when no outside key is active yet, and `TLSError`
+    /// `internal_error` when the state cannot be encoded or would make a ticket over
+    /// `maximumTicketLength` (leave out the peer certificates and try again). A server that
+    /// cannot seal simply sends no ticket.
+    public func seal(_ ticketState: SessionTicketState) throws -> [UInt8] {
+        let plaintext = try ticketState.encoded()
+        guard plaintext.count <= Self.maximumTicketLength - Self.ticketOverhead else {
+            throw TLSError.internalError("ticket state of \(plaintext.count) bytes makes a ticket over \(Self.maximumTicketLength) bytes")
+        }
+        let now = clock.now()
+        let key = try state.withLock { state -> TicketKey in
+            advance(&state, now: now)
+            guard let entry = Self.sealingEntry(state, now: now) else { throw TicketKeyError.noActiveKey }
+            return entry.key
+        }
+        let nonce = AES.GCM.Nonce()
+        let sealed = try AES.GCM.seal(plaintext, using: key.symmetricKey, nonce: nonce, authenticating: key.name)
+        var ticket: [UInt8] = []
+        ticket.reserveCapacity(Self.ticketOverhead + plaintext.count)
+        ticket.append(contentsOf: key.name)
+        nonce.withUnsafeBytes { ticket.append(contentsOf: $0) }
+        ticket.append(contentsOf: sealed.ciphertext)
+        ticket.append(contentsOf: sealed.tag)
+        return ticket
+    }
+
+    /// Seals the state of `session` (S24): `seal(SessionTicketState(session:))`, keeping the
+    /// peer certificates when `includePeerCertificates` is true and they fit, and leaving them
+    /// out when they would make the ticket longer than `maximumTicketLength`.
+    public func seal(session: TLSSession, includePeerCertificates: Bool = true) throws -> [UInt8] {
+        var ticketState = SessionTicketState(session: session, includePeerCertificates: includePeerCertificates)
+        if !ticketState.peerCertificates.isEmpty,
+            (try? ticketState.encoded().count).map({ $0 > Self.maximumTicketLength - Self.ticketOverhead }) ?? true
+        {
+            ticketState.peerCertificates = []
+        }
+        return try seal(ticketState)
+    }
+
+    /// Decrypts a ticket a client presented (S24) and decodes its state, or returns nil if the
+    /// ticket cannot be opened for any reason (wrong length, unknown or retired key, tampered
+    /// bytes, undecodable state): the decrypt half of `SSL_CTX_set_tlsext_ticket_key_evp_cb`.
+    ///
+    /// The caller still checks the state's expiry (`isExpired(at:)`) and its context,
+    /// session-ID context and SNI (S5) before resuming.
+    public func open(_ ticket: [UInt8]) -> SessionTicketState? {
+        openTicket(ticket)?.state
+    }
+
+    /// `open(_:)`, also saying whether the server should issue a fresh ticket because this one
+    /// was sealed under a key that no longer encrypts.
+    public func openTicket(_ ticket: [UInt8]) -> OpenedSessionTicket? {
+        guard ticket.count > Self.ticketOverhead, ticket.count <= Self.maximumTicketLength else { return nil }
+        var reader = ByteReader(ticket)
+        guard let name = try? reader.readSlice(TicketKey.nameLength, "ticket key name"),
+            let nonceBytes = try? reader.readSlice(12, "ticket nonce"),
+            let ciphertext = try? reader.readSlice(reader.remaining - 16, "ticket ciphertext"),
+            let tag = try? reader.readSlice(16, "ticket tag")
+        else { return nil }
+
+        let now = clock.now()
+        let found = state.withLock { state -> (key: TicketKey, isSealingKey: Bool)? in
+            advance(&state, now: now)
+            guard let entry = state.entries.first(where: { $0.key.name.elementsEqual(name) }),
+                now < entry.decryptUntil
+            else { return nil }
+            let sealingName = Self.sealingEntry(state, now: now)?.key.name
+            return (entry.key, sealingName == entry.key.name)
+        }
+        guard let found,
+            let nonce = try? AES.GCM.Nonce(data: nonceBytes),
+            let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: ciphertext, tag: tag),
+            let plaintext = try? AES.GCM.open(box, using: found.key.symmetricKey, authenticating: found.key.name),
+            let decoded = try? SessionTicketState(decoding: [UInt8](plaintext))
+        else { return nil }
+        return OpenedSessionTicket(state: decoded, shouldRenew: !found.isSealingKey)
+    }
+
+    // MARK: Internals
+
+    /// Drops keys past their decrypt deadline and, for generated keys, rotates when the
+    /// newest key's encrypt window has ended. Called under the lock.
+    private func advance(_ state: inout State, now: Date) {
+        state.entries.removeAll { now >= $0.decryptUntil }
+        guard state.origin == .generated else { return }
+        if let newest = state.entries.last, now < newest.encryptUntil { return }
+        let key = TicketKey.generate(notBefore: now)
+        let encryptUntil = now.addingTimeInterval(rotationInterval)
+        state.entries.append(Entry(
+            key: key, encryptUntil: encryptUntil,
+            decryptUntil: encryptUntil.addingTimeInterval(maximumTicketLifetime)))
+    }
+
+    /// The key that encrypts at `now`: the latest whose `notBefore` has passed and whose
+    /// window is open (for generated keys, the newest, even if the clock went back).
+    private static func sealingEntry(_ state: State, now: Date) -> Entry? {
+        switch state.origin {
+        case .generated:
+            return state.entries.last
+        case .external:
+            return state.entries.last { $0.key.notBefore <= now && now < $0.encryptUntil }
+        }
+    }
+
+    private static func externalEntries(_ keys: [TicketKey], maximumTicketLifetime: TimeInterval) throws -> [Entry] {
+        guard !keys.isEmpty else { throw TicketKeyError.noKeys }
+        guard keys.count <= maximumKeyCount else {
+            throw TicketKeyError.tooManyKeys(count: keys.count, limit: maximumKeyCount)
+        }
+        var names = Set<[UInt8]>()
+        for key in keys where !names.insert(key.name).inserted {
+            throw TicketKeyError.duplicateKeyName(key.nameHex)
+        }
+        let sorted = keys.sorted { $0.notBefore < $1.notBefore }
+        return sorted.enumerated().map { index, key in
+            let successor = sorted.dropFirst(index + 1).first
+            let encryptUntil = successor?.notBefore ?? .distantFuture
+            return Entry(key: key, encryptUntil: encryptUntil,
+                         decryptUntil: encryptUntil.addingTimeInterval(maximumTicketLifetime))
+        }
+    }
+
+    private static func clampedLifetime(_ lifetime: TimeInterval) -> TimeInterval {
+        guard lifetime.isFinite else { return TLSSession.maximumTLS13Lifetime }
+        return min(max(0, lifetime), TLSSession.maximumTLS13Lifetime)
+    }
+}
