@@ -1,1 +1,0 @@
-print("build with scripts/fuzz.sh")
