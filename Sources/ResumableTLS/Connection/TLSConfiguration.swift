@@ -63,6 +63,11 @@ public struct TLSConfiguration: Sendable {
     public var sessionTimeout: TimeInterval
     /// For a server: how TLS 1.3 tickets carry the session (S24, S26).
     public var ticketMode: TicketMode
+    /// For a server with stateless tickets: the ticket keys (S25). Nil (the default) gives
+    /// the context its own keys, generated in-process and rotated every 24 hours; share one
+    /// ring, or load the same key file (`TicketKeyRing(keyFile:)`) on every server, so a fleet
+    /// resumes each other's tickets (`SSL_CTX_set_tlsext_ticket_key_evp_cb`).
+    public var ticketKeys: TicketKeyRing?
     /// For a server: NewSessionTickets sent after a full handshake (`SSL_CTX_set_num_tickets`,
     /// default 2 like OpenSSL; 0 sends none). A client's ticket_request (RFC 9149) overrides it,
     /// up to `maximumTicketCount`.
@@ -108,6 +113,7 @@ public struct TLSConfiguration: Sendable {
         self.maxHandshakeMessageLength = 128 * 1024
         self.sessionTimeout = 7_200
         self.ticketMode = .stateless
+        self.ticketKeys = nil
         self.ticketCount = 2
         self.ticketCountAfterResumption = 1
         self.maximumTicketCount = 10

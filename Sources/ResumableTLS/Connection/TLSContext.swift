@@ -21,7 +21,12 @@ public final class TLSContext: Sendable {
         self.configuration = configuration
         self.clock = clock
         switch configuration.ticketMode {
-        case .stateful, .stateless: ticketAuthority = StatefulTicketAuthority()
+        case .stateful:
+            ticketAuthority = StatefulTicketAuthority()
+        case .stateless:
+            let ring = configuration.ticketKeys ?? TicketKeyRing(
+                clock: clock, maximumTicketLifetime: min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime))
+            ticketAuthority = StatelessTicketAuthority(ring: ring)
         }
     }
 
