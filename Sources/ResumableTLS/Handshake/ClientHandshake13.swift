@@ -29,6 +29,8 @@ struct ClientHandshake13 {
     private var peerScheme: SignatureScheme?
     private var applicationProtocol: String?
     private var peerRecordSizeLimit: Int?
+    /// Whether the peer sent record_size_limit (RFC 8449): only then does ours bind it.
+    var peerSentRecordSizeLimit: Bool { peerRecordSizeLimit != nil }
     private var group: NamedGroup?
     private var sentChangeCipherSpec = false
     /// The resumption master secret, once our Finished is sent (RFC 8446 §7.1).
