@@ -363,3 +363,61 @@ struct HostileServerTests {
         #expect(server.takeOutput().isEmpty)
     }
 }
+
+/// RFC 8449 record_size_limit: binding only once both sides sent it.
+@Suite("Hostile: record_size_limit")
+struct HostileRecordSizeLimitTests {
+    private func established(serverLimit: Int?, clientLimit: Int?) throws -> (TLSConnection, ScriptedPeer) {
+        var serverConfiguration = InMemoryIdentity.serverConfiguration()
+        serverConfiguration.recordSizeLimit = serverLimit
+        var clientConfiguration = try InMemoryIdentity.clientConfiguration()
+        clientConfiguration.recordSizeLimit = clientLimit
+        let server = try TLSContext(serverConfiguration).makeConnection()
+        let peer = ScriptedPeer(client: clientConfiguration)
+        try server.receive(try peer.start())
+        try server.receive(try peer.receive(server.takeOutput()))
+        #expect(server.state == .established)
+        _ = ConnectionPump.events(server)
+        return (server, peer)
+    }
+
+    @Test("A record over the negotiated limit: record_overflow, nothing delivered")
+    func overNegotiatedLimit() throws {
+        let (server, peer) = try established(serverLimit: 1024, clientLimit: 4096)
+        #expect(server.negotiated?.peerRecordSizeLimit == 4096)
+        try server.receive(try peer.sendRaw(.applicationData, [UInt8](repeating: 1, count: 1023)))
+        #expect(ConnectionPump.applicationData(ConnectionPump.events(server)).count == 1023)
+        Hostile.expectThrows(.recordOverflow) { try server.receive(try peer.sendRaw(.applicationData, [UInt8](repeating: 2, count: 1024))) }
+        #expect(server.nextEvent() == nil)
+        Hostile.expectClosed(server, .recordOverflow)
+        _ = try peer.receive(server.takeOutput())
+        #expect(peer.alertsReceived == [.fatal(.recordOverflow)])
+    }
+
+    @Test("A limit the client never agreed to does not bind it")
+    func limitNotNegotiated() throws {
+        let (server, peer) = try established(serverLimit: 1024, clientLimit: nil)
+        try server.receive(try peer.sendRaw(.applicationData, [UInt8](repeating: 3, count: 16384)))
+        #expect(ConnectionPump.applicationData(ConnectionPump.events(server)).count == 16384)
+        #expect(server.state == .established)
+    }
+
+    @Test("Two of our connections with limits send records within them")
+    func bothLimits() async throws {
+        var serverConfiguration = InMemoryIdentity.serverConfiguration()
+        serverConfiguration.recordSizeLimit = 256
+        var clientConfiguration = try InMemoryIdentity.clientConfiguration()
+        clientConfiguration.recordSizeLimit = 512
+        let (client, server) = try await Hostile.establishedPair(client: clientConfiguration, server: serverConfiguration)
+        try client.write([UInt8](repeating: 4, count: 1000))
+        let toServer = client.takeOutput()
+        #expect(Hostile.records(toServer).count == 4)   // 255 bytes of content each
+        try server.receive(toServer)
+        try server.write([UInt8](repeating: 5, count: 1000))
+        let toClient = server.takeOutput()
+        #expect(Hostile.records(toClient).count == 2)   // 511 bytes of content each
+        try client.receive(toClient)
+        #expect(ConnectionPump.applicationData(ConnectionPump.events(client)).count == 1000)
+        #expect(ConnectionPump.applicationData(ConnectionPump.events(server)).count == 1000)
+    }
+}

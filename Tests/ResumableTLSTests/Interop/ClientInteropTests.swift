@@ -37,7 +37,7 @@ struct ClientInteropTests {
             try driver.send("hello from rtls\n")
             try server.process.waitForLine(containing: "hello from rtls", in: .stdout)
             try server.send("hello from s_server\n")
-            let reply = try await driver.receiveLine()
+            let reply = try driver.receiveLine()
             #expect(String(decoding: reply, as: UTF8.self) == "hello from s_server\n")
             driver.closeAndDrain()
             #expect(driver.closeNotifyReceived || driver.reachedEndOfFile)
@@ -149,7 +149,7 @@ struct ClientInteropTests {
             // TLS 1.3: our handshake completes (we sent an empty Certificate), then the server's alert arrives.
             do {
                 try await driver.handshake()
-                _ = try await driver.receiveLine()
+                _ = try driver.receiveLine()
                 Issue.record("no alert from s_server")
             } catch let error as TLSError {
                 #expect(error == .peerAlert(.certificateRequired), "\(error)")
@@ -176,18 +176,20 @@ struct ClientInteropTests {
             let driver = try TLSSocketDriver.connect(port: server.port, context: context)
             defer { driver.socket.close() }
             try await driver.handshake()
-            let line = String(repeating: "abcdefghij", count: 2000)   // 20 000 bytes
-            try driver.send(line + "\n")
-            let first = try await driver.receive { $0.filter { $0 == UInt8(ascii: "\n") }.count >= 1 }
-            #expect(String(decoding: first, as: UTF8.self) == String(line.reversed()) + "\n")
+            // Three 10 000-byte lines (s_server -rev reverses lines of up to 16 KiB): two records.
+            let lines = (0..<3).map { index in String(repeating: "abcdefghi\(index)", count: 1000) }
+            try driver.send(lines.map { $0 + "\n" }.joined())
+            let echoed = try driver.receive { $0.filter { $0 == UInt8(ascii: "\n") }.count >= 3 }
+            let expected = Array(lines.map { String($0.reversed()) + "\n" }.joined().utf8)
+            #expect(echoed == expected, "the reversed echo (\(echoed.count) bytes) differs from the \(expected.count) expected")
             try driver.connection.updateKeys(requestPeerUpdate: true)
             try driver.flush()
             try driver.send("after update\n")
-            let second = try await driver.receiveLine()
+            let second = try driver.receiveLine()
             #expect(String(decoding: second, as: UTF8.self) == "etadpu retfa\n")
             #expect(driver.events.contains(.peerKeyUpdated))
             try driver.send("CLOSE\n")
-            _ = try await driver.receiveUntilClose()
+            _ = try driver.receiveUntilClose()
             driver.closeAndDrain()
             let reports = try server.waitForConnectionReports(count: 1)
             #expect(reports.first?.protocolVersion == "TLSv1.3")
@@ -211,7 +213,7 @@ struct ClientInteropTests {
             try server.process.waitForLine(containing: "ready", in: .stdout)
             let line = String(repeating: "y", count: 5000)
             try server.send(line + "\n")
-            let received = try await driver.receiveLine()
+            let received = try driver.receiveLine()
             #expect(String(decoding: received, as: UTF8.self) == line + "\n")
             #expect(driver.connection.state == .established)
             driver.closeAndDrain()
@@ -239,7 +241,7 @@ struct ClientInteropTests {
             #expect(negotiated.applicationProtocol == "h2")
             #expect(negotiated.peerSignatureScheme == Interop.expectedScheme(certificate))
             try driver.send("hello python\n")
-            let echo = try await driver.receiveLine()
+            let echo = try driver.receiveLine()
             #expect(String(decoding: echo, as: UTF8.self) == "hello python\n")
             driver.closeAndDrain()
             let report = try #require(try server.waitForConnectionReports(count: 1).first)
@@ -266,7 +268,7 @@ struct ClientInteropTests {
             let negotiated = try await driver.handshake()
             #expect(negotiated.cipherSuite == suite)
             try driver.send("with a certificate\n")
-            let echo = try await driver.receiveLine()
+            let echo = try driver.receiveLine()
             #expect(String(decoding: echo, as: UTF8.self) == "with a certificate\n")
             driver.closeAndDrain()
             let report = try #require(try server.waitForConnectionReports(count: 1).first)

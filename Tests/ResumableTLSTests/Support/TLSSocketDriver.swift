@@ -16,10 +16,11 @@ struct TLSSocketDriverError: Error, CustomStringConvertible {
 /// quickly), every loop by a round count. A TLS error thrown by the connection is first answered
 /// with the alert the connection queued (sent to the peer), then rethrown.
 ///
-/// Blocking socket calls run on whatever thread calls the driver. That is safe on the
-/// cooperative pool only while the bytes waited for come from an outside process (a real
-/// peer), never from another task of this process: tests run the peer process with
-/// `runOnThread` and the library side in a task (`TLSTestServer` or the test itself).
+/// Blocking socket calls run on whatever thread calls the driver. On the cooperative pool that
+/// is safe only while the bytes waited for come from an outside process (a real peer), never
+/// from a task of this process. So our client runs in the test's task (`handshake()` awaits
+/// the chain verification), and our server runs on a thread of its own (`TLSTestServer`, with
+/// `handshakeBlocking()`), while blocking peer runners go to `runOnThread`.
 final class TLSSocketDriver {
     let connection: TLSConnection
     let socket: LoopbackConnection
@@ -77,6 +78,46 @@ final class TLSSocketDriver {
         throw TLSSocketDriverError("handshake did not complete within 256 reads")
     }
 
+    /// The handshake for a dedicated thread (never the cooperative pool): pending work runs in
+    /// a detached task while this thread waits for it (bounded).
+    @discardableResult
+    func handshakeBlocking() throws -> NegotiatedParameters {
+        try guarded { try connection.startHandshake() }
+        try flush()
+        for _ in 0..<256 {
+            if let work = connection.takePendingWork() {
+                let result = Self.runBlocking(work, timeout: timeout)
+                try guarded { try connection.completePendingWork(result) }
+                try flush()
+            }
+            if connection.state == .established, !connection.isAwaitingPendingWork, let negotiated = connection.negotiated {
+                return negotiated
+            }
+            if case .closed(let error) = connection.state {
+                throw error ?? TLSSocketDriverError("connection closed during the handshake")
+            }
+            guard try readOnce() else {
+                throw TLSSocketDriverError("peer closed the TCP connection during the handshake")
+            }
+        }
+        throw TLSSocketDriverError("handshake did not complete within 256 reads")
+    }
+
+    /// Runs `work` in a detached task and waits for it on this (non-pool) thread.
+    private static func runBlocking(_ work: TLSPendingWork, timeout: Duration) -> Result<Void, TLSError> {
+        final class Box: @unchecked Sendable { var result: Result<Void, TLSError>? }
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            box.result = await work.run()
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + timeout.seconds) == .success, let result = box.result else {
+            return .failure(.internalError("chain verification did not finish within \(timeout)"))
+        }
+        return result
+    }
+
     /// Encrypts and sends `bytes` as application data.
     func send(_ bytes: [UInt8]) throws {
         try guarded { try connection.write(bytes) }
@@ -86,30 +127,31 @@ final class TLSSocketDriver {
     func send(_ text: String) throws { try send(Array(text.utf8)) }
 
     /// Receives application data until `enough` holds for everything received so far (returned
-    /// whole), or close_notify or end of file (returns what arrived).
-    func receive(until enough: ([UInt8]) -> Bool) async throws -> [UInt8] {
+    /// whole), or close_notify or end of file (returns what arrived). After the handshake only:
+    /// no asynchronous work can appear then.
+    func receive(until enough: ([UInt8]) -> Bool) throws -> [UInt8] {
         for _ in 0..<10_000 {
             if enough(pending) || closeNotifyReceived || reachedEndOfFile { break }
             guard try readOnce() else { break }
-            try await runPendingWork()
+            if connection.isAwaitingPendingWork { throw TLSSocketDriverError("pending work after the handshake") }
         }
         defer { pending.removeAll() }
         return pending
     }
 
     /// Receives until at least `count` bytes, close_notify or end of file.
-    func receive(atLeast count: Int) async throws -> [UInt8] {
-        try await receive { $0.count >= count }
+    func receive(atLeast count: Int) throws -> [UInt8] {
+        try receive { $0.count >= count }
     }
 
     /// Receives until a newline arrived, or close_notify or end of file.
-    func receiveLine() async throws -> [UInt8] {
-        try await receive { $0.contains(UInt8(ascii: "\n")) }
+    func receiveLine() throws -> [UInt8] {
+        try receive { $0.contains(UInt8(ascii: "\n")) }
     }
 
     /// Receives until the peer's close_notify or end of file.
-    func receiveUntilClose() async throws -> [UInt8] {
-        try await receive { _ in false }
+    func receiveUntilClose() throws -> [UInt8] {
+        try receive { _ in false }
     }
 
     /// Sends close_notify.
@@ -204,8 +246,9 @@ final class TLSSocketDriver {
 
 // MARK: - A tiny server
 
-/// Our server on a loopback listener, serving connections in a background task while a peer
-/// client (an outside process, run with `runOnThread`) talks to it.
+/// Our server on a loopback listener, serving connections on a thread of its own (not the
+/// cooperative pool: it blocks on sockets) while a peer client (an outside process, run with
+/// `runOnThread`) talks to it.
 ///
 /// Per connection: handshake, read until a newline (or close_notify / end of file), send
 /// `reply(received)` (an echo by default), send close_notify, wait for the peer to close.
@@ -222,35 +265,40 @@ final class TLSTestServer: Sendable {
         var receivedText: String { String(decoding: received, as: UTF8.self) }
     }
 
-    private final class StopFlag: @unchecked Sendable {
+    /// The stop flag and the results, shared with the server thread.
+    private final class State: @unchecked Sendable {
         private let lock = NSLock()
         private var stopped = false
-        func set() { lock.lock(); stopped = true; lock.unlock() }
-        var isSet: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+        private var served: [Served] = []
+        let finished = DispatchGroup()
+        func stop() { lock.lock(); stopped = true; lock.unlock() }
+        var isStopped: Bool { lock.lock(); defer { lock.unlock() }; return stopped }
+        func append(_ connection: Served) { lock.lock(); served.append(connection); lock.unlock() }
+        var results: [Served] { lock.lock(); defer { lock.unlock() }; return served }
     }
 
     /// The port clients connect to.
     let port: UInt16
-    private let stopFlag = StopFlag()
-    private let task: Task<[Served], Never>
+    private let state = State()
 
     /// Starts serving `count` connections of `context` on a new listener.
     init(context: TLSContext, count: Int = 1, timeout: Duration = .seconds(10),
          reply: @escaping @Sendable ([UInt8]) -> [UInt8] = { $0 }) throws {
         let listener = try LoopbackListener()
         port = listener.port
-        let flag = stopFlag
-        // The listener moves into the task, which closes it.
+        let state = self.state
+        // The listener moves to the thread, which closes it.
         nonisolated(unsafe) let ownedListener = listener
-        task = Task.detached {
-            defer { ownedListener.close() }
-            var served: [Served] = []
+        state.finished.enter()
+        let thread = Thread {
+            defer { ownedListener.close(); state.finished.leave() }
             for _ in 0..<count {
-                guard let socket = TLSTestServer.accept(ownedListener, timeout: timeout, stop: flag) else { break }
-                served.append(await TLSTestServer.serve(socket: socket, context: context, timeout: timeout, stop: flag, reply: reply))
+                guard let socket = TLSTestServer.accept(ownedListener, timeout: timeout, state: state) else { break }
+                state.append(TLSTestServer.serve(socket: socket, context: context, timeout: timeout, state: state, reply: reply))
             }
-            return served
         }
+        thread.stackSize = 4 << 20
+        thread.start()
     }
 
     /// Starts a server, runs `body`, stops the server, and returns `body`'s result with what
@@ -263,41 +311,40 @@ final class TLSTestServer: Sendable {
         do {
             result = try await body(server.port)
         } catch {
-            _ = await server.stop()
-            throw error
+            let served = await server.stop()
+            throw TLSSocketDriverError("\(error)\n--- our server saw: \(served.map { "error: \($0.error ?? "none"), received \($0.received.count) bytes, negotiated: \($0.negotiated != nil)" })")
         }
         return (result, await server.stop())
     }
 
-    /// Waits (bounded by the per-connection timeouts) for the connections in progress to end;
-    /// stops accepting. Returns what was served.
-    func finish() async -> [Served] {
-        await task.value
-    }
-
-    /// Stops at once (waits in progress end within ~100 ms) and returns what was served.
+    /// Stops at once (waits in progress end within ~100 ms), waits for the thread to end
+    /// without blocking the caller's thread, and returns what was served.
     @discardableResult
     func stop() async -> [Served] {
-        stopFlag.set()
-        return await task.value
+        state.stop()
+        let state = self.state
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            state.finished.notify(queue: .global()) { continuation.resume() }
+        }
+        return state.results
     }
 
-    private static func accept(_ listener: LoopbackListener, timeout: Duration, stop: StopFlag) -> LoopbackConnection? {
+    private static func accept(_ listener: LoopbackListener, timeout: Duration, state: State) -> LoopbackConnection? {
         let deadline = ContinuousClock.now + timeout
-        while !stop.isSet && ContinuousClock.now < deadline {
+        while !state.isStopped && ContinuousClock.now < deadline {
             if let socket = try? listener.accept(timeout: .milliseconds(100)) { return socket }
         }
         return nil
     }
 
-    private static func serve(socket: LoopbackConnection, context: TLSContext, timeout: Duration, stop: StopFlag,
-                              reply: ([UInt8]) -> [UInt8]) async -> Served {
+    private static func serve(socket: LoopbackConnection, context: TLSContext, timeout: Duration, state: State,
+                              reply: ([UInt8]) -> [UInt8]) -> Served {
         let driver = TLSSocketDriver(connection: context.makeConnection(), socket: socket, timeout: timeout,
-                                     shouldStop: { stop.isSet })
+                                     shouldStop: { state.isStopped })
         var served = Served()
         do {
-            served.negotiated = try await driver.handshake()
-            served.received = try await driver.receiveLine()
+            served.negotiated = try driver.handshakeBlocking()
+            served.received = try driver.receiveLine()
             let answer = reply(served.received)
             if !answer.isEmpty, !driver.closeNotifyReceived {
                 try driver.send(answer)
