@@ -76,9 +76,6 @@ public final class TLSConnection {
             })
         }
         reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
-        if let limit = configuration.recordSizeLimit {
-            recordLayer.maxReceiveFragment = min(RecordLimits.maxPlaintextLength, limit - 1)
-        }
     }
 
     /// Whether this is the client side.
@@ -285,6 +282,13 @@ public final class TLSConnection {
         }
     }
 
+    private var peerSentRecordSizeLimit: Bool {
+        switch handshake {
+        case .client(let client): return client.peerSentRecordSizeLimit
+        case .server(let server): return server.peerSentRecordSizeLimit
+        }
+    }
+
     private var serverAwaitsFirstClientHello: Bool {
         if case .server(let server) = handshake { return server.awaitingFirstClientHello }
         return false
@@ -364,6 +368,10 @@ public final class TLSConnection {
             case .completed(let parameters):
                 negotiated = parameters
                 recordLayer.maxSendFragment = min(RecordLimits.maxPlaintextLength, parameters.peerRecordSizeLimit - 1)
+                // Our record_size_limit binds the peer only if it sent the extension too (RFC 8449 §4).
+                if let limit = context.configuration.recordSizeLimit, peerSentRecordSizeLimit {
+                    recordLayer.maxReceiveFragment = min(RecordLimits.maxPlaintextLength, limit - 1)
+                }
                 state = .established
                 session = resumedSession ?? ownSession(parameters)
                 events.append(.handshakeCompleted(parameters))

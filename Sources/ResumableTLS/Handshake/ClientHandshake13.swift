@@ -30,6 +30,8 @@ struct ClientHandshake13 {
     private var peerScheme: SignatureScheme?
     private var applicationProtocol: String?
     private var peerRecordSizeLimit: Int?
+    /// Whether the peer sent record_size_limit (RFC 8449): only then does ours bind it.
+    var peerSentRecordSizeLimit: Bool { peerRecordSizeLimit != nil }
     private var group: NamedGroup?
     private var sentChangeCipherSpec = false
     /// The session offered for resumption, if any (S11).

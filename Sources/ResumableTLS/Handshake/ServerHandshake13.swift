@@ -25,6 +25,8 @@ struct ServerHandshake13 {
     private var serverName: String?
     private var applicationProtocol: String?
     private var peerRecordSizeLimit: Int?
+    /// Whether the peer sent record_size_limit (RFC 8449): only then does ours bind it.
+    var peerSentRecordSizeLimit: Bool { peerRecordSizeLimit != nil }
     private var peerChain: [[UInt8]] = []
     private var peerKey: TLSPublicKey?
     private var peerScheme: SignatureScheme?
