@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ResumableTLS
 
@@ -131,13 +132,13 @@ final class ScriptedPeer {
     }
 
     init(server configuration: TLSConfiguration) {
-        machine = .server(ServerHandshake13(configuration: configuration))
+        machine = .server(ServerHandshake13(configuration: configuration) { _, _ in nil })
     }
 
     /// A client's first flight.
     func start() throws -> [UInt8] {
         guard case .client(var client) = machine else { return [] }
-        let actions = try client.start()
+        let actions = try client.start(offering: nil, now: Date())
         machine = .client(client)
         try apply(actions)
         try records.flushHandshake()
@@ -201,6 +202,8 @@ final class ScriptedPeer {
         switch machine {
         case .client(var client):
             let message = try HandshakeMessage(parsingMessage: raw.bytes, context: client.parsingContext)
+            // Our server's tickets follow its handshake; the scripted client has no use for them.
+            if case .newSessionTicket = message, client.state == .connected { return }
             var actions = try client.handle(message, raw: raw.bytes)
             if actions.contains(where: { if case .verifyPeerChain = $0 { return true } else { return false } }) {
                 try apply(actions)
@@ -210,7 +213,7 @@ final class ScriptedPeer {
             try apply(actions)
         case .server(var server):
             let message = try HandshakeMessage(parsingMessage: raw.bytes, context: server.parsingContext)
-            var actions = try server.handle(message, raw: raw.bytes)
+            var actions = try server.handle(message, raw: raw.bytes, now: Date())
             if actions.contains(where: { if case .verifyPeerChain = $0 { return true } else { return false } }) {
                 try apply(actions)
                 actions = try server.peerChainVerified()
