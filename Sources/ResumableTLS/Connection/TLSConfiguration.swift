@@ -146,6 +146,13 @@ public struct TLSConfiguration: Sendable {
         if role == .server, certificateChain == nil || privateKey == nil {
             throw TLSError.invalidState("a server needs a certificate chain and a private key")
         }
+        // Like SSL_CTX_check_private_key: a mismatch would fail every handshake later.
+        if let chain = certificateChain, let key = privateKey {
+            guard let certificateKey = try? TLSPublicKey(certificateDER: chain.leafDER),
+                  key.publicKey.isSameKey(as: certificateKey) else {
+                throw TLSError.invalidState("the private key does not match the certificate")
+            }
+        }
         if let limit = recordSizeLimit, !(RecordLimits.minRecordSizeLimit...(RecordLimits.maxPlaintextLength + 1)).contains(limit) {
             throw TLSError.invalidState("record_size_limit \(limit) outside 64...16385")
         }

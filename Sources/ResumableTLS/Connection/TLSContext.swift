@@ -16,8 +16,14 @@ public final class TLSContext: Sendable {
     let ticketAuthority: any ServerTicketAuthority
 
     /// A context for `configuration`; throws `invalidState` if the configuration cannot work.
-    public init(_ configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) throws {
+    public convenience init(_ configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) throws {
         try configuration.validate()
+        self.init(validated: configuration, clock: clock)
+    }
+
+    /// A context for a configuration already checked (tests also use it to build a deliberately
+    /// broken server).
+    init(validated configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) {
         self.configuration = configuration
         self.clock = clock
         switch configuration.ticketMode {

@@ -271,7 +271,8 @@ struct HostileServerTests {
         var serverConfiguration = InMemoryIdentity.serverConfiguration()
         serverConfiguration.clientAuthentication = .required
         serverConfiguration.certificateVerification = .fullVerification(trustRoots: try .certificates([certified.certificateDER]))
-        let client = try TLSContext(clientConfiguration).makeConnection()
+        // Past the context's key check, which would refuse this client outright.
+        let client = TLSContext(validated: clientConfiguration).makeConnection()
         let server = try TLSContext(serverConfiguration).makeConnection()
         try client.startHandshake()
         try server.receive(client.takeOutput())
