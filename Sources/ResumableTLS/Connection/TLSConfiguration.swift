@@ -83,6 +83,10 @@ public struct TLSConfiguration: Sendable {
     /// accepts them, preferring psk_dhe_ke. Add `.pskKE` on both sides to resume without a fresh
     /// (EC)DHE (OpenSSL's `SSL_OP_ALLOW_NO_DHE_KEX`); it gives up forward secrecy.
     public var pskKeyExchangeModes: [PSKKeyExchangeMode]
+    /// For a client: where sessions are kept between connections (S28). A connection that is
+    /// told its server's key (`TLSConnection.useClientSessionStore(key:)`) offers a session
+    /// taken from here and files every new session here.
+    public var clientSessionStore: ClientSessionStore?
     /// OpenSSL's session-ID context (`SSL_CTX_set_session_id_context`, S5): a server resumes
     /// only sessions made under the same value. At most 32 bytes.
     public var sessionIDContext: [UInt8]
@@ -120,6 +124,7 @@ public struct TLSConfiguration: Sendable {
         self.requestedTicketCount = nil
         self.pskKeyExchangeModes = [.pskDHEKE]
         self.sessionIDContext = []
+        self.clientSessionStore = nil
         self.ticketAgeTolerance = 10
     }
 

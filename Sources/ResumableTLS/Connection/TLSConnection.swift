@@ -110,6 +110,22 @@ public final class TLSConnection {
         offeredSession = session
     }
 
+    /// Connects this client connection to the context's `clientSessionStore` under `key`
+    /// (server name, port, ALPN): it offers the newest usable session filed there (handing it
+    /// out once, S14) and files each session its tickets create (S28). Call before the
+    /// handshake starts.
+    public func useClientSessionStore(key: ClientSessionKey) throws {
+        guard let store = context.configuration.clientSessionStore else {
+            throw TLSError.invalidState("the context has no client session store")
+        }
+        clientStoreKey = key
+        if offeredSession == nil, let stored = store.take(for: key, now: context.clock.now()) {
+            try setSession(stored)
+        }
+    }
+
+    private var clientStoreKey: ClientSessionKey?
+
     /// Processes bytes received from the peer. Events and bytes to send become available
     /// through `nextEvent()` and `takeOutput()`. Throws the error that closed the connection.
     public func receive<C: Collection>(_ bytes: C) throws where C.Element == UInt8 {
@@ -339,6 +355,7 @@ public final class TLSConnection {
             }
             let newSession = try client.session(from: ticket, now: context.clock.now(), contextID: context.contextID, negotiated: negotiated)
             session = newSession
+            if let key = clientStoreKey { context.configuration.clientSessionStore?.insert(newSession, for: key) }
             events.append(.newSession(newSession))
         default:
             throw TLSError.unexpectedMessage("\(message.type) after the handshake")

@@ -254,4 +254,26 @@ import Testing
         let (client2, _) = try await connect(pair, offering: client1.session, serverContext: other)
         #expect(!client2.sessionReused)
     }
+
+    @Test func clientStoreOffersEachTicketOnce_S28_S14() async throws {
+        let store = ClientSessionStore(maximumSessionsPerServer: 8)
+        let pair = try makePair(client: { $0.clientSessionStore = store })
+        let key = ClientSessionKey(serverName: "localhost", port: 4433)
+        func connectThroughStore() async throws -> TLSConnection {
+            let client = pair.clientContext.makeConnection()
+            try client.useClientSessionStore(key: key)
+            let server = pair.serverContext.makeConnection()
+            try await ConnectionPump.run(client, server)
+            return client
+        }
+        let first = try await connectThroughStore()
+        #expect(!first.sessionReused)
+        #expect(store.count(for: key) == 2, "both tickets filed")
+        let second = try await connectThroughStore()
+        #expect(second.sessionReused)
+        #expect(store.count(for: key) == 2, "one taken, one new ticket filed")
+        let third = try await connectThroughStore()
+        #expect(third.sessionReused)
+        #expect(second.offeredSession !== third.offeredSession, "each ticket handed out once")
+    }
 }
