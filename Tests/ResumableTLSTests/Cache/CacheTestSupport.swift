@@ -80,7 +80,7 @@ struct SlowStore: SessionStore {
     private func wait() async {
         // Deliberately not cooperative: the coordinator must not wait for it.
         let start = ContinuousClock.now
-        while ContinuousClock.now - start < delay { try? await Task.sleep(for: .milliseconds(20)) }
+        while ContinuousClock.now - start < delay { try? await Task.sleep(for: .milliseconds(100)) }
     }
     func put(_ session: TLSSession) async throws { await wait() }
     func get(id: [UInt8]) async throws -> TLSSession? { await wait(); return session }

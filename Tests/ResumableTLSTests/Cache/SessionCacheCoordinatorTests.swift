@@ -218,7 +218,8 @@ import Testing
             }, timeLimit: .milliseconds(50))
         let started = ContinuousClock.now
         #expect(await coordinator.resume(id: external.sessionID, singleUse: false, now: clock.now()) == nil)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Generous: a loaded CI machine can starve the task pool, but never for 30 s.
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(coordinator.statistics.externalStoreFailures == 1)
         #expect(coordinator.statistics.hits == 0)
     }
@@ -226,10 +227,10 @@ import Testing
     @Test func s23StoreThatIgnoresCancellationStillDegradesToAMissInTime() async {
         let external = CacheFixtures.session(7, at: clock.now())
         let coordinator = makeCoordinator(
-            store: SlowStore(session: external, delay: .seconds(2)), timeLimit: .milliseconds(50))
+            store: SlowStore(session: external, delay: .seconds(30)), timeLimit: .milliseconds(50))
         let started = ContinuousClock.now
         #expect(await coordinator.resume(id: external.sessionID, singleUse: false, now: clock.now()) == nil)
-        #expect(ContinuousClock.now - started < .milliseconds(1_500))
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(coordinator.statistics.externalStoreFailures == 1)
     }
 
