@@ -43,9 +43,13 @@ public enum SessionCacheLookup: Sendable {
 /// `SSL_CTX_sess_set_cache_size`; S16–S18).
 ///
 /// **Structure.** Split into shards by a (per-cache seeded) hash of the session ID, each with its
-/// own `Mutex`: a dictionary from ID to an entry of a list ordered by expiration (see
-/// `SessionCacheShardStorage` for the complexity). No lock covers more than one shard, so
-/// handshakes on different shards never contend.
+/// own `Mutex`: a dictionary from ID to an entry of an intrusive doubly-linked list ordered by
+/// expiration time. No lock covers more than one shard, so handshakes on different shards never
+/// contend. Lookup, take and removal are O(1); eviction is O(shards) (it compares the shards'
+/// list heads). Insertion walks back from the list's tail past the entries expiring later than
+/// the new one: O(1) when sessions share one timeout (a new entry expires last), O(k) for k
+/// later-expiring entries in its shard when timeouts are mixed. Flushing stops at each shard's
+/// first live entry.
 ///
 /// **Bound (S16).** At most `configuration.capacity` sessions (0: unbounded). Slots are reserved
 /// with an atomic counter before linking, so the count never exceeds the bound even under

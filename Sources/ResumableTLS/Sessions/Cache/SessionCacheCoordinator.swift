@@ -186,16 +186,13 @@ public final class SessionCacheCoordinator: Sendable {
     public func resumeFromInternalCache(id: [UInt8], singleUse: Bool, now: Date) -> SessionResumptionStep {
         guard role == .server, !id.isEmpty else { return .fullHandshake }
         if looksUpInternally {
-            switch cache.lookupOutcome(id: id, now: now) {
+            // For single use the take is the lookup: atomic, so only one concurrent resumer wins.
+            let outcome = singleUse ? cache.takeOutcome(id: id, now: now) : cache.lookupOutcome(id: id, now: now)
+            switch outcome {
             case .found(let session):
                 guard session.isResumable else {
-                    // Marked bad (S13) but still cached: drop it, and do not ask elsewhere.
-                    cache.remove(session, reason: .uncleanShutdown)
-                    counters.recordMiss()
-                    return .fullHandshake
-                }
-                // The take is what makes single use atomic: only one concurrent resumer wins.
-                if singleUse && cache.take(id: id, now: now) !== session {
+                    // Marked bad (S13) but still cached: drop it (a take already has), resume nothing.
+                    if !singleUse { cache.remove(session, reason: .uncleanShutdown) }
                     counters.recordMiss()
                     return .fullHandshake
                 }
@@ -269,6 +266,13 @@ public final class SessionCacheCoordinator: Sendable {
         guard let store = externalStore, !session.sessionID.isEmpty else { return nil }
         let id = session.sessionID
         return SessionStoreWork(timeLimit: externalTimeLimit, counters: counters) { try await store.remove(id: id) }
+    }
+
+    /// Removes `session` on the application's request (`SSL_CTX_remove_session`, S17):
+    /// `invalidate(session, reason: .explicit)`.
+    @discardableResult
+    public func remove(_ session: TLSSession) -> SessionStoreWork? {
+        invalidate(session, reason: .explicit)
     }
 
     /// Removes every session expired at `now` (`SSL_CTX_flush_sessions`, S17); returns how many.
