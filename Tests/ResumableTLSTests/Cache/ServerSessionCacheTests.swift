@@ -215,6 +215,40 @@ import Testing
         #expect(cache.lookup(id: copy.sessionID, now: clock.now()) == nil)
     }
 
+    @Test(arguments: [1, 3])
+    func s16S17ExpiryListMatchesAModelUnderRandomOperations(shards: Int) {
+        let cache = makeCache(capacity: 0, shards: shards, autoFlushInterval: 0)
+        var model: [[UInt8]: TLSSession] = [:]
+        var random = SessionCacheStressTests.SplitMix64(state: 42)
+        let start = clock.now()
+        var now = start
+        for step in 0..<4_000 {
+            let id = Int(random.next() % 300)
+            switch random.next() % 10 {
+            case 0..<5:
+                let session = CacheFixtures.session(id, at: now, timeout: Double(1 + random.next() % 500))
+                cache.insert(session, now: now)
+                model[session.sessionID] = session
+            case 5..<7:
+                #expect((cache.remove(id: CacheFixtures.id(id), reason: .explicit) != nil) == (model.removeValue(forKey: CacheFixtures.id(id)) != nil))
+            case 7:
+                cache.flush(expiredAt: now)
+                model = model.filter { !$0.value.isExpired(at: now) }
+            default:
+                now = now.addingTimeInterval(Double(random.next() % 20))
+            }
+            if step % 97 == 0 {
+                let cached = cache.sessions
+                #expect(cached.count == model.count)
+                #expect(Set(cached.map(\.sessionID)) == Set(model.keys))
+                if shards == 1 {
+                    #expect(zip(cached, cached.dropFirst()).allSatisfy { $0.expirationTime <= $1.expirationTime })
+                }
+            }
+        }
+        #expect(cache.count == model.count)
+    }
+
     @Test func s23CacheIsASessionStore() async throws {
         let cache = makeCache()
         let store: any SessionStore = cache

@@ -310,7 +310,10 @@ import Testing
         coordinator.sessionEstablished(b, now: clock.now())
         clock.advance(by: 20)
         #expect(coordinator.flush(now: clock.now()) == 1)
-        coordinator.invalidate(b, reason: .explicit)
+        let copy = b.copy()
+        coordinator.remove(b)
+        #expect(!b.isResumable)
+        #expect(copy.isResumable)  // S3: the copy is independent
         #expect(removals.all.map(\.id) == [a.sessionID, b.sessionID])
         #expect(removals.reasons == [.expired, .explicit])
         #expect(coordinator.cache.count == 0)
