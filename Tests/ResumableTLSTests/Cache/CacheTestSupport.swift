@@ -4,8 +4,8 @@ import Synchronization
 
 /// A clock tests move by hand.
 final class TestClock: TLSClock {
-    private let current: Mutex<Date>
-    init(_ start: Date = Date(timeIntervalSince1970: 1_700_000_000)) { current = Mutex(start) }
+    private let current: LockedValue<Date>
+    init(_ start: Date = Date(timeIntervalSince1970: 1_700_000_000)) { current = LockedValue(start) }
     func now() -> Date { current.withLock { $0 } }
     func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
@@ -29,7 +29,7 @@ enum CacheFixtures {
 
 /// Records every removal the cache reports (the remove callback, S20).
 final class RemovalRecorder: Sendable {
-    private let removals = Mutex<[(id: [UInt8], reason: SessionRemovalReason)]>([])
+    private let removals = LockedValue<[(id: [UInt8], reason: SessionRemovalReason)]>([])
 
     var observer: @Sendable (TLSSession, SessionRemovalReason) -> Void {
         { [self] session, reason in removals.withLock { $0.append((session.sessionID, reason)) } }

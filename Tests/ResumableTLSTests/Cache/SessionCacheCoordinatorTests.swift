@@ -112,7 +112,7 @@ import Testing
     // MARK: S19 new callback
 
     @Test func s19NewCallbackKeptLeavesTheSessionCached() {
-        let seen = Mutex<[TLSSession]>([])
+        let seen = LockedValue<[TLSSession]>([])
         let coordinator = makeCoordinator(onNew: { session in
             seen.withLock { $0.append(session) }
             return .kept
@@ -140,7 +140,7 @@ import Testing
 
     @Test func s21GetCallbackIsAskedOnAMissAndCounted() async {
         let external = CacheFixtures.session(7, at: clock.now())
-        let asked = Mutex<[[UInt8]]>([])
+        let asked = LockedValue<[[UInt8]]>([])
         let coordinator = makeCoordinator(onLookup: { id in
             asked.withLock { $0.append(id) }
             return SessionLookupResult(external, insertIntoInternalCache: true)

@@ -21,11 +21,11 @@ import Testing
     final class Tally: Sendable {
         let inserted = Atomic<Int>(0)
         let removed = Atomic<Int>(0)
-        let taken = Mutex<Set<[UInt8]>>([])
+        let taken = LockedValue<Set<[UInt8]>>([])
         let duplicateTakes = Atomic<Int>(0)
         let overCapacity = Atomic<Int>(0)
         let wrongSession = Atomic<Int>(0)
-        let resumed = Mutex<[[UInt8]: Int]>([:])
+        let resumed = LockedValue<[[UInt8]: Int]>([:])
     }
 
     @Test func s16S14S17StressConcurrentInsertLookupTakeFlush() {

@@ -43,7 +43,7 @@ public enum SessionCacheLookup: Sendable {
 /// `SSL_CTX_sess_set_cache_size`; S16–S18).
 ///
 /// **Structure.** Split into shards by a (per-cache seeded) hash of the session ID, each with its
-/// own `Mutex`: a dictionary from ID to an entry of an intrusive doubly-linked list ordered by
+/// own lock: a dictionary from ID to an entry of an intrusive doubly-linked list ordered by
 /// expiration time. No lock covers more than one shard, so handshakes on different shards never
 /// contend. Lookup, take and removal are O(1); eviction is O(shards) (it compares the shards'
 /// list heads). Insertion walks back from the list's tail past the entries expiring later than

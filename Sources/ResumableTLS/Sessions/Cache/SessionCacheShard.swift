@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+
 
 /// One shard of `ServerSessionCache`: a dictionary from session ID to an entry of an intrusive
 /// doubly-linked list ordered by expiration time, head first (closest to expiry). The list lives
@@ -101,7 +101,7 @@ struct SessionCacheShardStorage: Sendable {
     }
 }
 
-/// A shard and its lock (a class, because `Mutex` cannot live in an array).
+/// A shard and its lock (a class, so the shards can live in an array).
 final class SessionCacheShard: Sendable {
-    let storage = Mutex(SessionCacheShardStorage())
+    let storage = LockedValue(SessionCacheShardStorage())
 }

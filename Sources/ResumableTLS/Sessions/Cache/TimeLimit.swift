@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// How a call run under a time limit ended.
 enum TimeLimitedOutcome<Value: Sendable>: Sendable {
@@ -45,7 +45,7 @@ private final class FirstOutcome<Outcome: Sendable>: Sendable {
         var tasks: [Task<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func install(_ continuation: CheckedContinuation<Outcome, Never>) {
         let decided: Outcome? = state.withLock { state in
