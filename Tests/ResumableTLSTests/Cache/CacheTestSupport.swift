@@ -2,14 +2,6 @@ import Foundation
 import Synchronization
 @testable import ResumableTLS
 
-/// A clock tests move by hand.
-final class TestClock: TLSClock {
-    private let current: LockedValue<Date>
-    init(_ start: Date = Date(timeIntervalSince1970: 1_700_000_000)) { current = LockedValue(start) }
-    func now() -> Date { current.withLock { $0 } }
-    func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-}
-
 /// Sessions for cache tests.
 enum CacheFixtures {
     static let contextID = UUID()

@@ -1,13 +1,13 @@
 import Foundation
-import Synchronization
 @testable import ResumableTLS
 
-/// A clock tests move by hand.
+/// A clock tests move by hand. Its lock is `LockedValue` (pthread-backed), which
+/// ThreadSanitizer understands, so the cache stress tests can share it.
 final class TestClock: TLSClock {
-    private let current: Mutex<Date>
+    private let current: LockedValue<Date>
 
     init(_ start: Date = Date()) {
-        current = Mutex(start)
+        current = LockedValue(start)
     }
 
     func now() -> Date { current.withLock { $0 } }
