@@ -8,6 +8,8 @@ let fuzzContextID = UUID(uuid: (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 1
 
 func fuzzSessionDecoder(_ data: UnsafeRawBufferPointer) {
     let bytes = [UInt8](data)
+    // The same bytes as PEM text (swift-asn1's PEM reader and the label check) must not trap.
+    _ = try? TLSSession.decode(pem: String(decoding: bytes, as: UTF8.self), contextID: fuzzContextID)
     let session: TLSSession
     do {
         session = try TLSSession.decode(der: bytes, contextID: fuzzContextID)

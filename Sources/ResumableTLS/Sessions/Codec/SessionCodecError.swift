@@ -25,6 +25,7 @@ public enum SessionCodecError: Error, Sendable, Hashable, CustomStringConvertibl
     /// creation time before 1970 or an infinite timeout).
     case notEncodable(String)
 
+    /// A one-line explanation, for logs.
     public var description: String {
         switch self {
         case .inputTooLarge(let length, let limit): return "session encoding too large: \(length) bytes (limit \(limit))"
