@@ -38,6 +38,7 @@ let package = Package(
         .executableTarget(name: "FuzzRecordLayer", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzRecordLayer"),
         .executableTarget(name: "FuzzHandshakeMessages", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzHandshakeMessages"),
         .executableTarget(name: "FuzzExtensions", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzExtensions"),
+        .executableTarget(name: "FuzzSessionDecoder", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzSessionDecoder"),
         .testTarget(
             name: "ResumableTLSTests",
             dependencies: ["ResumableTLS"],
