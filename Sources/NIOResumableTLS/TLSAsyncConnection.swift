@@ -41,15 +41,17 @@ public final class TLSAsyncConnection: Sendable {
         }.get()
     }
 
-    /// Waits, at most `timeout`, until the connection holds a resumable session (on a client:
-    /// a NewSessionTicket arrived) and returns it; returns the current session on timeout.
-    public func resumableSession(timeout: TimeAmount) async -> TLSSession? {
+    /// Waits, at most `timeout`, for a session from this connection's own NewSessionTicket
+    /// (a `.newSession` event) and returns it; on timeout returns the current `session()`.
+    ///
+    /// After a resumption the current session is the one that was offered, which a stateful
+    /// (single-use) ticket no longer resumes: waiting for the fresh ticket matters then.
+    public func newSession(timeout: TimeAmount) async -> TLSSession? {
         let deadline = NIODeadline.now() + timeout
         while true {
-            let current = await session()
-            if let current, current.isResumable { return current }
-            if NIODeadline.now() >= deadline || !channel.isActive { return current }
-            try? await Task.sleep(nanoseconds: 5_000_000)
+            if let latest = latestSession.withLockedValue({ $0 }) { return latest }
+            if NIODeadline.now() >= deadline || !channel.isActive { return await session() }
+            try? await Task.sleep(nanoseconds: 2_000_000)
         }
     }
 

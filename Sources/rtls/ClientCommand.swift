@@ -94,7 +94,7 @@ struct ClientCommand: AsyncParsableCommand {
                 Console.line("(the server closed without close_notify)")
             }
         }
-        let newSession = await connection.resumableSession(timeout: .milliseconds(Int64(ticketWait)))
+        let newSession = await connection.newSession(timeout: .milliseconds(Int64(ticketWait)))
         Console.line("Session resumable: \(newSession?.isResumable == true ? "yes" : "no")")
         await connection.close()
         return newSession
