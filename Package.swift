@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "ResumableTLS", targets: ["ResumableTLS"]),
+        .library(name: "NIOResumableTLS", targets: ["NIOResumableTLS"]),
         .executable(name: "rtls", targets: ["rtls"]),
     ],
     dependencies: [
@@ -14,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", exact: "1.7.4"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         .target(
@@ -26,11 +28,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "NIOResumableTLS",
+            dependencies: [
+                "ResumableTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "rtls",
             dependencies: [
                 "ResumableTLS",
+                "NIOResumableTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // libFuzzer targets: a plain `swift build` gives a stub; `scripts/fuzz.sh` builds them
@@ -43,6 +59,17 @@ let package = Package(
             name: "ResumableTLSTests",
             dependencies: ["ResumableTLS"],
             resources: [.copy("Vectors"), .copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "NIOResumableTLSTests",
+            dependencies: [
+                "ResumableTLS",
+                "NIOResumableTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,152 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import ResumableTLS
+
+/// An established TLS connection seen from async code, in the style of `NIOAsyncChannel`:
+/// `inbound` yields the decrypted data, `write(_:)` sends, `close()` sends close_notify and
+/// closes. The connection's `session` is read on its event loop.
+///
+/// `inbound` is a single-consumer stream without backpressure: it buffers whatever arrives.
+/// It ends when the channel closes; it throws the error that closed it (a `TLSError`, or
+/// `NIOTLSError.uncleanShutdown` when the peer closed without close_notify).
+public final class TLSAsyncConnection: Sendable {
+    /// The underlying channel (its pipeline holds a `TLSChannelHandler`).
+    public let channel: any Channel
+    /// What the handshake agreed on.
+    public let negotiated: NegotiatedParameters
+    /// The decrypted application data, chunk by chunk, in order.
+    public let inbound: AsyncThrowingStream<ByteBuffer, any Error>
+
+    /// The newest session from a `.newSession` event, kept after the channel closed.
+    private let latestSession: NIOLockedValueBox<TLSSession?>
+
+    /// Whether the handshake resumed a session.
+    public var sessionReused: Bool { negotiated.isResumed }
+
+    init(channel: any Channel, negotiated: NegotiatedParameters, inbound: AsyncThrowingStream<ByteBuffer, any Error>, latestSession: NIOLockedValueBox<TLSSession?>) {
+        self.channel = channel
+        self.negotiated = negotiated
+        self.inbound = inbound
+        self.latestSession = latestSession
+    }
+
+    /// The connection's current session (`SSL_get_session`): the newest session a
+    /// NewSessionTicket made (on a server: the newest ticket sent), else the handler's session
+    /// (the resumed one, or a not yet resumable one after a full handshake). Still available
+    /// after the connection closed, if a ticket arrived.
+    public func session() async -> TLSSession? {
+        if let latest = latestSession.withLockedValue({ $0 }) { return latest }
+        return try? await channel.eventLoop.submit { [channel] in
+            try channel.pipeline.syncOperations.handler(type: TLSChannelHandler.self).session
+        }.get()
+    }
+
+    /// Waits, at most `timeout`, for a session from this connection's own NewSessionTicket
+    /// (a `.newSession` event) and returns it; on timeout returns the current `session()`.
+    ///
+    /// After a resumption the current session is the one that was offered, which a stateful
+    /// (single-use) ticket no longer resumes: waiting for the fresh ticket matters then.
+    public func newSession(timeout: TimeAmount) async -> TLSSession? {
+        let deadline = NIODeadline.now() + timeout
+        while true {
+            if let latest = latestSession.withLockedValue({ $0 }) { return latest }
+            if NIODeadline.now() >= deadline || !channel.isActive { return await session() }
+            try? await Task.sleep(nanoseconds: 2_000_000)
+        }
+    }
+
+    /// Encrypts and sends `bytes`.
+    public func write(_ bytes: some Sequence<UInt8>) async throws {
+        try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
+    }
+
+    /// Encrypts and sends `buffer`.
+    public func write(_ buffer: ByteBuffer) async throws {
+        try await channel.writeAndFlush(buffer)
+    }
+
+    /// Reads until the peer closes, up to `maximumBytes` (more is an error).
+    ///
+    /// Call it at most once, from one task: `inbound` has a single consumer.
+    public func readToEnd(maximumBytes: Int = 1 << 20) async throws -> [UInt8] {
+        var received: [UInt8] = []
+        for try await chunk in inbound {
+            received.append(contentsOf: chunk.readableBytesView)
+            if received.count > maximumBytes { throw TLSAsyncConnectionError.tooMuchData(limit: maximumBytes) }
+        }
+        return received
+    }
+
+    /// Sends close_notify and closes the channel; closing an already closed one does nothing.
+    public func close() async {
+        do {
+            try await channel.close()
+        } catch {
+            // Already closed (the peer may have closed first): nothing more to do.
+        }
+    }
+}
+
+/// Errors from `TLSAsyncConnection`'s helpers.
+public enum TLSAsyncConnectionError: Error, Sendable, Hashable {
+    /// The peer sent more than the caller's limit.
+    case tooMuchData(limit: Int)
+}
+
+/// The last handler of a connection's pipeline: hands decrypted data to an
+/// `AsyncThrowingStream` (no backpressure).
+final class AsyncStreamBridgeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
+    private let latestSession: NIOLockedValueBox<TLSSession?>
+
+    init(continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation, latestSession: NIOLockedValueBox<TLSSession?>) {
+        self.continuation = continuation
+        self.latestSession = latestSession
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .newSession(let session)? = event as? TLSUserEvent {
+            latestSession.withLockedValue { $0 = session }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        continuation.yield(unwrapInboundIn(data))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        continuation.finish(throwing: error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        continuation.finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        continuation.finish()
+    }
+
+    /// Adds a TLS handler and a bridge to `channel`'s pipeline (on its event loop); returns the
+    /// handshake's future and a function that makes the connection object once it completed.
+    static func install(
+        on channel: any Channel, context: TLSContext, offering session: TLSSession?
+    ) throws -> (EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection) {
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        let latestSession = NIOLockedValueBox<TLSSession?>(nil)
+        let promise = channel.eventLoop.makePromise(of: NegotiatedParameters.self)
+        let tls = try TLSChannelHandler(context: context, offering: session, handshakePromise: promise)
+        try channel.pipeline.syncOperations.addHandler(tls)
+        try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession))
+        return (promise.futureResult, { negotiated in
+            TLSAsyncConnection(channel: channel, negotiated: negotiated, inbound: stream, latestSession: latestSession)
+        })
+    }
+}
+
+@available(*, unavailable)
+extension AsyncStreamBridgeHandler: Sendable {}

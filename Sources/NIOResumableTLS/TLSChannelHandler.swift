@@ -1,0 +1,321 @@
+import NIOCore
+import ResumableTLS
+
+/// A SwiftNIO handler that runs a `TLSConnection` over a channel, for either role (like
+/// swift-nio-ssl's `NIOSSLHandler`): ciphertext `ByteBuffer`s below it, plaintext `ByteBuffer`s
+/// above it.
+///
+/// - Inbound bytes go to the connection; each flight it produces is written as one buffer and
+///   flushed. Decrypted application data is passed on with `fireChannelRead`.
+/// - Certificate verification (`TLSPendingWork`) runs in a `Task`, off the event loop; its
+///   result is fed back on the loop. Records that arrive meanwhile wait in the connection.
+/// - Writes before the handshake completes are buffered and sent, in order, once it does.
+/// - User events: `TLSUserEvent.handshakeCompleted` and `.newSession`.
+/// - `close(mode: .all/.output)` sends close_notify, then closes once it is written. A
+///   close_notify from the peer is answered and the channel closed.
+/// - A TLS error sends its alert, then `fireErrorCaught(error)` and the channel is closed.
+/// - The transport closing before the handshake completed fails the handshake with
+///   `NIOTLSError.closedDuringHandshake`; closing without the peer's close_notify after it
+///   fires `NIOTLSError.uncleanShutdown`.
+///
+/// All members must be used on the channel's event loop.
+public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    /// Ciphertext from the transport.
+    public typealias InboundIn = ByteBuffer
+    /// Plaintext to the handlers behind this one.
+    public typealias InboundOut = ByteBuffer
+    /// Plaintext from the handlers behind this one.
+    public typealias OutboundIn = ByteBuffer
+    /// Ciphertext to the transport.
+    public typealias OutboundOut = ByteBuffer
+
+    private enum Phase {
+        case idle
+        case handshaking
+        case established
+        /// We sent close_notify (or are closing the channel).
+        case closing
+        case closed
+    }
+
+    /// The sans-I/O connection this handler drives.
+    public let connection: TLSConnection
+    private var phase: Phase = .idle
+    private var handshakePromise: EventLoopPromise<NegotiatedParameters>?
+    private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    private var flushRequested = false
+    private var awaitingWork = false
+    private var receivedCloseNotify = false
+    private weak var storedContext: ChannelHandlerContext?
+
+    /// A handler for a new connection made from `context`; a client may offer `session` for
+    /// resumption. `handshakePromise`, if given, is completed when the handshake completes or
+    /// fails (otherwise the handler makes its own: see `handshakeFuture`).
+    ///
+    /// Throws `TLSError.invalidState` if a session is offered on a server context.
+    public init(
+        context: TLSContext, offering session: TLSSession? = nil,
+        handshakePromise: EventLoopPromise<NegotiatedParameters>? = nil
+    ) throws {
+        connection = context.makeConnection()
+        if let session { try connection.setSession(session) }
+        self.handshakePromise = handshakePromise
+    }
+
+    // MARK: What the handshake produced (read on the event loop)
+
+    /// The connection's session (`SSL_get_session`): nil before the handshake completed.
+    public var session: TLSSession? { connection.session }
+    /// Whether the handshake resumed a session (`SSL_session_reused`).
+    public var sessionReused: Bool { connection.sessionReused }
+    /// What the handshake agreed on, once it completed.
+    public var negotiated: NegotiatedParameters? { connection.negotiated }
+    /// Completes with the negotiated parameters when the handshake completes, fails if it
+    /// fails. Nil until the handler is added to a pipeline (unless a promise was passed in).
+    public var handshakeFuture: EventLoopFuture<NegotiatedParameters>? { handshakePromise?.futureResult }
+
+    // MARK: Lifecycle
+
+    /// Makes the handshake promise if needed and starts the handshake if the channel is active.
+    public func handlerAdded(context: ChannelHandlerContext) {
+        storedContext = context
+        if handshakePromise == nil { handshakePromise = context.eventLoop.makePromise() }
+        if context.channel.isActive { startHandshake(context: context) }
+    }
+
+    /// Fails whatever still waits on the handshake or buffered writes.
+    public func handlerRemoved(context: ChannelHandlerContext) {
+        failPending(NIOTLSError.closedDuringHandshake)
+        storedContext = nil
+    }
+
+    /// Starts the handshake (a client sends its ClientHello).
+    public func channelActive(context: ChannelHandlerContext) {
+        startHandshake(context: context)
+        context.fireChannelActive()
+    }
+
+    /// The transport ended: fails a handshake in progress and buffered writes, reports an unclean
+    /// shutdown if the peer never sent close_notify.
+    public func channelInactive(context: ChannelHandlerContext) {
+        let wasPhase = phase
+        phase = .closed
+        switch wasPhase {
+        case .idle, .handshaking:
+            failPending(NIOTLSError.closedDuringHandshake)
+        case .established:
+            failPending(NIOTLSError.uncleanShutdown)
+            if !receivedCloseNotify { context.fireErrorCaught(NIOTLSError.uncleanShutdown) }
+        case .closing, .closed:
+            failPending(NIOTLSError.writeAfterClose)
+        }
+        context.fireChannelInactive()
+    }
+
+    private func startHandshake(context: ChannelHandlerContext) {
+        guard phase == .idle else { return }
+        phase = .handshaking
+        do {
+            try connection.startHandshake()
+        } catch {
+            fail(error, context: context)
+            return
+        }
+        flushOutput(context: context)
+    }
+
+    // MARK: Inbound
+
+    /// Feeds ciphertext to the connection and acts on what it produced.
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        guard phase == .handshaking || phase == .established || phase == .closing else { return }
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        do {
+            try connection.receive(bytes)
+        } catch {
+            fail(error, context: context)
+            return
+        }
+        afterConnectionProgress(context: context)
+    }
+
+    /// Drops transport errors once the TLS session ended (a peer that closes right after its
+    /// close_notify may reset the connection); passes the others on.
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if receivedCloseNotify || phase == .closed { return }
+        context.fireErrorCaught(error)
+    }
+
+    /// Sends the connection's output, delivers its events and starts its pending work.
+    private func afterConnectionProgress(context: ChannelHandlerContext) {
+        flushOutput(context: context)
+        deliverEvents(context: context)
+        startPendingWork(context: context)
+    }
+
+    private func deliverEvents(context: ChannelHandlerContext) {
+        var delivered = false
+        while let event = connection.nextEvent() {
+            switch event {
+            case .handshakeCompleted(let parameters):
+                if phase == .handshaking { phase = .established }
+                handshakePromise?.succeed(parameters)
+                context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(parameters))
+                writeBufferedData(context: context)
+            case .applicationData(let bytes):
+                context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: bytes)))
+                delivered = true
+            case .newSession(let session):
+                context.fireUserInboundEventTriggered(TLSUserEvent.newSession(session))
+            case .closeNotifyReceived:
+                receivedCloseNotify = true
+                // The connection queued our close_notify in reply; send it, then close.
+                closeAfterFlushing(context: context, mode: .all, promise: nil)
+            case .peerKeyUpdated:
+                break
+            }
+        }
+        if delivered { context.fireChannelReadComplete() }
+    }
+
+    private func startPendingWork(context: ChannelHandlerContext) {
+        guard !awaitingWork, let work = connection.takePendingWork() else { return }
+        awaitingWork = true
+        let promise = context.eventLoop.makePromise(of: Result<Void, TLSError>.self)
+        promise.completeWithTask { await work.run() }
+        promise.futureResult.assumeIsolated().whenSuccess { [self] result in
+            awaitingWork = false
+            guard let context = storedContext, phase == .handshaking || phase == .established else { return }
+            do {
+                try connection.completePendingWork(result)
+            } catch {
+                fail(error, context: context)
+                return
+            }
+            afterConnectionProgress(context: context)
+        }
+    }
+
+    /// Writes whatever the connection has to send as one buffer, and flushes it.
+    private func flushOutput(context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
+        let output = connection.takeOutput()
+        if output.isEmpty {
+            promise?.succeed(())
+            return
+        }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: promise)
+    }
+
+    // MARK: Outbound
+
+    /// Encrypts and writes application data; buffers it until the handshake completes.
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let buffer = unwrapOutboundIn(data)
+        switch phase {
+        case .idle, .handshaking:
+            bufferedWrites.append((buffer, promise))
+        case .established:
+            encryptAndWrite(buffer, promise: promise, context: context)
+        case .closing, .closed:
+            promise?.fail(NIOTLSError.writeAfterClose)
+        }
+    }
+
+    /// Flushes written records; remembered while writes are buffered for the handshake.
+    public func flush(context: ChannelHandlerContext) {
+        if phase == .established {
+            context.flush()
+        } else {
+            flushRequested = true
+        }
+    }
+
+    /// Sends close_notify, then closes once it is written (`.all`, `.output`); `.input` is passed on.
+    public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        switch (phase, mode) {
+        case (_, .input):
+            context.close(mode: mode, promise: promise)
+        case (.established, _):
+            do {
+                try connection.close()
+            } catch {
+                // The connection already failed: nothing more to send.
+            }
+            closeAfterFlushing(context: context, mode: mode, promise: promise)
+        case (.idle, _), (.handshaking, _):
+            phase = .closing
+            failPending(NIOTLSError.closedDuringHandshake)
+            context.close(mode: mode, promise: promise)
+        case (.closing, _), (.closed, _):
+            context.close(mode: mode, promise: promise)
+        }
+    }
+
+    private func encryptAndWrite(_ buffer: ByteBuffer, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
+        do {
+            try connection.write(buffer.readableBytesView)
+        } catch {
+            promise?.fail(error)
+            fail(error, context: context)
+            return
+        }
+        let output = connection.takeOutput()
+        if output.isEmpty {
+            promise?.succeed(())
+        } else {
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: promise)
+        }
+    }
+
+    private func writeBufferedData(context: ChannelHandlerContext) {
+        let writes = bufferedWrites
+        bufferedWrites = []
+        for (buffer, promise) in writes { encryptAndWrite(buffer, promise: promise, context: context) }
+        if !writes.isEmpty || flushRequested { context.flush() }
+        flushRequested = false
+    }
+
+    /// Sends what the connection queued (close_notify), then closes the channel.
+    private func closeAfterFlushing(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard phase != .closed else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        phase = .closing
+        failPending(NIOTLSError.writeAfterClose)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        flushOutput(context: context, promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            context.close(mode: mode, promise: promise)
+        }
+    }
+
+    // MARK: Errors
+
+    /// Sends the alert the connection queued, reports `error` and closes the channel.
+    private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        guard phase != .closed, phase != .closing || !receivedCloseNotify else { return }
+        let wasClosing = phase == .closing
+        phase = .closing
+        failPending(error)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        flushOutput(context: context, promise: written)
+        // Report the error once the alert is on its way, so a handler that closes on error
+        // does not cut the alert off.
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            context.fireErrorCaught(error)
+            if !wasClosing { context.close(promise: nil) }
+        }
+    }
+
+    private func failPending(_ error: any Error) {
+        handshakePromise?.fail(error) // no effect once it succeeded
+        let writes = bufferedWrites
+        bufferedWrites = []
+        for (_, promise) in writes { promise?.fail(error) }
+    }
+}
+
+@available(*, unavailable)
+extension TLSChannelHandler: Sendable {}

@@ -1,0 +1,45 @@
+import NIOCore
+import NIOPosix
+import ResumableTLS
+
+/// Connects TLS clients: TCP connect, then the handshake, then an `TLSAsyncConnection`.
+public enum TLSClient {
+    /// Connects to `host:port` over `group`, runs the handshake under `context` (offering
+    /// `session` for resumption, if any) and returns the established connection.
+    ///
+    /// Throws the connect error, or the handshake's error (`TLSError`, `NIOTLSError`); the
+    /// channel is closed then.
+    public static func connect(
+        host: String, port: Int, context: TLSContext, offering session: TLSSession? = nil,
+        group: any EventLoopGroup, connectTimeout: TimeAmount = .seconds(10)
+    ) async throws -> TLSAsyncConnection {
+        guard (0...65_535).contains(port) else { throw TLSClientError.invalidPort(port) }
+        let channel = try await ClientBootstrap(group: group)
+            .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: host, port: port).get()
+        let (handshake, makeConnection): (EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection)
+        do {
+            (handshake, makeConnection) = try await channel.eventLoop.submit {
+                try AsyncStreamBridgeHandler.install(on: channel, context: context, offering: session)
+            }.get()
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+        return makeConnection(try await handshake.get())
+    }
+}
+
+/// Bad arguments to the client and server helpers.
+public enum TLSClientError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A port outside 0...65535.
+    case invalidPort(Int)
+
+    /// A human-readable explanation.
+    public var description: String {
+        switch self {
+        case .invalidPort(let port): return "invalid port \(port): must be 0...65535"
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOResumableTLS
+import ResumableTLS
+
+/// `rtls server`: a TLS 1.3 server like `openssl s_server`: echoes what it receives, or with
+/// `--www` answers HTTP GETs with a status page.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run a TLS 1.3 server on 127.0.0.1 (like openssl s_server).",
+        discussion: """
+            Without --cert/--key it uses a fresh self-signed certificate for localhost/127.0.0.1.
+            Without --www it echoes back what each client sends. Each handshake is logged to
+            stderr as full or resumed. Runs until SIGINT or SIGTERM.
+            """
+    )
+
+    @Option(help: "TCP port on 127.0.0.1 (0: the OS chooses; the port is printed as 'ACCEPT 127.0.0.1:PORT').")
+    var port: Int = 4433
+
+    @Option(help: "Certificate chain, PEM (leaf first).")
+    var cert: String?
+
+    @Option(help: "Private key of the certificate, PEM (PKCS#8, SEC1 or PKCS#1).")
+    var key: String?
+
+    @Option(help: "How tickets carry the session: stateless or stateful.")
+    var tickets: TicketModeArgument = .stateless
+
+    @Option(name: .customLong("num-tickets"), help: "NewSessionTickets after a full handshake (like SSL_CTX_set_num_tickets).")
+    var numTickets: Int = 2
+
+    @Option(help: "Session lifetime in seconds (like SSL_CTX_set_timeout).")
+    var timeout: Int = 7200
+
+    @Option(help: "ALPN protocols to accept, comma-separated, in preference order.")
+    var alpn: String?
+
+    @Flag(help: "Answer HTTP GET requests with a status page that says New or Reused.")
+    var www = false
+
+    func validate() throws {
+        try validatePort(port, option: "--port")
+        guard (cert == nil) == (key == nil) else { throw ValidationError("--cert and --key go together") }
+        guard (0...10).contains(numTickets) else { throw ValidationError("--num-tickets must be 0...10 (got \(numTickets))") }
+        guard (0...604_800).contains(timeout) else { throw ValidationError("--timeout must be 0...604800 seconds (got \(timeout))") }
+        _ = try parseALPNList(alpn)
+    }
+
+    func run() async throws {
+        CLILogging.bootstrap()
+        let logger = Logger(label: "rtls.server")
+        let context = try makeContext(logger: logger)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server: TLSServer
+        do {
+            let www = self.www
+            server = try await TLSServer.bind(host: "127.0.0.1", port: port, context: context, group: group) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(HandshakeLogHandler(logger: logger, peer: channel.remoteAddress?.description ?? "?"))
+                    if www {
+                        try sync.configureHTTPServerPipeline()
+                        try sync.addHandler(StatusPageHandler())
+                    } else {
+                        try sync.addHandler(EchoHandler())
+                    }
+                }
+            }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw CLIError("cannot listen on 127.0.0.1:\(port): \(error)")
+        }
+        Console.line("ACCEPT 127.0.0.1:\(server.port)")
+        logger.info("listening", metadata: ["address": "127.0.0.1:\(server.port)", "tickets": "\(tickets.rawValue)", "www": "\(www)"])
+        let signal = await TerminationSignal.wait()
+        logger.info("stopping", metadata: ["signal": "\(signal)"])
+        await server.close()
+        try? await group.shutdownGracefully()
+    }
+
+    private func makeContext(logger: Logger) throws -> TLSContext {
+        var configuration: TLSConfiguration
+        if let cert, let key {
+            let chain: CertificateChain
+            let privateKey: TLSPrivateKey
+            do { chain = try CertificateChain(pemFile: cert) } catch { throw CLIError("cannot read certificate '\(cert)': \(error)") }
+            do { privateKey = try TLSPrivateKey(pemFile: key) } catch { throw CLIError("cannot read private key '\(key)': \(error)") }
+            configuration = .server(chain: chain, key: privateKey)
+        } else {
+            let identity = try SelfSignedIdentity()
+            logger.info("no --cert/--key: using a fresh self-signed certificate for localhost, 127.0.0.1")
+            configuration = .server(chain: identity.chain, key: identity.privateKey)
+        }
+        configuration.ticketMode = tickets.ticketMode
+        configuration.ticketCount = numTickets
+        configuration.sessionTimeout = TimeInterval(timeout)
+        configuration.applicationProtocols = try parseALPNList(alpn)
+        do {
+            return try TLSContext(configuration)
+        } catch {
+            throw CLIError("bad server configuration: \(error)")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOResumableTLS
+import ResumableTLS
+
+/// Logs each connection's handshake as full or resumed, and handshake failures.
+final class HandshakeLogHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let logger: Logger
+    private let peer: String
+
+    init(logger: Logger, peer: String) {
+        self.logger = logger
+        self.peer = peer
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent {
+            logger.info("handshake \(negotiated.isResumed ? "resumed" : "full")", metadata: [
+                "peer": "\(peer)", "cipher": "\(negotiated.cipherSuite)",
+                "group": "\(negotiated.group.map { "\($0)" } ?? "none")",
+                "alpn": "\(negotiated.applicationProtocol ?? "none")",
+                "sni": "\(negotiated.serverName ?? "none")",
+            ])
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.warning("connection error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        context.close(promise: nil)
+    }
+}
+
+/// Echoes back what the client sends (`rtls server` without `--www`).
+final class EchoHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.write(data, promise: nil)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+}
+
+/// Answers every HTTP GET with a short text page, like `openssl s_server -www`: it says whether
+/// the handshake was `New` or `Reused`, the protocol and the cipher.
+final class StatusPageHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private var requestHead: HTTPRequestHead?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            requestHead = head
+        case .body:
+            break
+        case .end:
+            guard let head = requestHead else { return }
+            requestHead = nil
+            respond(to: head, context: context)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let status: HTTPResponseStatus
+        let body: String
+        if head.method == .GET || head.method == .HEAD {
+            status = .ok
+            body = page(context: context)
+        } else {
+            status = .methodNotAllowed
+            body = "only GET is supported\n"
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.add(name: "Content-Length", value: "\(body.utf8.count)")
+        let keepAlive = head.isKeepAlive
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let responseHead = HTTPResponseHead(version: head.version, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
+        if head.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        }
+        let sent = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            sent.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    private func page(context: ChannelHandlerContext) -> String {
+        guard let tls = try? context.pipeline.syncOperations.handler(type: TLSChannelHandler.self),
+              let negotiated = tls.negotiated
+        else { return "no TLS connection\n" }
+        return """
+            rtls server -www
+            ---
+            \(SessionSummary.line(negotiated))
+            \(SessionSummary.alpnLine(negotiated))
+            Key exchange group: \(negotiated.group.map { "\($0)" } ?? "none (psk_ke)")
+            SNI: \(negotiated.serverName ?? "none")
+
+            """
+    }
+}

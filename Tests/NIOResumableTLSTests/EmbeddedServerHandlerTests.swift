@@ -1,0 +1,188 @@
+import NIOCore
+import NIOEmbedded
+import Testing
+import ResumableTLS
+@testable import NIOResumableTLS
+
+/// Records what reaches the end of an embedded pipeline: plaintext, user events, errors.
+final class InboundRecorder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    var received: [UInt8] = []
+    var events: [TLSUserEvent] = []
+    var errors: [any Error] = []
+    var inactive = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        received.append(contentsOf: unwrapInboundIn(data).readableBytesView)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent { events.append(event) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        errors.append(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inactive = true
+    }
+
+    var handshakeCompleted: Bool {
+        events.contains { if case .handshakeCompleted = $0 { return true } else { return false } }
+    }
+}
+
+/// The result of a future of an embedded channel, if it has completed (synchronously).
+func completedResult<Value>(_ future: EventLoopFuture<Value>) -> Result<Value, any Error>? {
+    var result: Result<Value, any Error>?
+    future.assumeIsolated().whenComplete { result = $0 }
+    return result
+}
+
+/// The server side of `TLSChannelHandler` on an `EmbeddedChannel`, against a sans-I/O client
+/// connection the test drives (so the client's asynchronous chain check runs in the test).
+@Suite struct EmbeddedServerHandlerTests {
+    struct Harness {
+        let channel: EmbeddedChannel
+        let handler: TLSChannelHandler
+        let recorder: InboundRecorder
+        let client: TLSConnection
+    }
+
+    private func makeHarness() throws -> Harness {
+        let handler = try TLSChannelHandler(context: try TestIdentity.serverContext())
+        let recorder = InboundRecorder()
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.pipeline.syncOperations.addHandler(recorder)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
+        let client = try TestIdentity.clientContext().makeConnection()
+        try client.startHandshake()
+        return Harness(channel: channel, handler: handler, recorder: recorder, client: client)
+    }
+
+    /// Everything the channel wrote, joined.
+    private func outbound(_ channel: EmbeddedChannel) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        while let buffer = try channel.readOutbound(as: ByteBuffer.self) {
+            bytes.append(contentsOf: buffer.readableBytesView)
+        }
+        return bytes
+    }
+
+    /// Feeds `bytes` to the channel, one byte per read if `byteByByte`.
+    private func feed(_ bytes: [UInt8], to channel: EmbeddedChannel, byteByByte: Bool) throws {
+        if byteByByte {
+            for byte in bytes { try channel.writeInbound(ByteBuffer(bytes: [byte])) }
+        } else {
+            try channel.writeInbound(ByteBuffer(bytes: bytes))
+        }
+    }
+
+    /// Moves the client's bytes to the server and back until the handshake is done (bounded).
+    private func handshake(_ harness: Harness, byteByByte: Bool) async throws {
+        for _ in 0..<8 {
+            let toServer = harness.client.takeOutput()
+            if !toServer.isEmpty { try feed(toServer, to: harness.channel, byteByByte: byteByByte) }
+            let toClient = try outbound(harness.channel)
+            if !toClient.isEmpty { try harness.client.receive(toClient) }
+            if let work = harness.client.takePendingWork() {
+                try harness.client.completePendingWork(await work.run())
+            }
+            if harness.client.state == .established && harness.recorder.handshakeCompleted { return }
+        }
+        Issue.record("the handshake did not complete")
+    }
+
+    @Test func partialReadsOneByteAtATime() async throws {
+        let harness = try makeHarness()
+        defer { _ = try? harness.channel.finish() }
+        try await handshake(harness, byteByByte: true)
+        #expect(harness.handler.negotiated?.cipherSuite == .tlsAES128GCMSHA256)
+        #expect(harness.handler.sessionReused == false)
+        let handshakeFuture = try #require(harness.handler.handshakeFuture)
+        let handshakeResult = try #require(completedResult(handshakeFuture))
+        #expect(try handshakeResult.get().isResumed == false)
+        // Tickets went out right after the handshake: the client gets new sessions.
+        var clientSessions = 0
+        while let event = harness.client.nextEvent() { if case .newSession = event { clientSessions += 1 } }
+        #expect(clientSessions == 2)
+        #expect(harness.recorder.events.filter { if case .newSession = $0 { return true } else { return false } }.count == 2)
+
+        try harness.client.write(Array("hello, one byte at a time".utf8))
+        try feed(harness.client.takeOutput(), to: harness.channel, byteByByte: true)
+        #expect(harness.recorder.received == Array("hello, one byte at a time".utf8))
+    }
+
+    @Test func writesBeforeTheHandshakeAreBufferedThenFlushed() async throws {
+        let harness = try makeHarness()
+        defer { _ = try? harness.channel.finish() }
+        let early = harness.channel.embeddedEventLoop.makePromise(of: Void.self)
+        harness.channel.writeAndFlush(ByteBuffer(string: "early data"), promise: early)
+        #expect(try outbound(harness.channel).isEmpty, "nothing is sent before the ClientHello")
+        try await handshake(harness, byteByByte: false)
+        let earlyResult = try #require(completedResult(early.futureResult))
+        #expect(throws: Never.self) { try earlyResult.get() }
+        // The buffered write went out after the server's flight: the client decrypts it.
+        var data: [UInt8] = []
+        try harness.client.receive(try outbound(harness.channel))
+        while let event = harness.client.nextEvent() {
+            if case .applicationData(let bytes) = event { data += bytes }
+        }
+        #expect(data == Array("early data".utf8))
+    }
+
+    @Test func closeDuringTheHandshakeFailsItAndBufferedWrites() throws {
+        let harness = try makeHarness()
+        try harness.channel.writeInbound(ByteBuffer(bytes: harness.client.takeOutput()))
+        #expect(!(try outbound(harness.channel)).isEmpty, "the server answered the ClientHello")
+        let pending = harness.channel.writeAndFlush(ByteBuffer(string: "never sent"))
+        let handshake = try #require(harness.handler.handshakeFuture)
+        try harness.channel.close().wait()
+        #expect(throws: NIOTLSError.closedDuringHandshake) { try handshake.wait() }
+        #expect(throws: NIOTLSError.closedDuringHandshake) { try pending.wait() }
+        #expect(!harness.channel.isActive)
+        #expect(harness.recorder.inactive)
+        #expect(try outbound(harness.channel).isEmpty, "no application data leaked")
+    }
+
+    @Test func peerClosingTheTransportDuringTheHandshakeFailsIt() throws {
+        let harness = try makeHarness()
+        try harness.channel.writeInbound(ByteBuffer(bytes: harness.client.takeOutput()))
+        let handshake = try #require(harness.handler.handshakeFuture)
+        harness.channel.pipeline.fireChannelInactive()
+        #expect(throws: NIOTLSError.closedDuringHandshake) { try handshake.wait() }
+        _ = try? harness.channel.finish()
+    }
+
+    @Test func badBytesSendAnAlertThenCloseTheChannel() throws {
+        let harness = try makeHarness()
+        // A record of an unknown content type (0x42) instead of a ClientHello.
+        let garbage: [UInt8] = [0x42, 0x03, 0x03, 0x00, 0x02, 0x01, 0x02]
+        try harness.channel.writeInbound(ByteBuffer(bytes: garbage))
+        #expect(harness.recorder.errors.count == 1, "the error reached the handlers behind")
+        #expect(harness.recorder.errors.first is TLSError)
+        let alert = try outbound(harness.channel)
+        #expect(alert.count == 7, "one plaintext alert record")
+        #expect(alert.first == 0x15, "content type alert")
+        #expect(alert.dropFirst(5).first == 2, "fatal")
+        #expect(!harness.channel.isActive, "the channel closed after the alert")
+        let handshakeFuture = try #require(harness.handler.handshakeFuture)
+        let handshakeResult = try #require(completedResult(handshakeFuture))
+        #expect(throws: TLSError.self) { try handshakeResult.get() }
+        #expect(harness.handler.connection.state != .established)
+    }
+
+    @Test func closeAfterTheHandshakeSendsCloseNotify() async throws {
+        let harness = try makeHarness()
+        try await handshake(harness, byteByByte: false)
+        _ = try outbound(harness.channel)
+        harness.channel.close(promise: nil)
+        try harness.client.receive(try outbound(harness.channel))
+        var closeNotify = false
+        while let event = harness.client.nextEvent() { if event == .closeNotifyReceived { closeNotify = true } }
+        #expect(closeNotify)
+    }
+}
