@@ -100,6 +100,8 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     public func channelInactive(context: ChannelHandlerContext) {
         let wasPhase = phase
         phase = .closed
+        // The core decides what an unclean end means for the session (S13).
+        connection.transportClosed()
         switch wasPhase {
         case .idle, .handshaking:
             failPending(NIOTLSError.closedDuringHandshake)
