@@ -83,6 +83,20 @@ public struct TLSConfiguration: Sendable {
     /// accepts them, preferring psk_dhe_ke. Add `.pskKE` on both sides to resume without a fresh
     /// (EC)DHE (OpenSSL's `SSL_OP_ALLOW_NO_DHE_KEX`); it gives up forward secrecy.
     public var pskKeyExchangeModes: [PSKKeyExchangeMode]
+    /// Which sides cache sessions and how (`SSL_CTX_set_session_cache_mode`, S15). Default:
+    /// server caching on, client off, as in OpenSSL.
+    public var sessionCacheMode: SessionCacheMode
+    /// The internal cache's bounds (`SSL_CTX_sess_set_cache_size`, default 20,480, S16). Its
+    /// default timeout is `sessionTimeout`.
+    public var sessionCacheSize: Int
+    /// The new / remove / get callbacks for external caching (S19–S22).
+    public var sessionCallbacks: SessionCallbacks
+    /// An external session store written like the new callback and asked like the get callback,
+    /// possibly over the network (S23).
+    public var sessionStore: (any SessionStore)?
+    /// How long a server waits for the get callback or the store before it gives up and does a
+    /// full handshake (S23).
+    public var sessionStoreTimeLimit: Duration
     /// For a client: where sessions are kept between connections (S28). A connection that is
     /// told its server's key (`TLSConnection.useClientSessionStore(key:)`) offers a session
     /// taken from here and files every new session here.
@@ -125,6 +139,11 @@ public struct TLSConfiguration: Sendable {
         self.pskKeyExchangeModes = [.pskDHEKE]
         self.sessionIDContext = []
         self.clientSessionStore = nil
+        self.sessionCacheMode = .default
+        self.sessionCacheSize = ServerSessionCacheConfiguration.defaultCapacity
+        self.sessionCallbacks = SessionCallbacks()
+        self.sessionStore = nil
+        self.sessionStoreTimeLimit = SessionCacheCoordinator.defaultExternalTimeLimit
         self.ticketAgeTolerance = 10
     }
 

@@ -70,9 +70,9 @@ public final class TLSConnection {
         switch configuration.role {
         case .client: handshake = .client(ClientHandshake13(configuration: configuration))
         case .server:
-            let authority = context.ticketAuthority
-            handshake = .server(ServerHandshake13(configuration: configuration) { identity, now in
-                authority.redeem(identity, now: now)
+            let prefetched = prefetchedSessions
+            handshake = .server(ServerHandshake13(configuration: configuration) { identity, _ in
+                prefetched.take(identity)
             })
         }
         reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
@@ -92,6 +92,7 @@ public final class TLSConnection {
         try guarded {
             // The first ClientHello's record says 0x0301 for old middleboxes (RFC 8446 §5.1).
             recordLayer.plaintextRecordVersion = .tls10
+            context.sessionCache.recordConnect()
             let actions = try client.start(offering: offeredSession, now: context.clock.now())
             handshake = .client(client)
             try apply(actions)
@@ -125,6 +126,11 @@ public final class TLSConnection {
     }
 
     private var clientStoreKey: ClientSessionKey?
+    /// Sessions the offered tickets stand for, resolved before a ClientHello reaches the
+    /// handshake, so an asynchronous store lookup (S23) never blocks the state machine.
+    private let prefetchedSessions = PrefetchedSessions()
+    /// A ClientHello waiting for its tickets' asynchronous lookup.
+    private var deferredClientHello: RawHandshakeMessage?
 
     /// Processes bytes received from the peer. Events and bytes to send become available
     /// through `nextEvent()` and `takeOutput()`. Throws the error that closed the connection.
@@ -190,6 +196,17 @@ public final class TLSConnection {
         guard awaitingWork else { throw TLSError.invalidState("no pending work") }
         awaitingWork = false
         try guarded {
+            if let hello = deferredClientHello {
+                // A failed or slow store is a miss, never a failed connection (S23).
+                prefetchedSessions.absorbAsyncResults()
+                try handleHandshakeMessage(hello)
+                deferredClientHello = nil
+                while !awaitingWork, let message = try reassembler.nextMessage() {
+                    try handleHandshakeMessage(message)
+                }
+                try processRecords()
+                return
+            }
             try result.get()
             let actions: [HandshakeAction]
             switch handshake {
@@ -332,6 +349,10 @@ public final class TLSConnection {
 
     private func handleHandshakeMessage(_ raw: RawHandshakeMessage) throws {
         let message = try HandshakeMessage(parsingMessage: raw.bytes, context: parsingContext)
+        if isHandshaking, case .clientHello(let hello) = message, !isClient {
+            if serverAwaitsFirstClientHello { context.sessionCache.recordAccept() }
+            if try !resolveOfferedTickets(hello, raw: raw) { return }
+        }
         if isHandshaking {
             if message.type == .finished { peerFinished = true }
             let actions: [HandshakeAction]
@@ -356,10 +377,32 @@ public final class TLSConnection {
             let newSession = try client.session(from: ticket, now: context.clock.now(), contextID: context.contextID, negotiated: negotiated)
             session = newSession
             if let key = clientStoreKey { context.configuration.clientSessionStore?.insert(newSession, for: key) }
+            context.sessionEstablished(newSession)
             events.append(.newSession(newSession))
         default:
             throw TLSError.unexpectedMessage("\(message.type) after the handshake")
         }
+    }
+
+    /// Resolves the tickets a ClientHello offers through the context's ticket authority. Returns
+    /// false when an asynchronous lookup (get callback, external store) must run first: the
+    /// ClientHello is kept and handled again by `completePendingWork(_:)`.
+    private func resolveOfferedTickets(_ hello: ClientHello, raw: RawHandshakeMessage) throws -> Bool {
+        guard let offer = hello.offeredPSKs, deferredClientHello == nil else { return true }
+        var lookups: [(identity: [UInt8], lookup: ExternalSessionLookup)] = []
+        let now = context.clock.now()
+        for identity in offer.identities.prefix(4) where !prefetchedSessions.contains(identity.identity) {
+            switch context.ticketAuthority.redeem(identity.identity, now: now) {
+            case .session(let session): prefetchedSessions.store(session, for: identity.identity)
+            case .none: prefetchedSessions.store(nil, for: identity.identity)
+            case .lookUp(let lookup): lookups.append((identity.identity, lookup))
+            }
+        }
+        guard !lookups.isEmpty else { return true }
+        deferredClientHello = raw
+        awaitingWork = true
+        pendingWork = TLSPendingWork(sessionLookups: lookups, results: prefetchedSessions.asyncResults)
+        return false
     }
 
     private func apply(_ actions: [HandshakeAction]) throws {
@@ -391,8 +434,24 @@ public final class TLSConnection {
                 }
                 state = .established
                 session = resumedSession ?? ownSession(parameters)
+                recordCompletion(parameters)
                 events.append(.handshakeCompleted(parameters))
                 try sendTickets()
+            }
+        }
+    }
+
+    /// S30: connect_good / accept_good, and hits and misses where the cache did not count them.
+    private func recordCompletion(_ parameters: NegotiatedParameters) {
+        let cache = context.sessionCache
+        switch handshake {
+        case .client:
+            cache.recordConnectGood()
+            if parameters.isResumed { cache.recordClientHit() }
+        case .server(let server):
+            cache.recordAcceptGood()
+            if context.configuration.ticketMode == .stateless, server.clientOfferedPSK {
+                if parameters.isResumed { cache.counters.recordHit() } else { cache.counters.recordMiss() }
             }
         }
     }

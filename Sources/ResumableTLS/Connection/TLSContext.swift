@@ -14,6 +14,10 @@ public final class TLSContext: Sendable {
     public let contextID = UUID()
     /// Issues and redeems this (server) context's TLS 1.3 tickets.
     let ticketAuthority: any ServerTicketAuthority
+    /// The session cache with its mode, callbacks, external store and statistics (S15–S23,
+    /// S30). Its `mode`, `callbacks` and `externalStore` are the configured ones, readable back
+    /// like `SSL_CTX_sess_get_new_cb` and friends (S22).
+    public let sessionCache: SessionCacheCoordinator
 
     /// A context for `configuration`; throws `invalidState` if the configuration cannot work.
     public convenience init(_ configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) throws {
@@ -26,20 +30,68 @@ public final class TLSContext: Sendable {
     init(validated configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) {
         self.configuration = configuration
         self.clock = clock
+        let coordinator = SessionCacheCoordinator(
+            mode: configuration.sessionCacheMode, role: configuration.role,
+            cacheConfiguration: ServerSessionCacheConfiguration(
+                capacity: configuration.sessionCacheSize, defaultTimeout: configuration.sessionTimeout),
+            callbacks: configuration.sessionCallbacks, externalStore: configuration.sessionStore,
+            externalTimeLimit: configuration.sessionStoreTimeLimit, clock: clock)
+        sessionCache = coordinator
         switch configuration.ticketMode {
         case .stateful:
-            ticketAuthority = StatefulTicketAuthority()
+            ticketAuthority = StatefulTicketAuthority(cache: coordinator)
         case .stateless:
             let ring = configuration.ticketKeys ?? TicketKeyRing(
                 clock: clock, maximumTicketLifetime: min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime))
-            ticketAuthority = StatelessTicketAuthority(ring: ring)
+            ticketAuthority = StatelessTicketAuthority(ring: ring, cache: coordinator)
         }
     }
 
+    deinit {
+        // S17: tearing the context down removes every session (and tells the remove callback).
+        _ = sessionCache.teardown()
+    }
+
+    /// The cache statistics (`SSL_CTX_sess_number`, `SSL_CTX_sess_hits`, …, S30).
+    public var statistics: SessionCacheStatistics { sessionCache.statistics }
+
+    /// Removes the sessions expired at `time` from the internal cache
+    /// (`SSL_CTX_flush_sessions`, S17); returns how many went.
+    @discardableResult
+    public func flushSessions(expiredAt time: Date) -> Int {
+        sessionCache.flush(now: time)
+    }
+
+    /// Removes `session` from the internal cache and the external store, and marks it not
+    /// resumable (`SSL_CTX_remove_session`, S17, S18). Other holders keep their reference.
+    public func removeSession(_ session: TLSSession) {
+        session.markNotResumable()
+        Self.runInBackground(sessionCache.remove(session))
+    }
+
+    /// Removes every session, as tearing the context down does (S17).
+    @discardableResult
+    public func removeAllSessions() -> Int {
+        sessionCache.teardown()
+    }
+
     /// A connection of this context ended uncleanly (S13): its session must not be resumed.
-    /// Marking the session not resumable already stops every resumption of it; caches drop it.
     func sessionInvalidated(_ session: TLSSession) {
-        ticketAuthority.invalidate(session)
+        Self.runInBackground(sessionCache.invalidate(session, reason: .uncleanShutdown))
+    }
+
+    /// A new session was made (a ticket sent or received): the cache and the new callback
+    /// learn of it per the mode (S15, S19). Stateful server tickets go through
+    /// `StatefulTicketAuthority`, which stores them itself.
+    func sessionEstablished(_ session: TLSSession) {
+        let outcome = sessionCache.sessionEstablished(session, now: clock.now())
+        Self.runInBackground(outcome.externalStoreWrite)
+    }
+
+    /// Runs a store write off the handshake path; its failure only costs a future resumption.
+    static func runInBackground(_ work: SessionStoreWork?) {
+        guard let work else { return }
+        Task { _ = await work.run() }
     }
 
     /// A new connection under this context (`SSL_new`).

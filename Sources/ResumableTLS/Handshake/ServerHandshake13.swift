@@ -34,6 +34,8 @@ struct ServerHandshake13 {
     private(set) var resumptionMasterSecret: SymmetricKey?
     /// The session the client resumed, if it did.
     private(set) var resumedSession: TLSSession?
+    /// Whether the client offered a PSK (for the hit / miss statistics, S30).
+    private(set) var clientOfferedPSK = false
     /// The PSK modes both sides allow; tickets are sent only if there is one.
     private var commonPSKModes: [PSKKeyExchangeMode] = []
     /// The client's ticket_request (RFC 9149), if it sent one.
@@ -133,6 +135,7 @@ struct ServerHandshake13 {
         let dheMode = commonPSKModes.contains(.pskDHEKE) && shared != nil
         let keMode = commonPSKModes.contains(.pskKE)
         var resumption: (session: TLSSession, index: Int, suite: CipherSuite)?
+        clientOfferedPSK = hello.offeredPSKs != nil
         if let offer = hello.offeredPSKs, dheMode || keMode {
             resumption = try selectPSK(offer, in: hello, raw: raw)
         }

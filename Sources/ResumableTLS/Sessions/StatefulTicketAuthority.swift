@@ -1,24 +1,25 @@
 import Foundation
-import Synchronization
 
 /// Stateful TLS 1.3 tickets (S26): the ticket is 32 random bytes naming a session kept in the
-/// server's memory; redeeming takes it out, so each ticket resumes once (S14).
-final class StatefulTicketAuthority: ServerTicketAuthority {
-    private let sessions = Mutex<[[UInt8]: TLSSession]>([:])
+/// context's session cache (and external store, if any), so the cache modes, bounds and the
+/// new / remove / get callbacks apply to TLS 1.3 too. Redeeming takes the session out: each
+/// ticket resumes once (S14).
+struct StatefulTicketAuthority: ServerTicketAuthority {
+    let cache: SessionCacheCoordinator
 
     func issue(_ session: TLSSession, now: Date) throws -> TLSSession {
         let id = HandshakeRandom.bytes(32)
         let stored = session.replacing(sessionID: id, ticket: id)
-        sessions.withLock { $0[id] = stored }
+        TLSContext.runInBackground(cache.sessionEstablished(stored, now: now).externalStoreWrite)
         return stored
     }
 
-    func redeem(_ identity: [UInt8], now: Date) -> TLSSession? {
-        guard identity.count == 32 else { return nil }
-        return sessions.withLock { $0.removeValue(forKey: identity) }
-    }
-
-    func invalidate(_ session: TLSSession) {
-        sessions.withLock { _ = $0.removeValue(forKey: session.sessionID) }
+    func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {
+        guard identity.count == 32 else { return .none }
+        switch cache.resumeFromInternalCache(id: identity, singleUse: true, now: now) {
+        case .resumed(let session): return .session(session)
+        case .fullHandshake: return .none
+        case .lookUpExternally(let lookup): return .lookUp(lookup)
+        }
     }
 }

@@ -10,22 +10,25 @@ import Foundation
 /// the handshake apply on top.
 struct StatelessTicketAuthority: ServerTicketAuthority {
     let ring: TicketKeyRing
+    let cache: SessionCacheCoordinator
 
     func issue(_ session: TLSSession, now: Date) throws -> TLSSession {
         let ticket = try ring.seal(session: session)
         // As OpenSSL's client does, name the session by a hash of its ticket.
         let id = SHA256.hash(data: ticket).withUnsafeBytes { Array($0) }
-        return session.replacing(sessionID: id, ticket: ticket)
+        let issued = session.replacing(sessionID: id, ticket: ticket)
+        // The state travels in the ticket, so nothing is cached; the new callback still hears
+        // of every session when server caching is on (S19).
+        if cache.mode.isCaching(for: .server), let onNew = cache.callbacks.onNew {
+            _ = onNew(issued)
+        }
+        return issued
     }
 
-    func redeem(_ identity: [UInt8], now: Date) -> TLSSession? {
-        guard let state = ring.open(identity), !state.isExpired(at: now) else { return nil }
-        return state.makeSession(ticket: identity, sessionID: SHA256.hash(data: identity).withUnsafeBytes { Array($0) })
-    }
-
-    func invalidate(_ session: TLSSession) {
-        // Nothing is stored; `markNotResumable()` on the object is all there is. A copy of the
-        // same ticket presented again still opens: single use for stateless tickets needs a
-        // replay cache (S14's policy), which stateful tickets provide.
+    func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {
+        // A stateless ticket is a replayable bearer token: single use (S14) needs a replay
+        // cache, which stateful tickets provide instead.
+        guard let state = ring.open(identity), !state.isExpired(at: now) else { return .none }
+        return .session(state.makeSession(ticket: identity, sessionID: SHA256.hash(data: identity).withUnsafeBytes { Array($0) }))
     }
 }

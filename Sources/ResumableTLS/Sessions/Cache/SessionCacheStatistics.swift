@@ -80,7 +80,8 @@ public final class SessionCacheCounters: Sendable {
     /// counts here too, as in OpenSSL.
     public func recordHit() { Self.bump(hits) }
 
-    func recordMiss() { Self.bump(misses) }
+    /// Counts a miss: an offered session the server could not resume (`SSL_CTX_sess_misses`).
+    public func recordMiss() { Self.bump(misses) }
     func recordTimeout() { Self.bump(timeouts) }
     func recordCacheFull() { Self.bump(cacheFull) }
     func recordCallbackHit() { Self.bump(callbackHits) }

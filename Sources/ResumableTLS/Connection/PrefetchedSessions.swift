@@ -1,0 +1,40 @@
+/// The sessions the tickets of one ClientHello stand for, resolved by the connection before
+/// the handshake state machine reads them (S21, S23). Confined to its connection's thread;
+/// results of an asynchronous lookup arrive through `asyncResults` and are absorbed on it.
+final class PrefetchedSessions {
+    private var sessions: [[UInt8]: TLSSession?] = [:]
+    /// Where an asynchronous lookup leaves its results.
+    let asyncResults = AsyncSessionResults()
+
+    func contains(_ identity: [UInt8]) -> Bool { sessions.keys.contains(identity) }
+
+    func store(_ session: TLSSession?, for identity: [UInt8]) {
+        sessions[identity] = .some(session)
+    }
+
+    /// The session for `identity`, handed out once.
+    func take(_ identity: [UInt8]) -> TLSSession? {
+        sessions.removeValue(forKey: identity) ?? nil
+    }
+
+    /// Moves the asynchronous results in.
+    func absorbAsyncResults() {
+        for (identity, session) in asyncResults.drain() { store(session, for: identity) }
+    }
+}
+
+/// Results of an asynchronous session lookup, written from the task that ran it.
+final class AsyncSessionResults: Sendable {
+    private let results = LockedValue<[[UInt8]: TLSSession?]>([:])
+
+    func record(_ session: TLSSession?, for identity: [UInt8]) {
+        results.withLock { $0[identity] = .some(session) }
+    }
+
+    func drain() -> [[UInt8]: TLSSession?] {
+        results.withLock { current in
+            defer { current.removeAll() }
+            return current
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+@testable import ResumableTLS
+
+/// The session cache and its callbacks as connections drive them (S13, S15, S17, S19–S21,
+/// S23, S26, S30).
+@Suite struct ConnectionCacheCallbackTests {
+    /// Thread-safe record of what the callbacks saw.
+    final class Recorder: Sendable {
+        let newSessions = LockedValue<[TLSSession]>([])
+        let removals = LockedValue<[SessionRemovalReason]>([])
+        let lookups = LockedValue<Int>(0)
+    }
+
+    private func serverConfiguration(
+        mode: TicketMode = .stateful, recorder: Recorder,
+        decide: NewSessionDecision = .kept, adjust: (inout TLSConfiguration) -> Void = { _ in }
+    ) -> TLSConfiguration {
+        var configuration = InMemoryIdentity.serverConfiguration()
+        configuration.ticketMode = mode
+        configuration.sessionCallbacks = SessionCallbacks(
+            onNew: { session in recorder.newSessions.withLock { $0.append(session) }; return decide },
+            onRemove: { _, reason in recorder.removals.withLock { $0.append(reason) } })
+        adjust(&configuration)
+        return configuration
+    }
+
+    private func handshake(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> (TLSConnection, TLSConnection) {
+        let client = clientContext.makeConnection()
+        try client.setSession(session)
+        let server = serverContext.makeConnection()
+        try await ConnectionPump.run(client, server)
+        #expect(client.state == .established && server.state == .established)
+        return (client, server)
+    }
+
+    @Test(arguments: [TicketMode.stateful, .stateless])
+    func newCallbackRunsOncePerTicket_S19(mode: TicketMode) async throws {
+        let recorder = Recorder()
+        let server = try TLSContext(serverConfiguration(mode: mode, recorder: recorder))
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let (clientConnection, serverConnection) = try await handshake(client, server)
+        let seen = recorder.newSessions.withLock { $0 }
+        #expect(seen.count == 2)
+        #expect(seen.last === serverConnection.session)
+        #expect(clientConnection.session?.ticket == seen.last?.ticket)
+        if mode == .stateful { #expect(server.sessionCache.cache.count == 2) }
+    }
+
+    @Test func notKeptTakesTheSessionOutOfTheCacheAgain_S19_S20() async throws {
+        let recorder = Recorder()
+        let server = try TLSContext(serverConfiguration(recorder: recorder, decide: .notKept))
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let (clientConnection, _) = try await handshake(client, server)
+        #expect(server.sessionCache.cache.count == 0)
+        #expect(recorder.removals.withLock { $0 } == [.rejectedByNewCallback, .rejectedByNewCallback])
+        let (resumed, _) = try await handshake(client, server, offering: clientConnection.session)
+        #expect(!resumed.sessionReused, "a stateful ticket whose session is gone gives a full handshake")
+    }
+
+    @Test func singleUseResumptionReportsItsRemoval_S14_S20_S30() async throws {
+        let recorder = Recorder()
+        let server = try TLSContext(serverConfiguration(recorder: recorder))
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let (first, _) = try await handshake(client, server)
+        let (second, _) = try await handshake(client, server, offering: first.session)
+        #expect(second.sessionReused)
+        #expect(recorder.removals.withLock { $0 }.contains(.singleUse))
+        let statistics = server.statistics
+        #expect(statistics.accept == 2 && statistics.acceptGood == 2)
+        #expect(statistics.hits == 1)
+        #expect(statistics.number == 2, "two tickets from the first connection, one taken, one new")
+        let clientStatistics = client.statistics
+        #expect(clientStatistics.connect == 2 && clientStatistics.connectGood == 2 && clientStatistics.hits == 1)
+    }
+
+    @Test func statelessHitsAndMissesAreCounted_S30() async throws {
+        let recorder = Recorder()
+        let server = try TLSContext(serverConfiguration(mode: .stateless, recorder: recorder))
+        let otherServer = try TLSContext(serverConfiguration(mode: .stateless, recorder: recorder))
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let (first, _) = try await handshake(client, server)
+        _ = try await handshake(client, server, offering: first.session)
+        _ = try await handshake(client, otherServer, offering: first.session)
+        #expect(server.statistics.hits == 1)
+        #expect(otherServer.statistics.misses == 1)
+    }
+
+    @Test func getCallbackServesSessionsTheCacheDoesNotHold_S21_S23() async throws {
+        let recorder = Recorder()
+        let archive = LockedValue<[[UInt8]: TLSSession]>([:])
+        let server = try TLSContext(serverConfiguration(recorder: recorder) { configuration in
+            // No internal store: only the callbacks hold sessions (S15 no_internal_store).
+            configuration.sessionCacheMode = [.server, .noInternalStore]
+            configuration.sessionCallbacks.onNew = { session in
+                archive.withLock { $0[session.sessionID] = session }
+                return .kept
+            }
+            configuration.sessionCallbacks.onLookup = { id in
+                recorder.lookups.withLock { $0 += 1 }
+                try await Task.sleep(for: .milliseconds(5)) // a network store
+                return archive.withLock { $0.removeValue(forKey: id) }.map { SessionLookupResult($0, insertIntoInternalCache: false) }
+            }
+        })
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let (first, _) = try await handshake(client, server)
+        #expect(server.sessionCache.cache.count == 0)
+        let (second, _) = try await handshake(client, server, offering: first.session)
+        #expect(second.sessionReused)
+        #expect(recorder.lookups.withLock { $0 } == 1)
+        // S22: what was configured can be read back.
+        #expect(server.sessionCache.callbacks.onLookup != nil)
+        #expect(server.sessionCache.mode == [.server, .noInternalStore])
+    }
+
+    @Test func getCallbackIsAskedEvenWithCachingOff_S21() async throws {
+        let recorder = Recorder()
+        let server = try TLSContext(serverConfiguration(recorder: recorder) { configuration in
+            configuration.sessionCacheMode = .off
+            configuration.sessionCallbacks.onLookup = { _ in
+                recorder.lookups.withLock { $0 += 1 }
+                return nil
+            }
+        })
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let (first, _) = try await handshake(client, server)
+        #expect(recorder.newSessions.withLock { $0 }.isEmpty, "no new callback with caching off")
+        let (second, _) = try await handshake(client, server, offering: first.session)
+        #expect(!second.sessionReused)
+        #expect(recorder.lookups.withLock { $0 } == 1)
+    }
+
+    @Test(arguments: ["slow", "throwing"])
+    func slowOrFailingStoreDegradesToAFullHandshake_S23(kind: String) async throws {
+        let recorder = Recorder()
+        let server = try TLSContext(serverConfiguration(recorder: recorder) { configuration in
+            configuration.sessionCacheMode = [.server, .noInternalLookup]
+            configuration.sessionStoreTimeLimit = .milliseconds(50)
+            configuration.sessionCallbacks.onLookup = { _ in
+                recorder.lookups.withLock { $0 += 1 }
+                if kind == "slow" { try await Task.sleep(for: .seconds(30)) }
+                struct StoreDown: Error {}
+                throw StoreDown()
+            }
+        })
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let (first, _) = try await handshake(client, server)
+        let started = ContinuousClock.now
+        let (second, _) = try await handshake(client, server, offering: first.session)
+        #expect(!second.sessionReused)
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(recorder.lookups.withLock { $0 } == 1)
+    }
+
+    @Test func contextTeardownRemovesEverySession_S17_S20() async throws {
+        let recorder = Recorder()
+        var server: TLSContext? = try TLSContext(serverConfiguration(recorder: recorder))
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        if let live = server { _ = try await handshake(client, live) }
+        server = nil
+        #expect(recorder.removals.withLock { $0 } == [.contextTeardown, .contextTeardown])
+    }
+
+    @Test func flushAndExplicitRemoval_S17_S18() async throws {
+        let recorder = Recorder()
+        let clock = TestClock()
+        let server = try TLSContext(serverConfiguration(recorder: recorder) { $0.sessionTimeout = 100 }, clock: clock)
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration(), clock: clock)
+        let (first, serverConnection) = try await handshake(client, server)
+        let cached = try #require(serverConnection.session)
+        server.removeSession(cached)
+        #expect(server.sessionCache.cache.count == 1)
+        #expect(!cached.isResumable)
+        #expect(cached.ticket.count == 32, "other holders keep a valid reference (S18)")
+        #expect(server.flushSessions(expiredAt: clock.now().addingTimeInterval(101)) == 1)
+        #expect(recorder.removals.withLock { $0 } == [.explicit, .expired])
+        _ = first
+    }
+
+    @Test func uncleanEndRemovesTheSession_S13_S20() async throws {
+        let recorder = Recorder()
+        let server = try TLSContext(serverConfiguration(recorder: recorder))
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let (_, serverConnection) = try await handshake(client, server)
+        #expect(throws: TLSError.self) { try serverConnection.receive([0x17, 0x03, 0x03, 0x00, 0x20] + [UInt8](repeating: 0, count: 32)) }
+        // The removal runs off the handshake path; give it a moment (bounded).
+        for _ in 0..<100 where !recorder.removals.withLock({ $0.contains(.uncleanShutdown) }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(recorder.removals.withLock { $0 }.contains(.uncleanShutdown))
+        #expect(server.sessionCache.cache.count == 1)
+    }
+}
