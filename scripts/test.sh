@@ -27,6 +27,10 @@ swift build --build-tests
 echo "== swift test"
 swift test --skip-build
 
+# --- the session cache under many threads, with ThreadSanitizer (own build folder) ---
+echo "== swift test --sanitize=thread (session cache stress)"
+swift test --sanitize=thread --scratch-path .build-tsan --filter SessionCacheStressTests
+
 # --- fuzz targets, briefly (scripts/fuzz.sh builds them with -sanitize=fuzzer,address) ---
 if [ -x scripts/fuzz.sh ]; then
     echo "== fuzz (${FUZZ_SECONDS:-30}s per target)"

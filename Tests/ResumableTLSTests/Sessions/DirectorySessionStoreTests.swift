@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import ResumableTLS
+
+/// Sessions that survive a server restart through a directory of session files (issue 5).
+@Suite struct DirectorySessionStoreTests {
+    private func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("rtls-sessions-\(UUID().uuidString)")
+    }
+
+    private func serverContext(directory: URL) throws -> TLSContext {
+        var configuration = InMemoryIdentity.serverConfiguration()
+        configuration.ticketMode = .stateful
+        configuration.sessionStore = try DirectorySessionStore(directory: directory, contextID: UUID())
+        configuration.sessionStoreTimeLimit = .seconds(5)
+        return try TLSContext(configuration)
+    }
+
+    private func fileCount(_ directory: URL) -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".der") }.count
+    }
+
+    @Test func serverRestartStillResumes_S19_S21_S23() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+
+        var firstServer: TLSContext? = try serverContext(directory: directory)
+        let clientConnection = client.makeConnection()
+        let serverConnection = try #require(firstServer).makeConnection()
+        try await ConnectionPump.run(clientConnection, serverConnection)
+        // The store writes run off the handshake path: wait (bounded) for both files.
+        for _ in 0..<200 where fileCount(directory) < 2 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(fileCount(directory) == 2)
+        let saved = try #require(clientConnection.session)
+        firstServer = nil // the "restart": the old context and its memory are gone
+
+        let restarted = try serverContext(directory: directory)
+        let resuming = client.makeConnection()
+        try resuming.setSession(saved)
+        let server = restarted.makeConnection()
+        try await ConnectionPump.run(resuming, server)
+        #expect(resuming.sessionReused && server.sessionReused)
+        #expect(fileCount(directory) >= 1, "the used session's file was taken (single use, S14)")
+        #expect(restarted.statistics.callbackHits == 1)
+    }
+
+    @Test func hostileFilesAreIgnored_S7() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try DirectorySessionStore(directory: directory, contextID: UUID())
+        let id = [UInt8](repeating: 0xAB, count: 32)
+        let name = id.map { String(format: "%02x", $0) }.joined() + ".der"
+        try Data([0x30, 0x82, 0xFF, 0xFF, 0x02]).write(to: directory.appendingPathComponent(name))
+        #expect(try await store.get(id: id) == nil)
+        #expect(fileCount(directory) == 0, "a malformed file is deleted")
+        #expect(try await store.take(id: [UInt8](repeating: 1, count: 40)) == nil)
+    }
+
+    @Test func putGetTakeRoundTrip() async throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let contextID = UUID()
+        let store = try DirectorySessionStore(directory: directory, contextID: contextID)
+        let session = TLSSession(
+            protocolVersion: .tls13, cipherSuite: .tlsAES128GCMSHA256, secret: [UInt8](repeating: 7, count: 32),
+            sessionID: [UInt8](repeating: 9, count: 32), ticket: [UInt8](repeating: 9, count: 32),
+            ticketLifetime: 7_200, ticketAgeAdd: 42, creationTime: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
+            timeout: 7_200, serverName: "localhost", applicationProtocol: "h2", contextID: UUID())
+        try await store.put(session)
+        let read = try #require(try await store.get(id: session.sessionID))
+        #expect(read.secret == session.secret && read.ticket == session.ticket && read.ticketAgeAdd == 42)
+        #expect(read.serverName == "localhost" && read.applicationProtocol == "h2")
+        #expect(read.contextID == contextID, "an imported session belongs to the importing context (S5)")
+        #expect(try await store.take(id: session.sessionID) != nil)
+        #expect(try await store.take(id: session.sessionID) == nil)
+    }
+}
