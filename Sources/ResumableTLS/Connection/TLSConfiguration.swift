@@ -104,8 +104,8 @@ public struct TLSConfiguration: Sendable {
     /// OpenSSL's session-ID context (`SSL_CTX_set_session_id_context`, S5): a server resumes
     /// only sessions made under the same value. At most 32 bytes.
     public var sessionIDContext: [UInt8]
-    /// For a server: how far the client's idea of a ticket's age may be from ours before the
-    /// ticket is refused (RFC 8446 §8.3), in seconds.
+    /// For a server: how far the client's idea of a ticket's age may exceed ours before the
+    /// ticket is refused (RFC 8446 §8.3), in seconds. (A smaller client age is delivery delay.)
     public var ticketAgeTolerance: TimeInterval
 
     /// A configuration with defaults for `role`; set the rest with the properties above.

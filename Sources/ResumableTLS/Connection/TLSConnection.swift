@@ -350,7 +350,7 @@ public final class TLSConnection {
     private func handleHandshakeMessage(_ raw: RawHandshakeMessage) throws {
         let message = try HandshakeMessage(parsingMessage: raw.bytes, context: parsingContext)
         if isHandshaking, case .clientHello(let hello) = message, !isClient {
-            if serverAwaitsFirstClientHello { context.sessionCache.recordAccept() }
+            if serverAwaitsFirstClientHello && deferredClientHello == nil { context.sessionCache.recordAccept() }
             if try !resolveOfferedTickets(hello, raw: raw) { return }
         }
         if isHandshaking {

@@ -264,9 +264,13 @@ struct ServerHandshake13 {
                   let suite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters?.hash == hash })
             else { continue }
             if let transcript, transcript.hash != hash { continue } // after a HelloRetryRequest
+            // RFC 8446 §8.3: the client counts the age from when the ticket reached it, so its
+            // age trails ours by the delivery delay; an age beyond ours (plus the tolerance) is
+            // a wrong age_add or a ticket replayed from elsewhere. (The tight two-sided window
+            // matters for 0-RTT anti-replay, which is off.)
             let clientAge = TimeInterval(identity.obfuscatedTicketAge &- session.ticketAgeAdd) / 1000
             let serverAge = now.timeIntervalSince(session.creationTime)
-            guard abs(clientAge - serverAge) <= configuration.ticketAgeTolerance else { continue }
+            guard clientAge <= serverAge + configuration.ticketAgeTolerance else { continue }
             let truncated = try ClientHello.truncatedForBinders(raw)
             let transcriptHash = transcript.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
             guard KeySchedule.Early(hash: hash, psk: session.secretKey)
