@@ -122,6 +122,8 @@ struct ClientResumptionInteropTests {
     func resumesAgainstPythonServer() async throws {
         var options = PythonTLSServer.Options()
         options.count = 2
+        // Its accept timeout too: generous, as a loaded machine may be slow to connect again.
+        options.common.timeoutSeconds = 30
         let context = try TLSContext(try Interop.clientConfiguration())
         try await PythonTLSServer.run(options) { server in
             var visits: [(Bool, NegotiatedParameters)] = []

@@ -72,7 +72,9 @@ final class ResumptionServer: Sendable {
     let port: UInt16
     private let state = State()
 
-    init(context: TLSContext, count: Int, timeout: Duration = .seconds(10)) throws {
+    /// `acceptTimeout` bounds each wait for the next client (the test stops the server
+    /// anyway); generous, since a loaded machine may be slow to start the next peer.
+    init(context: TLSContext, count: Int, timeout: Duration = .seconds(10), acceptTimeout: Duration = .seconds(30)) throws {
         let listener = try LoopbackListener()
         port = listener.port
         let state = self.state
@@ -81,7 +83,7 @@ final class ResumptionServer: Sendable {
         let thread = Thread {
             defer { ownedListener.close(); state.finished.leave() }
             for _ in 0..<count {
-                guard let socket = ResumptionServer.accept(ownedListener, timeout: timeout, state: state) else { break }
+                guard let socket = ResumptionServer.accept(ownedListener, timeout: acceptTimeout, state: state) else { break }
                 state.append(ResumptionServer.serve(socket: socket, context: context, timeout: timeout, state: state))
             }
         }
@@ -102,9 +104,6 @@ final class ResumptionServer: Sendable {
         }
         return (result, await server.stop())
     }
-
-    /// The connections served so far (the server goes on).
-    var servedSoFar: [Served] { get async { state.results } }
 
     /// Stops (waits in progress end within ~100 ms), waits for the thread without blocking
     /// the caller's thread, and returns what was served.

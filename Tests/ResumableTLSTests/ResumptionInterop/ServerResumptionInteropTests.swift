@@ -17,14 +17,16 @@ struct ServerResumptionInteropTests {
     }
 
     /// One s_client run against `port` that sends `input` and waits for our echo and close.
-    private func sClient(port: UInt16, input: String, sessionOut: String? = nil, sessionIn: String? = nil,
-                         traceFile: String? = nil) async throws -> OpenSSLClientReport {
+    /// Blocking: call it inside `runOnThread`, and make consecutive runs in the same closure, so
+    /// that no wait for a cooperative-pool thread (busy on a loaded machine) comes between them.
+    private static func sClient(port: UInt16, input: String, sessionOut: String? = nil, sessionIn: String? = nil,
+                                traceFile: String? = nil, ciphersuites: String? = nil) throws -> OpenSSLClientReport {
         var options = OpenSSLClient.Options(port: port)
         options.sessionOut = sessionOut
         options.sessionIn = sessionIn
+        options.ciphersuites = ciphersuites
         if let traceFile { options.extraArguments += ["-trace", "-msgfile", traceFile] }
-        let frozen = options
-        return try await runOnThread { try OpenSSLClient.run(frozen, input: input) }
+        return try OpenSSLClient.run(options, input: input)
     }
 
     /// The checks every s_client run shares: clean exit, TLS 1.3, verified, echo received.
@@ -44,12 +46,13 @@ struct ServerResumptionInteropTests {
         let sessionFile = directory.appendingPathComponent("session.pem").path
         let context = try serverContext { $0.ticketMode = mode }
         let ((first, second), served) = try await ResumptionServer.run(context: context, count: 2) { port in
-            let first = try await sClient(port: port, input: "first\n", sessionOut: sessionFile)
-            let second = try await sClient(port: port, input: "second\n", sessionIn: sessionFile)
-            return (first, second)
+            try await runOnThread {
+                (try Self.sClient(port: port, input: "first\n", sessionOut: sessionFile),
+                 try Self.sClient(port: port, input: "second\n", sessionIn: sessionFile))
+            }
         }
         ResumptionInterop.log("s_client \(mode)", ResumptionInterop.resumptionLines(first.stdout) + ResumptionInterop.resumptionLines(second.stdout))
-        try #require(served.count == 2, "\(served.map(\.summary))\n\(first.stdout)\n\(second.stdout)")
+        try #require(served.count == 2, "\(served.map(\.summary))\nsecond s_client:\n\(second.stdout)\n\(second.stderr)")
         expectGoodRun(first, input: "first\n", served[0])
         expectGoodRun(second, input: "second\n", served[1])
         // The client's own verdict.
@@ -118,13 +121,13 @@ struct ServerResumptionInteropTests {
         let sessionFile = directory.appendingPathComponent("session.pem").path
         let traceFile = directory.appendingPathComponent("trace.txt").path
         let (first, firstServed) = try await ResumptionServer.run(context: try serverContext(), count: 1) { port in
-            try await sClient(port: port, input: "first\n", sessionOut: sessionFile)
+            try await runOnThread { try Self.sClient(port: port, input: "first\n", sessionOut: sessionFile) }
         }
         expectGoodRun(first, input: "first\n", firstServed.first)
         #expect(first.reused == false)
         // Another context: its own ticket keys, so the ticket means nothing to it.
         let (second, served) = try await ResumptionServer.run(context: try serverContext(), count: 1) { port in
-            try await sClient(port: port, input: "second\n", sessionIn: sessionFile, traceFile: traceFile)
+            try await runOnThread { try Self.sClient(port: port, input: "second\n", sessionIn: sessionFile, traceFile: traceFile) }
         }
         ResumptionInterop.log("other context", ResumptionInterop.resumptionLines(second.stdout))
         expectGoodRun(second, input: "second\n", served.first)
@@ -135,6 +138,34 @@ struct ServerResumptionInteropTests {
         #expect(second.stdout.contains("New, TLSv1.3, Cipher is "))
         #expect(served.first?.sessionReused == false)
         #expect(served.first?.ticketsIssued == 2, "a full handshake issues fresh tickets")
+    }
+
+    @Test("s_client -sess_in with a SHA-256 session but only a SHA-384 suite: New")
+    func sessionWithAnotherHash() async throws {
+        let directory = try ResumptionInterop.makeTemporaryDirectory()
+        defer { ResumptionInterop.removeDirectory(directory) }
+        let sessionFile = directory.appendingPathComponent("session.pem").path
+        let traceFile = directory.appendingPathComponent("trace.txt").path
+        let context = try serverContext()
+        let ((first, second), served) = try await ResumptionServer.run(context: context, count: 2) { port in
+            try await runOnThread {
+                (try Self.sClient(port: port, input: "first\n", sessionOut: sessionFile, ciphersuites: "TLS_AES_128_GCM_SHA256"),
+                 try Self.sClient(port: port, input: "second\n", sessionIn: sessionFile, traceFile: traceFile,
+                                  ciphersuites: "TLS_AES_256_GCM_SHA384"))
+            }
+        }
+        ResumptionInterop.log("other hash", ResumptionInterop.resumptionLines(first.stdout) + ResumptionInterop.resumptionLines(second.stdout))
+        try #require(served.count == 2, "\(served.map(\.summary))\nsecond s_client:\n\(second.stdout)\n\(second.stderr)")
+        expectGoodRun(first, input: "first\n", served[0])
+        expectGoodRun(second, input: "second\n", served[1])
+        #expect(first.cipher == "TLS_AES_128_GCM_SHA256")
+        // s_client offers the SHA-256 ticket next to a SHA-384 suite; we must not take it.
+        let trace = try OpenSSLTrace(file: traceFile)
+        #expect(trace.clientHellos.first?.extensions.contains("psk") == true, "\(trace.hellos)")
+        #expect(second.handshakes.map(\.reused) == [false], "\(second.stdout)")
+        #expect(second.cipher == "TLS_AES_256_GCM_SHA384")
+        #expect(served.map(\.sessionReused) == [false, false])
+        #expect(served[1].negotiated?.cipherSuite == .tlsAES256GCMSHA384)
     }
 
     /// How our server's ticket expires: by the wall clock (a real wait), or by its own clock
@@ -154,29 +185,24 @@ struct ServerResumptionInteropTests {
         configuration.sessionTimeout = 1
         let clock = TestClock()
         let context = expiry == .realWait ? try TLSContext(configuration) : try TLSContext(configuration, clock: clock)
-        let server = try ResumptionServer(context: context, count: 2)
-        let first: OpenSSLClientReport, second: OpenSSLClientReport
-        do {
-            first = try await sClient(port: server.port, input: "first\n", sessionOut: sessionFile)
-            switch expiry {
-            case .realWait:
-                // Just past the 1 s lifetime, counted from when our server issued the tickets.
-                // s_client counts the age in whole seconds and subtracts one, so it still
-                // offers the ticket (the trace shows it): the expiry is ours to see.
-                let issued = await server.servedSoFar.first?.handshakeCompletedAt ?? Date()
-                let wait = max(0, 1.1 - Date().timeIntervalSince(issued))
-                try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
-            case .serverClockAdvanced:
-                clock.advance(by: 1.5)
+        let ((first, second), served) = try await ResumptionServer.run(context: context, count: 2) { port in
+            try await runOnThread {
+                let first = try Self.sClient(port: port, input: "first\n", sessionOut: sessionFile)
+                switch expiry {
+                case .realWait:
+                    // Just past the 1 s lifetime (the tickets were issued before s_client
+                    // exited). s_client counts the age in whole seconds and subtracts one, so
+                    // it still offers the ticket (the trace shows it): the expiry is ours to see.
+                    Thread.sleep(forTimeInterval: 1.1)
+                case .serverClockAdvanced:
+                    clock.advance(by: 1.5)
+                }
+                let second = try Self.sClient(port: port, input: "second\n", sessionIn: sessionFile, traceFile: traceFile)
+                return (first, second)
             }
-            second = try await sClient(port: server.port, input: "second\n", sessionIn: sessionFile, traceFile: traceFile)
-        } catch {
-            await server.stop()
-            throw error
         }
-        let served = await server.stop()
         ResumptionInterop.log("expired ticket (\(expiry))", ResumptionInterop.resumptionLines(first.stdout) + ResumptionInterop.resumptionLines(second.stdout))
-        try #require(served.count == 2, "\(served.map(\.summary))")
+        try #require(served.count == 2, "\(served.map(\.summary))\nsecond s_client:\n\(second.stdout)\n\(second.stderr)")
         expectGoodRun(first, input: "first\n", served[0])
         expectGoodRun(second, input: "second\n", served[1])
         let trace = try OpenSSLTrace(file: traceFile)
