@@ -92,13 +92,26 @@ struct ServerResumptionInteropTests {
 
     @Test("gnutls-cli --resume: the second handshake is a resumed session")
     func gnutlsClientResumes() async throws {
-        let context = try serverContext()
-        let (report, served) = try await ResumptionServer.run(context: context, count: 2) { port in
-            var options = GnuTLSClient.Options(port: port)
-            options.resume = true
-            let frozen = options
-            return try await runOnThread { try Interop.runGnuTLSClientUntilServerCloses(frozen, input: "hello from gnutls\n") }
-        }
+        // gnutls-cli waits for the first connection's ticket only its round-trip estimate plus
+        // 60 ms (`gnutls_session_get_data2`), then disconnects and reconnects without one. On a
+        // heavily loaded machine our server thread can miss that window (the full suite hit it
+        // about once in ten runs): its ticket then meets a closed socket and the second
+        // handshake is a full one. A real failure repeats, so up to three attempts are made.
+        var attempt = 0
+        var report: GnuTLSClientReport
+        var served: [ResumptionServer.Served]
+        repeat {
+            attempt += 1
+            let context = try serverContext()
+            (report, served) = try await ResumptionServer.run(context: context, count: 2) { port in
+                var options = GnuTLSClient.Options(port: port)
+                options.resume = true
+                let frozen = options
+                return try await runOnThread { try Interop.runGnuTLSClientUntilServerCloses(frozen, input: "hello from gnutls\n") }
+            }
+            if report.handshakes.map(\.resumed) == [false, true] { break }
+            print("[resumption-interop] gnutls-cli attempt \(attempt) not resumed; our server saw \(served.map(\.summary)); gnutls-cli said:\n\(report.stdout)")
+        } while attempt < 3
         ResumptionInterop.log("gnutls-cli", report.handshakes.map { "- Description: \($0.description)" }
             + ResumptionInterop.resumptionLines(report.stdout))
         #expect(report.certificateTrusted, "\(report.stdout)\n\(report.stderr)")
