@@ -93,7 +93,7 @@ struct ClientHandshake13 {
         let hello = ClientHello(
             random: HandshakeRandom.bytes(32),
             legacySessionID: configuration.middleboxCompatibility ? HandshakeRandom.bytes(32) : [],
-            cipherSuites: configuration.cipherSuites.filter { $0.tls13Parameters != nil },
+            cipherSuites: Self.offeredSuites(configuration.cipherSuites, resuming: offeredSession),
             extensions: ExtensionList(extensions))
         clientHello = hello
         var bytes = try HandshakeMessage.clientHello(hello).encode()
@@ -114,6 +114,15 @@ struct ClientHandshake13 {
               !session.isExpired(at: now), let hash = session.hash,
               !configuration.pskKeyExchangeModes.isEmpty else { return false }
         return configuration.cipherSuites.contains { $0.tls13Parameters?.hash == hash }
+    }
+
+    /// Our TLS 1.3 suites, with the resumed session's own suite first: servers that follow the
+    /// client's order (OpenSSL does) would otherwise pick a suite of another hash and decline
+    /// the PSK.
+    static func offeredSuites(_ configured: [CipherSuite], resuming session: TLSSession?) -> [CipherSuite] {
+        let suites = configured.filter { $0.tls13Parameters != nil }
+        guard let session, suites.contains(session.cipherSuite) else { return suites }
+        return [session.cipherSuite] + suites.filter { $0 != session.cipherSuite }
     }
 
     /// The pre_shared_key extension for `session`, with a zero binder to be patched.
