@@ -71,8 +71,11 @@ struct ClientCommand: AsyncParsableCommand {
 
     func run() async throws {
         let target = try HostPort(parsing: connect)
-        let context = try makeContext(host: target.host)
-        var session = try loadSessionInput(contextID: context.contextID)
+        let sessionFile = try sessionInput.map { try SessionFile.load($0, format: nil) }
+        // The saved session's suite goes first: a server that picks the suite by the client's
+        // order (OpenSSL's default) can then accept the PSK, whose hash must match.
+        let context = try makeContext(host: target.host, preferring: try sessionFile?.session(contextID: UUID()).cipherSuite)
+        var session = try sessionFile.map { try offerableSession(from: $0, contextID: context.contextID) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var progress = ProgressReporter(label: "rtls client")
         do {
@@ -94,12 +97,11 @@ struct ClientCommand: AsyncParsableCommand {
         try? await group.shutdownGracefully()
     }
 
-    /// The `--sess-in` session, or nil; warns on stderr when it cannot be offered.
-    private func loadSessionInput(contextID: UUID) throws -> TLSSession? {
-        guard let sessionInput else { return nil }
-        let session = try SessionFile.read(sessionInput, format: nil, contextID: contextID)
+    /// The `--sess-in` session for `contextID`; warns on stderr when it cannot be offered.
+    private func offerableSession(from file: LoadedSessionFile, contextID: UUID) throws -> TLSSession {
+        let session = try file.session(contextID: contextID)
         if let reason = SessionFile.reasonNotOfferable(session) {
-            FileHandle.standardError.write(Data("rtls client: warning: not offering the session in '\(sessionInput)': \(reason)\n".utf8))
+            FileHandle.standardError.write(Data("rtls client: warning: not offering the session in '\(file.path)': \(reason)\n".utf8))
         }
         return session
     }
@@ -142,8 +144,11 @@ struct ClientCommand: AsyncParsableCommand {
         return newSession
     }
 
-    private func makeContext(host: String) throws -> TLSContext {
+    private func makeContext(host: String, preferring preferredSuite: CipherSuite?) throws -> TLSContext {
         var configuration = TLSConfiguration.client(serverName: servername ?? host)
+        if let preferredSuite, configuration.cipherSuites.contains(preferredSuite) {
+            configuration.cipherSuites = [preferredSuite] + configuration.cipherSuites.filter { $0 != preferredSuite }
+        }
         if insecure {
             configuration.certificateVerification = .noVerificationForTestingOnly
         } else if let cafile {

@@ -30,21 +30,16 @@ enum SessionFile {
     /// `format` the format is guessed: PEM if the file contains `-----BEGIN`, else DER.
     /// Throws a `CLIError` naming the file.
     static func read(_ path: String, format: SessionFileFormat?, contextID: UUID) throws -> TLSSession {
+        try load(path, format: format).session(contextID: contextID)
+    }
+
+    /// Reads and checks the file `path` (`-` for stdin), for decoding once the importing
+    /// context is known. Throws a `CLIError` naming the file.
+    static func load(_ path: String, format: SessionFileFormat?) throws -> LoadedSessionFile {
         let bytes = try readBytes(path)
-        let resolvedFormat = format ?? (containsPEMHeader(bytes) ? .pem : .der)
-        do {
-            switch resolvedFormat {
-            case .pem:
-                guard let text = String(validating: bytes, as: UTF8.self) else {
-                    throw CLIError("cannot read session from '\(path)': the file is not PEM text")
-                }
-                return try TLSSession.decode(pem: text, contextID: contextID)
-            case .der:
-                return try TLSSession.decode(der: bytes, contextID: contextID)
-            }
-        } catch let error as SessionCodecError {
-            throw CLIError("cannot read session from '\(path)' (\(resolvedFormat.rawValue)): \(error)")
-        }
+        let file = LoadedSessionFile(path: path, bytes: bytes, format: format ?? (containsPEMHeader(bytes) ? .pem : .der))
+        _ = try file.session(contextID: UUID())  // fail now, before any connection, on a bad file
+        return file
     }
 
     /// Writes `session` to `path` (`-` for stdout) in `format`. A file is replaced atomically
@@ -115,6 +110,33 @@ enum SessionFile {
             throw CLIError("cannot read session from '\(path)': larger than \(maximumFileSize) bytes, not a session file")
         }
         return bytes
+    }
+}
+
+/// A session file's bytes, read and checked; `session(contextID:)` imports it into a context.
+struct LoadedSessionFile {
+    /// Where it came from, for messages.
+    let path: String
+    /// The file's contents.
+    let bytes: [UInt8]
+    /// The format given or guessed.
+    let format: SessionFileFormat
+
+    /// The session, owned by the context `contextID` (S5). Throws a `CLIError` naming the file.
+    func session(contextID: UUID) throws -> TLSSession {
+        do {
+            switch format {
+            case .pem:
+                guard let text = String(validating: bytes, as: UTF8.self) else {
+                    throw CLIError("cannot read session from '\(path)': the file is not PEM text")
+                }
+                return try TLSSession.decode(pem: text, contextID: contextID)
+            case .der:
+                return try TLSSession.decode(der: bytes, contextID: contextID)
+            }
+        } catch let error as SessionCodecError {
+            throw CLIError("cannot read session from '\(path)' (\(format.rawValue)): \(error)")
+        }
     }
 }
 
