@@ -71,6 +71,17 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Runs the built `rtls` executable (the dependency makes sure it is built first) and
+        // the README's library example.
+        .testTarget(
+            name: "RTLSTests",
+            dependencies: [
+                "rtls",
+                "ResumableTLS",
+                "NIOResumableTLS",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

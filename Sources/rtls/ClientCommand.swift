@@ -16,11 +16,12 @@ struct ClientCommand: AsyncParsableCommand {
             reply), waits up to --ticket-wait ms for a session ticket, and closes. With
             --reconnect N it then reconnects N times, each time offering the session the
             previous connection ended with.
+            --sess-in FILE offers the session in FILE on the first connection (PEM or DER, as
+            'openssl s_client -sess_out' writes it); --sess-out FILE writes the newest session
+            as PEM after each connection, for 'openssl s_client -sess_in' or a later run.
+            --json prints one JSON object per connection instead of the s_client-style lines.
             """
     )
-    // TODO(sessions): --sess-in FILE / --sess-out FILE, once the session file codec lands
-    // (another engineer is writing it): read the session to offer from FILE, and write the
-    // last connection's `session` to FILE.
 
     @Option(help: "host:port to connect to ([ipv6]:port for IPv6).")
     var connect: String
@@ -46,6 +47,15 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(name: .customLong("ticket-wait"), help: "Milliseconds to wait for a session ticket before closing.")
     var ticketWait: Int = 1000
 
+    @Option(name: .customLong("sess-in"), help: "Offer the session in this file (PEM or DER) on the first connection.")
+    var sessionInput: String?
+
+    @Option(name: .customLong("sess-out"), help: "Write the newest session to this file (PEM) after each connection.")
+    var sessionOutput: String?
+
+    @Flag(help: "Print one JSON object per connection (one line each) instead of the s_client-style lines.")
+    var json = false
+
     func validate() throws {
         _ = try HostPort(parsing: connect)
         guard !(insecure && cafile != nil) else { throw ValidationError("--cafile and --insecure exclude each other") }
@@ -55,17 +65,30 @@ struct ClientCommand: AsyncParsableCommand {
             throw ValidationError("--get: expected a path like /index.html")
         }
         _ = try parseALPNList(alpn)
+        if let sessionInput, sessionInput.isEmpty { throw ValidationError("--sess-in: empty file name") }
+        if let sessionOutput, sessionOutput.isEmpty { throw ValidationError("--sess-out: empty file name") }
     }
 
     func run() async throws {
         let target = try HostPort(parsing: connect)
-        let context = try makeContext(host: target.host)
+        let sessionFile = try sessionInput.map { try SessionFile.load($0, format: nil) }
+        // The saved session's suite goes first: a server that picks the suite by the client's
+        // order (OpenSSL's default) can then accept the PSK, whose hash must match.
+        let context = try makeContext(host: target.host, preferring: try sessionFile?.session(contextID: UUID()).cipherSuite)
+        var session = try sessionFile.map { try offerableSession(from: $0, contextID: context.contextID) }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var progress = ProgressReporter(label: "rtls client")
         do {
-            var session: TLSSession?
             for attempt in 0...reconnect {
-                if attempt > 0 { Console.line("--- reconnect \(attempt)") }
-                session = try await connectOnce(target: target, context: context, offering: session, group: group) ?? session
+                if attempt > 0 && !json { Console.line("--- reconnect \(attempt)") }
+                session = try await connectOnce(attempt: attempt, target: target, context: context, offering: session, group: group) ?? session
+                if let sessionOutput, let session {
+                    try SessionFile.write(session, to: sessionOutput, format: .pem)
+                    if !session.isResumable {
+                        FileHandle.standardError.write(Data("rtls client: warning: wrote a session that cannot resume to '\(sessionOutput)' (no ticket arrived within --ticket-wait)\n".utf8))
+                    }
+                }
+                if reconnect > 0 { progress.update("connections", done: attempt + 1, total: reconnect + 1) }
             }
         } catch {
             try? await group.shutdownGracefully()
@@ -74,34 +97,58 @@ struct ClientCommand: AsyncParsableCommand {
         try? await group.shutdownGracefully()
     }
 
+    /// The `--sess-in` session for `contextID`; warns on stderr when it cannot be offered.
+    private func offerableSession(from file: LoadedSessionFile, contextID: UUID) throws -> TLSSession {
+        let session = try file.session(contextID: contextID)
+        if let reason = SessionFile.reasonNotOfferable(session) {
+            FileHandle.standardError.write(Data("rtls client: warning: not offering the session in '\(file.path)': \(reason)\n".utf8))
+        }
+        return session
+    }
+
     /// One connection; returns the session it ended with.
-    private func connectOnce(target: HostPort, context: TLSContext, offering session: TLSSession?, group: any EventLoopGroup) async throws -> TLSSession? {
+    private func connectOnce(attempt: Int, target: HostPort, context: TLSContext, offering session: TLSSession?, group: any EventLoopGroup) async throws -> TLSSession? {
+        let start = ContinuousClock.now
         let connection: TLSAsyncConnection
         do {
             connection = try await TLSClient.connect(host: target.host, port: target.port, context: context, offering: session, group: group)
         } catch {
             throw CLIError("cannot connect to \(target.host):\(target.port): \(error)")
         }
-        Console.line("CONNECTED(\(target.host):\(target.port))")
-        Console.line(SessionSummary.line(connection.negotiated))
-        Console.line(SessionSummary.alpnLine(connection.negotiated))
+        let handshakeTime = ContinuousClock.now - start
+        if !json {
+            Console.line("CONNECTED(\(target.host):\(target.port))")
+            Console.line(SessionSummary.line(connection.negotiated))
+            Console.line(SessionSummary.alpnLine(connection.negotiated))
+        }
+        var reply: String?
         if let get {
             try await connection.write(Array("GET \(get) HTTP/1.0\r\n\r\n".utf8))
             do {
-                let reply = try await connection.readToEnd()
-                Console.write(String(decoding: reply, as: UTF8.self))
+                reply = String(decoding: try await connection.readToEnd(), as: UTF8.self)
             } catch NIOTLSError.uncleanShutdown {
-                Console.line("(the server closed without close_notify)")
+                if !json { Console.line("(the server closed without close_notify)") }
             }
+            if let reply, !json { Console.write(reply) }
         }
         let newSession = await connection.newSession(timeout: .milliseconds(Int64(ticketWait)))
-        Console.line("Session resumable: \(newSession?.isResumable == true ? "yes" : "no")")
+        let resumable = newSession?.isResumable == true
+        if json {
+            Console.line(ClientConnectionReport(
+                connection: attempt, host: target.host, port: target.port, negotiated: connection.negotiated,
+                handshakeTime: handshakeTime, sessionResumable: resumable, reply: reply).json)
+        } else {
+            Console.line("Session resumable: \(resumable ? "yes" : "no")")
+        }
         await connection.close()
         return newSession
     }
 
-    private func makeContext(host: String) throws -> TLSContext {
+    private func makeContext(host: String, preferring preferredSuite: CipherSuite?) throws -> TLSContext {
         var configuration = TLSConfiguration.client(serverName: servername ?? host)
+        if let preferredSuite, configuration.cipherSuites.contains(preferredSuite) {
+            configuration.cipherSuites = [preferredSuite] + configuration.cipherSuites.filter { $0 != preferredSuite }
+        }
         if insecure {
             configuration.certificateVerification = .noVerificationForTestingOnly
         } else if let cafile {
@@ -117,5 +164,54 @@ struct ClientCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("bad client configuration: \(error)")
         }
+    }
+}
+
+/// One connection of `rtls client --json`.
+struct ClientConnectionReport: Encodable {
+    /// 0 for the first connection, then 1, 2, … for each reconnect.
+    var connection: Int
+    /// The host connected to.
+    var host: String
+    /// The port connected to.
+    var port: Int
+    /// Whether the handshake resumed the offered session.
+    var reused: Bool
+    /// `TLSv1.3`.
+    var `protocol`: String
+    /// `TLS_AES_128_GCM_SHA256`.
+    var cipher: String
+    /// The key-exchange group, or nil for a psk_ke resumption.
+    var group: String?
+    /// The ALPN protocol agreed, if any.
+    var alpn: String?
+    /// TCP connect and handshake, in milliseconds.
+    var handshakeMilliseconds: Double
+    /// Whether the connection ended with a session that can resume the next one.
+    var sessionResumable: Bool
+    /// The reply to `--get`, if any.
+    var reply: String?
+
+    init(connection: Int, host: String, port: Int, negotiated: NegotiatedParameters, handshakeTime: Duration, sessionResumable: Bool, reply: String?) {
+        self.connection = connection
+        self.host = host
+        self.port = port
+        reused = negotiated.isResumed
+        self.protocol = "\(negotiated.version)"
+        cipher = "\(negotiated.cipherSuite)"
+        group = negotiated.group.map { "\($0)" }
+        alpn = negotiated.applicationProtocol
+        let parts = handshakeTime.components
+        let milliseconds = Double(parts.seconds) * 1000 + Double(parts.attoseconds) / 1e15
+        handshakeMilliseconds = (milliseconds * 1000).rounded() / 1000
+        self.sessionResumable = sessionResumable
+        self.reply = reply
+    }
+
+    /// One line of JSON with sorted keys.
+    var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 }

@@ -17,7 +17,8 @@ struct DemoCommand: AsyncParsableCommand {
             handshake, a short request, the reply, close). Latency is TCP connect + handshake,
             measured by the client. Server CPU is measured with getrusage(RUSAGE_THREAD) on the
             server's single event-loop thread around each phase, divided by the count.
-            Exits 1 if a resumed handshake was not resumed or a full one was.
+            Exits 1 if a resumed handshake was not resumed or a full one was. Runs longer than a
+            few seconds print a progress line on stderr about once a second.
             """
     )
 
@@ -169,23 +170,26 @@ struct DemoRunner {
             // Warm-up (not measured): first-use costs (code paths, allocator) stay out of the table.
             var session = try await connectOnce(port: port, context: clientContext, offering: nil, group: clientGroup).session
 
+            var progress = ProgressReporter(label: "rtls demo")
             var full: [ConnectionSample] = []
             let fullStart = try await serverCPU()
-            for _ in 0..<count {
+            for index in 0..<count {
                 let sample = try await connectOnce(port: port, context: clientContext, offering: nil, group: clientGroup)
                 session = sample.session
                 full.append(sample)
+                progress.update("full", done: index + 1, total: count)
             }
             let fullCPU = try await serverCPU() - fullStart
 
             var resumed: [ConnectionSample] = []
             let resumedStart = try await serverCPU()
-            for _ in 0..<count {
+            for index in 0..<count {
                 // Each connection offers the session the previous one ended with (its newest
                 // ticket), so single-use stateful tickets work too.
                 let sample = try await connectOnce(port: port, context: clientContext, offering: session, group: clientGroup)
                 if let next = sample.session { session = next }
                 resumed.append(sample)
+                progress.update("resumed", done: index + 1, total: count)
             }
             let resumedCPU = try await serverCPU() - resumedStart
             await server.close()

@@ -17,6 +17,9 @@ struct ServerCommand: AsyncParsableCommand {
             Without --cert/--key it uses a fresh self-signed certificate for localhost/127.0.0.1.
             Without --www it echoes back what each client sends. Each handshake is logged to
             stderr as full or resumed. Runs until SIGINT or SIGTERM.
+            With --ticket-key-file FILE (see 'rtls ticket-keys') stateless tickets are sealed
+            with the keys in FILE instead of keys made in this process, so every server given
+            the same file resumes the others' tickets; SIGHUP reloads the file.
             """
     )
 
@@ -31,6 +34,9 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(help: "How tickets carry the session: stateless or stateful.")
     var tickets: TicketModeArgument = .stateless
+
+    @Option(name: .customLong("ticket-key-file"), help: "Seal stateless tickets with the keys in this file (written by 'rtls ticket-keys'); SIGHUP reloads it.")
+    var ticketKeyFile: String?
 
     @Option(name: .customLong("num-tickets"), help: "NewSessionTickets after a full handshake (like SSL_CTX_set_num_tickets).")
     var numTickets: Int = 2
@@ -50,6 +56,9 @@ struct ServerCommand: AsyncParsableCommand {
         guard (0...10).contains(numTickets) else { throw ValidationError("--num-tickets must be 0...10 (got \(numTickets))") }
         guard (0...604_800).contains(timeout) else { throw ValidationError("--timeout must be 0...604800 seconds (got \(timeout))") }
         _ = try parseALPNList(alpn)
+        if ticketKeyFile != nil && tickets == .stateful {
+            throw ValidationError("--ticket-key-file needs stateless tickets (not --tickets stateful)")
+        }
     }
 
     func run() async throws {
@@ -78,7 +87,10 @@ struct ServerCommand: AsyncParsableCommand {
         }
         Console.line("ACCEPT 127.0.0.1:\(server.port)")
         logger.info("listening", metadata: ["address": "127.0.0.1:\(server.port)", "tickets": "\(tickets.rawValue)", "www": "\(www)"])
+        let reloader = context.configuration.ticketKeys.map { TicketKeyReloader(ring: $0, logger: logger) }
+        reloader?.start()
         let signal = await TerminationSignal.wait()
+        reloader?.stop()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         await server.close()
         try? await group.shutdownGracefully()
@@ -98,6 +110,15 @@ struct ServerCommand: AsyncParsableCommand {
             configuration = .server(chain: identity.chain, key: identity.privateKey)
         }
         configuration.ticketMode = tickets.ticketMode
+        if let ticketKeyFile {
+            do {
+                configuration.ticketKeys = try TicketKeyRing(
+                    keyFile: ticketKeyFile, maximumTicketLifetime: min(TimeInterval(timeout), TLSSession.maximumTLS13Lifetime))
+            } catch {
+                throw CLIError("cannot load ticket keys: \(error)")
+            }
+            logger.info("ticket keys loaded", metadata: ["file": "\(ticketKeyFile)"])
+        }
         configuration.ticketCount = numTickets
         configuration.sessionTimeout = TimeInterval(timeout)
         configuration.applicationProtocols = try parseALPNList(alpn)
