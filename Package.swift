@@ -42,6 +42,7 @@ let package = Package(
             dependencies: [
                 "ResumableTLS",
                 "NIOResumableTLS",
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
