@@ -45,7 +45,7 @@ cleanup() {
     [ -n "$OSSL_PID" ] && kill "$OSSL_PID" 2>/dev/null && wait "$OSSL_PID" 2>/dev/null
     rm -rf "$TMP"
 }
-trap cleanup EXIT
+trap 'status=$?; cleanup; exit $status' EXIT
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
