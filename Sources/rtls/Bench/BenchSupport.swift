@@ -1,0 +1,150 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One measured figure of `rtls bench`.
+struct BenchFigure: Codable, Sendable {
+    /// "handshake", "record" or "cache".
+    var group: String
+    /// What was measured, e.g. "full-p256" or "seal-aes128gcm-16k".
+    var name: String
+    /// The headline value.
+    var value: Double
+    /// Its unit, e.g. "handshakes/s", "MB/s", "ops/s", "bytes/session".
+    var unit: String
+    /// Further figures of the same run (CPU split, iteration counts, ...), by name.
+    var details: [String: Double] = [:]
+    /// A free-form note (what was and was not measured).
+    var note: String? = nil
+}
+
+/// Everything one `rtls bench` run measured, with the conditions it ran under.
+struct BenchReport: Codable, Sendable {
+    var version: String
+    var secondsPerBenchmark: Double
+    var cpuCount: Int
+    var cpuModel: String
+    /// /proc/loadavg (1, 5, 15 minutes) at the start and at the end of the run.
+    var loadAverageBefore: [Double]
+    var loadAverageAfter: [Double]
+    var figures: [BenchFigure]
+}
+
+/// Clocks and memory probes for the benchmarks (Linux first; Darwin falls back where it must).
+enum BenchProbe {
+    /// Monotonic wall-clock time in seconds (vDSO on Linux: ~20 ns a call).
+    @inline(__always)
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// CPU time of the whole process (all threads), seconds.
+    static func processCPU() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// Bytes of heap in use per glibc's allocator (`mallinfo2`: uordblks + hblkhd), or nil.
+    static func heapInUse() -> Int? {
+        #if os(Linux) && arch(x86_64)
+        // <malloc.h> is not in the Glibc module, so mallinfo2 is found with dlsym. Its
+        // 80-byte result comes back through a hidden pointer, which x86-64 SysV passes as the
+        // first argument (rdi): call it as `void f(struct mallinfo2 *)`. Fields (10 size_t):
+        // arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost.
+        guard let function = mallinfo2Function else { return nil }
+        var fields = [Int](repeating: 0, count: 10)
+        fields.withUnsafeMutableBytes { _ = function($0.baseAddress!) }
+        return fields[7] + fields[4]
+        #else
+        return nil
+        #endif
+    }
+
+    #if os(Linux) && arch(x86_64)
+    private typealias MallInfo2 = @convention(c) (UnsafeMutableRawPointer) -> UnsafeMutableRawPointer?
+    private static let mallinfo2Function: MallInfo2? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallinfo2") else { return nil }
+        return unsafeBitCast(symbol, to: MallInfo2.self)
+    }()
+    #endif
+
+    /// Resident set size in bytes from /proc/self/statm, or nil.
+    static func residentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// The 1, 5 and 15 minute load averages.
+    static func loadAverage() -> [Double] {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return [] }
+        return text.split(separator: " ").prefix(3).compactMap { Double($0) }
+    }
+
+    /// The CPU model from /proc/cpuinfo.
+    static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return "unknown"
+    }
+}
+
+/// Keeps the optimiser from discarding a computed value.
+@inline(never)
+func benchBlackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}
+
+/// Formatting for the text output.
+enum BenchFormat {
+    static func rate(_ value: Double) -> String {
+        if value >= 1e6 { return String(format: "%.2f M", value / 1e6) }
+        if value >= 1e3 { return String(format: "%.1f k", value / 1e3) }
+        return String(format: "%.1f", value)
+    }
+
+    static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+        if text.count >= width { return text }
+        let fill = String(repeating: " ", count: width - text.count)
+        return left ? text + fill : fill + text
+    }
+
+    static func table(_ report: BenchReport) -> String {
+        var lines: [String] = []
+        lines.append("rtls bench \(report.version): \(report.cpuCount) CPUs (\(report.cpuModel)), \(report.secondsPerBenchmark) s per benchmark")
+        lines.append("load average before: \(report.loadAverageBefore.map { String($0) }.joined(separator: " "))  after: \(report.loadAverageAfter.map { String($0) }.joined(separator: " "))")
+        var group = ""
+        for figure in report.figures {
+            if figure.group != group {
+                group = figure.group
+                lines.append("")
+                lines.append("== \(group)")
+            }
+            let value: String
+            if figure.unit == "MB/s" || figure.unit == "bytes/session" {
+                value = String(format: "%.1f", figure.value)
+            } else {
+                value = rate(figure.value)
+            }
+            var line = pad(figure.name, 34, left: true) + pad(value, 12) + " " + pad(figure.unit, 14, left: true)
+            let details = figure.details.sorted { $0.key < $1.key }.map { key, number in
+                number == number.rounded() && abs(number) < 1e12 ? "\(key)=\(Int(number))" : "\(key)=\(String(format: "%.3f", number))"
+            }
+            if !details.isEmpty { line += " " + details.joined(separator: " ") }
+            lines.append(line)
+            if let note = figure.note { lines.append(pad("", 34) + "  (\(note))") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

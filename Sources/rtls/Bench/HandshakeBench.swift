@@ -1,0 +1,206 @@
+import Foundation
+import ResumableTLS
+
+/// In-memory handshakes: a client and a server context in one process, pumped on one thread
+/// (as `Tests/ResumableTLSTests/Support/ConnectionPump.swift` does), each side's calls timed
+/// separately so the CPU can be split between them.
+struct HandshakeBench {
+    /// One handshake mode.
+    struct Mode: Sendable {
+        var name: String
+        /// Resume each handshake with the session the previous one left (the latest ticket).
+        var resumed: Bool
+        var ticketMode: TicketMode
+        /// Offer/accept psk_ke instead of psk_dhe_ke.
+        var pskKE: Bool
+        /// "p256" or "rsa2048".
+        var identity: String
+    }
+
+    static let modes: [Mode] = [
+        Mode(name: "full-p256", resumed: false, ticketMode: .stateless, pskKE: false, identity: "p256"),
+        Mode(name: "full-rsa2048", resumed: false, ticketMode: .stateless, pskKE: false, identity: "rsa2048"),
+        Mode(name: "resumed-psk_dhe_ke-stateless", resumed: true, ticketMode: .stateless, pskKE: false, identity: "p256"),
+        Mode(name: "resumed-psk_dhe_ke-stateful", resumed: true, ticketMode: .stateful, pskKE: false, identity: "p256"),
+        Mode(name: "resumed-psk_ke-stateless", resumed: true, ticketMode: .stateless, pskKE: true, identity: "p256"),
+        Mode(name: "resumed-psk_ke-stateful", resumed: true, ticketMode: .stateful, pskKE: true, identity: "p256"),
+    ]
+
+    /// A server identity and what a client trusts to verify it.
+    struct Identity {
+        var chain: CertificateChain
+        var key: TLSPrivateKey
+        var trustRootsDER: [[UInt8]]
+        var origin: String
+    }
+
+    let seconds: Double
+    let rsaIdentity: Identity?
+    let p256Identity: Identity
+
+    /// Wall time spent inside each side's calls.
+    private final class Split {
+        var server = 0.0
+        var client = 0.0
+    }
+
+    init(seconds: Double, rsaDirectory: String?) throws {
+        self.seconds = seconds
+        let selfSigned = try SelfSignedIdentity()
+        p256Identity = Identity(chain: selfSigned.chain, key: selfSigned.privateKey, trustRootsDER: [selfSigned.certificateDER], origin: "self-signed P-256, generated in-process")
+        rsaIdentity = try? Self.loadRSA(directory: rsaDirectory)
+    }
+
+    /// RSA-2048: the test fixtures (leaf + test CA) if they are found, else a self-signed
+    /// certificate made with `openssl req` into a temporary directory.
+    static func loadRSA(directory: String?) throws -> Identity {
+        let fixtures = directory ?? "Tests/ResumableTLSTests/Fixtures/certs"
+        let chainPath = fixtures + "/leaf-rsa2048.chain.pem"
+        let keyPath = fixtures + "/leaf-rsa2048.key.pem"
+        let caPath = fixtures + "/ca.pem"
+        if FileManager.default.fileExists(atPath: chainPath), FileManager.default.fileExists(atPath: caPath) {
+            let ca = try CertificateChain(pemFile: caPath)
+            return Identity(chain: try CertificateChain(pemFile: chainPath), key: try TLSPrivateKey(pemFile: keyPath),
+                            trustRootsDER: ca.certificatesDER, origin: "fixture \(chainPath) (leaf + CA), CA \(caPath)")
+        }
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("rtls-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let cert = temp.appendingPathComponent("cert.pem").path
+        let key = temp.appendingPathComponent("key.pem").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                             "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CLIError("openssl req failed") }
+        let chain = try CertificateChain(pemFile: cert)
+        return Identity(chain: chain, key: try TLSPrivateKey(pemFile: key), trustRootsDER: [chain.leafDER], origin: "self-signed RSA-2048 from openssl req")
+    }
+
+    func run(filter: (String) -> Bool) async throws -> [BenchFigure] {
+        var figures: [BenchFigure] = []
+        for mode in Self.modes where filter("handshake/" + mode.name) {
+            let identity: Identity
+            if mode.identity == "rsa2048" {
+                guard let rsa = rsaIdentity else {
+                    figures.append(BenchFigure(group: "handshake", name: mode.name, value: 0, unit: "handshakes/s", note: "skipped: no RSA-2048 identity (no fixtures, openssl req failed)"))
+                    continue
+                }
+                identity = rsa
+            } else {
+                identity = p256Identity
+            }
+            figures.append(try await measure(mode, identity: identity))
+        }
+        return figures
+    }
+
+    private func contexts(_ mode: Mode, identity: Identity) throws -> (client: TLSContext, server: TLSContext) {
+        var server = TLSConfiguration.server(chain: identity.chain, key: identity.key)
+        server.ticketMode = mode.ticketMode
+        var client = TLSConfiguration.client(serverName: "localhost")
+        client.certificateVerification = .fullVerification(trustRoots: try .certificates(identity.trustRootsDER))
+        if mode.pskKE {
+            server.pskKeyExchangeModes = [.pskDHEKE, .pskKE]
+            client.pskKeyExchangeModes = [.pskKE]
+        }
+        return (try TLSContext(client), try TLSContext(server))
+    }
+
+    /// Moves bytes both ways until neither side has anything left to say, timing each side.
+    private func pump(_ client: TLSConnection, _ server: TLSConnection, split: Split) async throws {
+        var t0 = BenchProbe.now()
+        try client.startHandshake()
+        var t1 = BenchProbe.now()
+        split.client += t1 - t0
+        for _ in 0..<64 {
+            var moved = false
+            t0 = BenchProbe.now()
+            let toServer = client.takeOutput()
+            t1 = BenchProbe.now()
+            split.client += t1 - t0
+            if !toServer.isEmpty { try server.receive(toServer); moved = true }
+            if let work = server.takePendingWork() { try server.completePendingWork(await work.run()) }
+            let toClient = server.takeOutput()
+            t0 = BenchProbe.now()
+            split.server += t0 - t1
+            if !toClient.isEmpty { try client.receive(toClient); moved = true }
+            if let work = client.takePendingWork() { try client.completePendingWork(await work.run()) }
+            t1 = BenchProbe.now()
+            split.client += t1 - t0
+            if !moved && !client.isAwaitingPendingWork && !server.isAwaitingPendingWork { return }
+        }
+        throw CLIError("connections still talking after 64 rounds")
+    }
+
+    /// One handshake; returns the client's session for the next resumption.
+    private func handshake(_ mode: Mode, client clientContext: TLSContext, server serverContext: TLSContext,
+                           offering session: TLSSession?, split: Split) async throws -> (TLSSession?, Bool) {
+        var t0 = BenchProbe.now()
+        let client = clientContext.makeConnection()
+        if let session { try client.setSession(session) }
+        var t1 = BenchProbe.now()
+        split.client += t1 - t0
+        let server = serverContext.makeConnection()
+        t0 = BenchProbe.now()
+        split.server += t0 - t1
+        try await pump(client, server, split: split)
+        guard client.state == .established, server.state == .established else {
+            throw CLIError("\(mode.name): handshake did not complete (client \(client.state), server \(server.state))")
+        }
+        let asExpected = client.sessionReused == mode.resumed && server.sessionReused == mode.resumed
+        t1 = BenchProbe.now()
+        let next = client.session
+        split.client += BenchProbe.now() - t1
+        return (next, asExpected)
+    }
+
+    private func measure(_ mode: Mode, identity: Identity) async throws -> BenchFigure {
+        let (clientContext, serverContext) = try contexts(mode, identity: identity)
+        var session: TLSSession?
+        let warmup = Split()
+        // Prime: one full handshake gives the first ticket; a few more warm caches and lazies.
+        (session, _) = try await handshake(Mode(name: "prime", resumed: false, ticketMode: mode.ticketMode, pskKE: mode.pskKE, identity: mode.identity),
+                                           client: clientContext, server: serverContext, offering: nil, split: warmup)
+        for _ in 0..<20 {
+            let (next, _) = try await handshake(mode, client: clientContext, server: serverContext, offering: mode.resumed ? session : nil, split: warmup)
+            if mode.resumed { session = next }
+        }
+
+        let split = Split()
+        var count = 0
+        var unexpected = 0
+        let heapBefore = BenchProbe.heapInUse()
+        let cpuBefore = BenchProbe.processCPU()
+        let start = BenchProbe.now()
+        var elapsed = 0.0
+        while elapsed < seconds {
+            let (next, asExpected) = try await handshake(mode, client: clientContext, server: serverContext, offering: mode.resumed ? session : nil, split: split)
+            if mode.resumed { session = next }
+            if !asExpected { unexpected += 1 }
+            count += 1
+            elapsed = BenchProbe.now() - start
+        }
+        let cpu = BenchProbe.processCPU() - cpuBefore
+        let heapAfter = BenchProbe.heapInUse()
+        guard unexpected == 0 else {
+            throw CLIError("\(mode.name): \(unexpected) of \(count) handshakes were \(mode.resumed ? "not resumed" : "resumed")")
+        }
+        var details: [String: Double] = [
+            "count": Double(count),
+            "server_us_per_hs": split.server / Double(count) * 1e6,
+            "client_us_per_hs": split.client / Double(count) * 1e6,
+            "process_cpu_us_per_hs": cpu / Double(count) * 1e6,
+        ]
+        if let heapBefore, let heapAfter {
+            details["heap_growth_bytes_per_hs"] = Double(heapAfter - heapBefore) / Double(count)
+        }
+        return BenchFigure(
+            group: "handshake", name: mode.name, value: Double(count) / elapsed, unit: "handshakes/s", details: details,
+            note: mode.name == "full-rsa2048" ? "RSA identity: \(identity.origin)" : nil)
+    }
+}

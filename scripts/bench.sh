@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds rtls in release, runs `rtls bench`, then `openssl speed` for the three TLS 1.3 AEADs
+# and prints our record-layer figures beside OpenSSL's with the ratio.
+#
+# Usage: scripts/bench.sh [-s SECONDS] [-S OPENSSL_SECONDS] [-o OUTDIR] [--no-build] [-- RTLS_BENCH_ARGS...]
+#   -s  seconds per rtls benchmark (default 2)   -S  seconds per openssl speed run (default 3)
+#   -o  where to put rtls-bench.json, openssl-speed-*.txt and bench-summary.json
+#       (default .build/bench)
+# Ours: RecordProtection.seal/open (header, type byte, tag, nonce; TLS record work).
+# OpenSSL: `openssl speed -evp CIPHER -bytes N` (encrypt) and with -decrypt: the bare EVP AEAD.
+# The machine may be shared: the load average is recorded next to the figures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECS=2
+OSSL_SECS=3
+OUT=.build/bench
+BUILD=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -s) SECS=$2; shift 2 ;;
+        -S) OSSL_SECS=$2; shift 2 ;;
+        -o) OUT=$2; shift 2 ;;
+        --no-build) BUILD=0; shift ;;
+        --) shift; break ;;
+        *) echo "usage: $0 [-s SECONDS] [-S OPENSSL_SECONDS] [-o OUTDIR] [--no-build] [-- RTLS_BENCH_ARGS...]" >&2; exit 2 ;;
+    esac
+done
+mkdir -p "$OUT"
+
+if [ "$BUILD" = 1 ]; then
+    swift build -c release --product rtls 2>&1 | grep -E 'error|warning: ' || true
+fi
+RTLS="$(swift build -c release --show-bin-path)/rtls"
+[ -x "$RTLS" ] || { echo "no release rtls at $RTLS" >&2; exit 1; }
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+"$RTLS" bench --seconds "$SECS" --json "$@" >"$OUT/rtls-bench.json"
+
+for cipher in aes-128-gcm aes-256-gcm chacha20-poly1305; do
+    for bytes in 16384 1024; do
+        echo "openssl speed $cipher $bytes..." >&2
+        openssl speed -evp "$cipher" -bytes "$bytes" -seconds "$OSSL_SECS" >"$OUT/openssl-speed-$cipher-$bytes-enc.txt" 2>/dev/null
+        openssl speed -evp "$cipher" -bytes "$bytes" -seconds "$OSSL_SECS" -decrypt >"$OUT/openssl-speed-$cipher-$bytes-dec.txt" 2>/dev/null
+    done
+done
+
+python3 - "$OUT" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
+import json, re, sys, os
+out, load_end = sys.argv[1], sys.argv[2]
+report = json.load(open(os.path.join(out, "rtls-bench.json")))
+print(f"rtls bench {report['version']} on {report['cpuCount']} x {report['cpuModel']}")
+print(f"load average: before rtls bench {report['loadAverageBefore']}, after it {report['loadAverageAfter']}, after openssl speed {load_end}")
+print()
+def detail(f, k, fmt="{:.1f}"):
+    v = f["details"].get(k)
+    return fmt.format(v) if v is not None else "-"
+print("== handshakes (in memory, one thread)")
+print(f"{'mode':32} {'hs/s':>9} {'server us/hs':>13} {'client us/hs':>13} {'proc CPU us/hs':>15} {'heap growth B/hs':>17}")
+for f in report["figures"]:
+    if f["group"] != "handshake": continue
+    print(f"{f['name']:32} {f['value']:9.1f} {detail(f,'server_us_per_hs'):>13} {detail(f,'client_us_per_hs'):>13} "
+          f"{detail(f,'process_cpu_us_per_hs'):>15} {detail(f,'heap_growth_bytes_per_hs'):>17}")
+print()
+names = {"aes128gcm": "aes-128-gcm", "aes256gcm": "aes-256-gcm", "chacha20poly1305": "chacha20-poly1305"}
+def openssl_mbs(cipher, size, direction):
+    path = os.path.join(out, f"openssl-speed-{cipher}-{size}-{direction}.txt")
+    try:
+        text = open(path).read()
+    except OSError:
+        return None
+    m = re.findall(r"^\S+\s+([\d.]+)k\s*$", text, re.M)
+    return float(m[-1]) / 1000 if m else None  # 1000s of bytes/s -> 10^6 bytes/s
+rows = []
+print("== record layer vs openssl speed (MB/s = 10^6 B/s; ratio = ours/OpenSSL; target seal >= 0.9 for AES-GCM)")
+print(f"{'record':28} {'ours MB/s':>10} {'OpenSSL MB/s':>13} {'ratio':>7}")
+for f in report["figures"]:
+    if f["group"] != "record": continue
+    m = re.match(r"(seal|open)-(\w+)-(\d+)k", f["name"])
+    if not m: continue
+    op, suite, kib = m.group(1), m.group(2), int(m.group(3))
+    theirs = openssl_mbs(names[suite], kib * 1024, "enc" if op == "seal" else "dec")
+    ratio = f["value"] / theirs if theirs else None
+    rows.append({"name": f["name"], "ours_MBps": f["value"], "openssl_MBps": theirs, "ratio": ratio})
+    print(f"{f['name']:28} {f['value']:10.1f} {theirs if theirs else float('nan'):13.1f} {ratio if ratio else float('nan'):7.2f}")
+print()
+print("== session cache (ServerSessionCache; target >= 5 M lookups/s on 2 cores, <= 300 B/session)")
+for f in report["figures"]:
+    if f["group"] != "cache": continue
+    extra = " ".join(f"{k}={v:.0f}" for k, v in sorted(f["details"].items()))
+    value = f"{f['value']:.1f}" if f["unit"] == "bytes/session" else f"{f['value']/1e6:.2f} M"
+    print(f"{f['name']:28} {value:>12} {f['unit']:14} {extra}")
+json.dump({"rtls": report, "record_vs_openssl": rows, "load_average_end": load_end},
+          open(os.path.join(out, "bench-summary.json"), "w"), indent=2, sort_keys=True)
+print(f"\nwritten {os.path.join(out, 'bench-summary.json')}")
+EOF
