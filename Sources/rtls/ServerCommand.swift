@@ -47,6 +47,12 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "ALPN protocols to accept, comma-separated, in preference order.")
     var alpn: String?
 
+    @Option(name: .customLong("cache-size"), help: "Most sessions in the server's session cache (like SSL_CTX_sess_set_cache_size; 0: unbounded).")
+    var cacheSize: Int = 20_480
+
+    @Option(name: .customLong("stats-interval"), help: "Print the session-cache statistics every this many seconds (0: only when stopping).")
+    var statsInterval: Int = 0
+
     @Flag(help: "Answer HTTP GET requests with a status page that says New or Reused.")
     var www = false
 
@@ -54,6 +60,8 @@ struct ServerCommand: AsyncParsableCommand {
         try validatePort(port, option: "--port")
         guard (cert == nil) == (key == nil) else { throw ValidationError("--cert and --key go together") }
         guard (0...10).contains(numTickets) else { throw ValidationError("--num-tickets must be 0...10 (got \(numTickets))") }
+        guard cacheSize >= 0 else { throw ValidationError("--cache-size must be 0 or more (got \(cacheSize))") }
+        guard statsInterval >= 0 else { throw ValidationError("--stats-interval must be 0 or more (got \(statsInterval))") }
         guard (0...604_800).contains(timeout) else { throw ValidationError("--timeout must be 0...604800 seconds (got \(timeout))") }
         _ = try parseALPNList(alpn)
         if ticketKeyFile != nil && tickets == .stateful {
@@ -89,9 +97,18 @@ struct ServerCommand: AsyncParsableCommand {
         logger.info("listening", metadata: ["address": "127.0.0.1:\(server.port)", "tickets": "\(tickets.rawValue)", "www": "\(www)"])
         let reloader = context.configuration.ticketKeys.map { TicketKeyReloader(ring: $0, logger: logger) }
         reloader?.start()
+        let statsTask = statsInterval > 0 ? Task { [interval = statsInterval] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                if Task.isCancelled { break }
+                Self.printStatistics(context.statistics)
+            }
+        } : nil
         let signal = await TerminationSignal.wait()
+        statsTask?.cancel()
         reloader?.stop()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
+        Self.printStatistics(context.statistics)
         await server.close()
         try? await group.shutdownGracefully()
     }
@@ -120,6 +137,7 @@ struct ServerCommand: AsyncParsableCommand {
             logger.info("ticket keys loaded", metadata: ["file": "\(ticketKeyFile)"])
         }
         configuration.ticketCount = numTickets
+        configuration.sessionCacheSize = cacheSize
         configuration.sessionTimeout = TimeInterval(timeout)
         configuration.applicationProtocols = try parseALPNList(alpn)
         do {
@@ -127,5 +145,11 @@ struct ServerCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("bad server configuration: \(error)")
         }
+    }
+
+    /// The cache statistics in OpenSSL's names (`SSL_CTX_sess_*`, S30), one line, on stderr.
+    static func printStatistics(_ statistics: SessionCacheStatistics) {
+        let fields = statistics.namedValues.map { "\($0.name)=\($0.value)" }.joined(separator: " ")
+        FileHandle.standardError.write(Data("rtls server: session cache: \(fields)\n".utf8))
     }
 }
