@@ -56,6 +56,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Answer HTTP GET requests with a status page that says New or Reused.")
     var www = false
 
+    @Option(name: .customLong("log-level"), help: "Least severe log lines to print on stderr: trace, debug (adds the library's resumption decisions), info (one line per handshake, the default), warning, error.")
+    var logLevel: Logger.Level = .info
+
     func validate() throws {
         try validatePort(port, option: "--port")
         guard (cert == nil) == (key == nil) else { throw ValidationError("--cert and --key go together") }
@@ -70,7 +73,7 @@ struct ServerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        CLILogging.bootstrap()
+        CLILogging.bootstrap(level: logLevel)
         let logger = Logger(label: "rtls.server")
         let context = try makeContext(logger: logger)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -140,6 +143,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.sessionCacheSize = cacheSize
         configuration.sessionTimeout = TimeInterval(timeout)
         configuration.applicationProtocols = try parseALPNList(alpn)
+        configuration.logger = Logger(label: "rtls.tls")
         do {
             return try TLSContext(configuration)
         } catch {

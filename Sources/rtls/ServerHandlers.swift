@@ -4,7 +4,8 @@ import NIOHTTP1
 import NIOResumableTLS
 import ResumableTLS
 
-/// Logs each connection's handshake as full or resumed, and handshake failures.
+/// Logs each connection's handshake as full or resumed and, when a client's session was
+/// declined, why (`ResumptionDecision`, S30); and handshake failures.
 final class HandshakeLogHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -19,12 +20,14 @@ final class HandshakeLogHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent {
-            logger.info("handshake \(negotiated.isResumed ? "resumed" : "full")", metadata: [
+            var metadata: Logger.Metadata = [
                 "peer": "\(peer)", "cipher": "\(negotiated.cipherSuite)",
                 "group": "\(negotiated.group.map { "\($0)" } ?? "none")",
                 "alpn": "\(negotiated.applicationProtocol ?? "none")",
                 "sni": "\(negotiated.serverName ?? "none")",
-            ])
+            ]
+            metadata.merge(negotiated.resumption.logMetadata) { $1 }
+            logger.info("handshake \(negotiated.isResumed ? "resumed" : "full")", metadata: metadata)
         }
         context.fireUserInboundEventTriggered(event)
     }

@@ -116,4 +116,34 @@ import Testing
         #expect(objects.map { $0["connection"] as? Int } == [0, 1, 2])
         #expect(objects.allSatisfy { $0["protocol"] as? String == "TLSv1.3" && $0["sessionResumable"] as? Bool == true })
     }
+
+    @Test("rtls server logs each handshake as full or resumed and why it declined a session (S30)")
+    func serverLogsWhyItDeclined() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sessionFile = directory.appendingPathComponent("session.pem").path
+        let (first, firstPort) = try Support.startRTLSServer()
+        defer { first.stop() }
+        let fresh = try Support.rtls(["client", "--connect", "127.0.0.1:\(firstPort)", "--insecure", "--sess-out", sessionFile])
+        #expect(fresh.status == 0, "\(fresh.transcript)")
+        let resumed = try Support.rtls(["client", "--connect", "127.0.0.1:\(firstPort)", "--insecure", "--sess-in", sessionFile])
+        #expect(resumed.stdout.contains("Reused, TLSv1.3"), "\(resumed.transcript)")
+
+        // Another server has other ticket keys: it cannot open the ticket.
+        let (second, secondPort) = try Support.startRTLSServer(["--log-level", "debug"])
+        defer { second.stop() }
+        let declined = try Support.rtls(["client", "--connect", "127.0.0.1:\(secondPort)", "--insecure", "--sess-in", sessionFile])
+        #expect(declined.status == 0 && declined.stdout.contains("New, TLSv1.3"), "\(declined.transcript)")
+
+        first.stop()
+        second.stop()
+        let firstLog = first.stderr.split(separator: "\n").filter { $0.contains("handshake ") }
+        #expect(firstLog.count == 2, "\(first.stderr)")
+        #expect(firstLog.first.map { $0.contains("handshake full") && $0.contains("resumption=not_offered") } == true, "\(first.stderr)")
+        #expect(firstLog.last.map { $0.contains("handshake resumed") && $0.contains("resumption=resumed") } == true, "\(first.stderr)")
+        let secondLog = second.stderr.split(separator: "\n")
+        #expect(secondLog.contains { $0.contains("handshake full") && $0.contains("declined=unknown_ticket") }, "\(second.stderr)")
+        // --log-level debug adds the library's own decision line.
+        #expect(secondLog.contains { $0.contains("handshake completed") && $0.contains("role=server") && $0.contains("declined=unknown_ticket") }, "\(second.stderr)")
+    }
 }

@@ -20,4 +20,6 @@ public struct NegotiatedParameters: Sendable, Hashable {
     public var isResumed: Bool
     /// The largest record plaintext the peer accepts (from its record_size_limit).
     public var peerRecordSizeLimit: Int
+    /// What the handshake decided about an offered session, and why it was declined (S11, S30).
+    public var resumption: ResumptionDecision = .notOffered
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Everything that shapes a context's connections: OpenSSL's `SSL_CTX_set_*` calls gathered in
 /// one value. Build a `TLSContext` from it; a context never changes after it is made.
@@ -107,6 +108,10 @@ public struct TLSConfiguration: Sendable {
     /// For a server: how far the client's idea of a ticket's age may exceed ours before the
     /// ticket is refused (RFC 8446 §8.3), in seconds. (A smaller client age is delivery delay.)
     public var ticketAgeTolerance: TimeInterval
+    /// Where connections log their resumption decisions (S30): one `debug` line per completed
+    /// handshake with the outcome and, for a declined offer, why (`ResumptionDecision.logMetadata`),
+    /// and one per failed handshake. Nil (the default) logs nothing.
+    public var logger: Logger?
 
     /// A configuration with defaults for `role`; set the rest with the properties above.
     public init(role: Role) {
@@ -145,6 +150,7 @@ public struct TLSConfiguration: Sendable {
         self.sessionStore = nil
         self.sessionStoreTimeLimit = SessionCacheCoordinator.defaultExternalTimeLimit
         self.ticketAgeTolerance = 10
+        self.logger = nil
     }
 
     /// A client that verifies the server's certificate for `serverName` against the system roots.

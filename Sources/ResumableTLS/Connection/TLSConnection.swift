@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// One TLS connection, sans I/O: OpenSSL's `SSL`.
 ///
@@ -244,8 +245,21 @@ public final class TLSConnection {
         if let alert = error.alertToSend, !sentCloseNotify {
             try? recordLayer.writeAlert(.fatal(alert))
         }
+        let wasHandshaking = isHandshaking
         state = .closed(error: error)
         invalidateSession()
+        if wasHandshaking, let logger = context.configuration.logger {
+            var metadata = logMetadata
+            metadata["error"] = "\(error)"
+            logger.debug("handshake failed", metadata: metadata)
+        }
+    }
+
+    /// The role and SNI name, for log lines.
+    private var logMetadata: Logger.Metadata {
+        var metadata: Logger.Metadata = ["role": "\(context.configuration.role)"]
+        if let name = negotiated?.serverName ?? context.configuration.serverName { metadata["sni"] = "\(name)" }
+        return metadata
     }
 
     /// S13: a session whose connection ended by a fatal alert (sent or received) or an error is
@@ -435,6 +449,9 @@ public final class TLSConnection {
                 state = .established
                 session = resumedSession ?? ownSession(parameters)
                 recordCompletion(parameters)
+                if let logger = context.configuration.logger {
+                    logger.debug("handshake completed", metadata: logMetadata.merging(parameters.resumption.logMetadata) { $1 })
+                }
                 events.append(.handshakeCompleted(parameters))
                 try sendTickets()
             }

@@ -36,6 +36,8 @@ struct ClientHandshake13 {
     private var sentChangeCipherSpec = false
     /// The session offered for resumption, if any (S11).
     private var offeredSession: TLSSession?
+    /// Why an offered session was not resumed, as far as the client can tell (S30).
+    private var declineReason: ResumptionDeclineReason?
     /// The offered session, once the server accepted it.
     private(set) var resumedSession: TLSSession?
     private var now = Date(timeIntervalSince1970: 0)
@@ -60,8 +62,12 @@ struct ClientHandshake13 {
     mutating func start(offering session: TLSSession?, now: Date) throws -> [HandshakeAction] {
         guard state == .idle else { throw TLSError.invalidState("handshake already started") }
         self.now = now
-        if let session, Self.canOffer(session, configuration: configuration, now: now) {
-            offeredSession = session
+        if let session {
+            declineReason = Self.whyNotOffered(session, configuration: configuration, now: now)
+            if declineReason == nil {
+                offeredSession = session
+                declineReason = .declinedByServer
+            }
         }
         let groups = (configuration.keyShareGroups ?? [configuration.groups[0]]).filter(KeyExchangePrivateKey.supports)
         guard !groups.isEmpty else { throw TLSError.invalidState("no supported key-share group configured") }
@@ -109,11 +115,16 @@ struct ClientHandshake13 {
 
     /// Whether `session` may be offered by a client with `configuration` at `now` (S6, S16):
     /// TLS 1.3, resumable, not expired, and its hash used by one of our suites.
-    static func canOffer(_ session: TLSSession, configuration: TLSConfiguration, now: Date) -> Bool {
-        guard session.protocolVersion == .tls13, session.isResumable, !session.ticket.isEmpty,
-              !session.isExpired(at: now), let hash = session.hash,
-              !configuration.pskKeyExchangeModes.isEmpty else { return false }
-        return configuration.cipherSuites.contains { $0.tls13Parameters?.hash == hash }
+    /// Why `session` cannot be offered under `configuration` at `now`, or nil if it can.
+    static func whyNotOffered(_ session: TLSSession, configuration: TLSConfiguration, now: Date) -> ResumptionDeclineReason? {
+        guard session.protocolVersion == .tls13 else { return .protocolVersion }
+        guard session.isResumable, !session.ticket.isEmpty else { return .notResumable }
+        guard !session.isExpired(at: now) else { return .expired }
+        guard !configuration.pskKeyExchangeModes.isEmpty else { return .noCommonPSKMode }
+        guard let hash = session.hash, configuration.cipherSuites.contains(where: { $0.tls13Parameters?.hash == hash }) else {
+            return .cipherSuite
+        }
+        return nil
     }
 
     /// Our TLS 1.3 suites, with the resumed session's own suite first: servers that follow the
@@ -247,6 +258,7 @@ struct ClientHandshake13 {
                 extensions.append(pskOffer(for: session))
             } else {
                 offeredSession = nil // RFC 8446 §4.1.4: a PSK of another hash is dropped
+                declineReason = .cipherSuite
             }
         }
         offered.extensions = ExtensionList(extensions)
@@ -443,7 +455,8 @@ struct ClientHandshake13 {
             applicationProtocol: applicationProtocol, serverName: configuration.serverName,
             peerSignatureScheme: peerScheme, peerCertificates: peerChain,
             didHelloRetryRequest: didHelloRetryRequest, isResumed: resumedSession != nil,
-            peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1))))
+            peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1),
+            resumption: resumedSession != nil ? .resumed(identityIndex: 0) : declineReason.map { .declined([$0]) } ?? .notOffered)))
         return actions
     }
 

@@ -36,6 +36,8 @@ struct ServerHandshake13 {
     private(set) var resumedSession: TLSSession?
     /// Whether the client offered a PSK (for the hit / miss statistics, S30).
     private(set) var clientOfferedPSK = false
+    /// What was decided about the client's PSKs, with a reason per identity examined (S30).
+    private(set) var resumptionDecision: ResumptionDecision = .notOffered
     /// The PSK modes both sides allow; tickets are sent only if there is one.
     private var commonPSKModes: [PSKKeyExchangeMode] = []
     /// The client's ticket_request (RFC 9149), if it sent one.
@@ -136,8 +138,14 @@ struct ServerHandshake13 {
         let keMode = commonPSKModes.contains(.pskKE)
         var resumption: (session: TLSSession, index: Int, suite: CipherSuite)?
         clientOfferedPSK = hello.offeredPSKs != nil
-        if let offer = hello.offeredPSKs, dheMode || keMode {
-            resumption = try selectPSK(offer, in: hello, raw: raw)
+        if let offer = hello.offeredPSKs {
+            if dheMode || keMode {
+                let selection = try selectPSK(offer, in: hello, raw: raw)
+                resumption = selection.chosen
+                resumptionDecision = selection.chosen.map { .resumed(identityIndex: $0.index) } ?? .declined(selection.declined)
+            } else {
+                resumptionDecision = .declined([.noCommonPSKMode])
+            }
         }
         if case .ticketRequest(let newCount, let resumptionCount)? = hello.extensions[.ticketRequest] {
             ticketRequest = (newCount, resumptionCount)
@@ -251,34 +259,52 @@ struct ServerHandshake13 {
     }
 
     /// The first offered PSK this server can resume (S5, S6, S16), checked for context, SNI,
-    /// ALPN, expiry, ticket age and hash; nil means a full handshake. A PSK that passes every
-    /// check but whose binder is wrong aborts with `decrypt_error` (RFC 8446 §4.2.11).
-    private func selectPSK(_ offer: OfferedPSKs, in hello: ClientHello, raw: [UInt8]) throws -> (session: TLSSession, index: Int, suite: CipherSuite)? {
+    /// ALPN, expiry, ticket age and hash, and why each identity before it was declined (S30);
+    /// no choice means a full handshake. A PSK that passes every check but whose binder is wrong
+    /// aborts with `decrypt_error` (RFC 8446 §4.2.11).
+    private func selectPSK(_ offer: OfferedPSKs, in hello: ClientHello, raw: [UInt8]) throws
+        -> (chosen: (session: TLSSession, index: Int, suite: CipherSuite)?, declined: [ResumptionDeclineReason]) {
+        var declined: [ResumptionDeclineReason] = []
         for (index, identity) in offer.identities.enumerated().prefix(4) where index < offer.binders.count {
-            guard let session = redeem(identity.identity, now),
-                  session.protocolVersion == .tls13, session.isResumable, !session.isExpired(at: now),
-                  session.sessionIDContext == configuration.sessionIDContext,
-                  session.serverName == serverName,
-                  session.applicationProtocol == applicationProtocol,
-                  let hash = session.hash,
+            let candidate = redeem(identity.identity, now)
+            if let reason = whyNotResumable(candidate, hello: hello, obfuscatedAge: identity.obfuscatedTicketAge) {
+                declined.append(reason)
+                continue
+            }
+            guard let session = candidate, let hash = session.hash,
                   let suite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters?.hash == hash })
             else { continue }
-            if let transcript, transcript.hash != hash { continue } // after a HelloRetryRequest
-            // RFC 8446 §8.3: the client counts the age from when the ticket reached it, so its
-            // age trails ours by the delivery delay; an age beyond ours (plus the tolerance) is
-            // a wrong age_add or a ticket replayed from elsewhere. (The tight two-sided window
-            // matters for 0-RTT anti-replay, which is off.)
-            let clientAge = TimeInterval(identity.obfuscatedTicketAge &- session.ticketAgeAdd) / 1000
-            let serverAge = now.timeIntervalSince(session.creationTime)
-            guard clientAge <= serverAge + configuration.ticketAgeTolerance else { continue }
             let truncated = try ClientHello.truncatedForBinders(raw)
             let transcriptHash = transcript.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
             guard KeySchedule.Early(hash: hash, psk: session.secretKey)
                 .isValidBinder(offer.binders[index], external: false, truncatedTranscriptHash: transcriptHash) else {
                 throw TLSError.protocolViolation(alert: .decryptError, reason: "PSK binder does not verify")
             }
-            return (session, index, suite)
+            return ((session, index, suite), declined)
         }
+        return (nil, declined)
+    }
+
+    /// Why `session` (what an identity redeemed to) cannot be resumed on this connection, or nil.
+    private func whyNotResumable(_ session: TLSSession?, hello: ClientHello, obfuscatedAge: UInt32) -> ResumptionDeclineReason? {
+        guard let session else { return .unknownTicket }
+        guard session.protocolVersion == .tls13 else { return .protocolVersion }
+        guard session.isResumable else { return .notResumable }
+        guard !session.isExpired(at: now) else { return .expired }
+        guard session.sessionIDContext == configuration.sessionIDContext else { return .sessionIDContext }
+        guard session.serverName == serverName else { return .serverName }
+        guard session.applicationProtocol == applicationProtocol else { return .applicationProtocol }
+        guard let hash = session.hash,
+              configuration.cipherSuites.contains(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters?.hash == hash }),
+              transcript.map({ $0.hash == hash }) ?? true // after a HelloRetryRequest
+        else { return .cipherSuite }
+        // RFC 8446 §8.3: the client counts the age from when the ticket reached it, so its
+        // age trails ours by the delivery delay; an age beyond ours (plus the tolerance) is
+        // a wrong age_add or a ticket replayed from elsewhere. (The tight two-sided window
+        // matters for 0-RTT anti-replay, which is off.)
+        let clientAge = TimeInterval(obfuscatedAge &- session.ticketAgeAdd) / 1000
+        let serverAge = now.timeIntervalSince(session.creationTime)
+        guard clientAge <= serverAge + configuration.ticketAgeTolerance else { return .ticketAge }
         return nil
     }
 
@@ -403,7 +429,8 @@ struct ServerHandshake13 {
             applicationProtocol: applicationProtocol, serverName: serverName,
             peerSignatureScheme: peerScheme, peerCertificates: resumedSession?.peerCertificates ?? peerChain,
             didHelloRetryRequest: didHelloRetryRequest, isResumed: resumedSession != nil,
-            peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1)))
+            peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1),
+            resumption: resumptionDecision))
     }
 
     // MARK: Tickets (RFC 8446 §4.6.1, RFC 9149)
