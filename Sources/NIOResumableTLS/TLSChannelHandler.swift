@@ -11,6 +11,11 @@ import ResumableTLS
 ///   result is fed back on the loop. Records that arrive meanwhile wait in the connection.
 /// - Writes before the handshake completes are buffered and sent, in order, once it does.
 /// - User events: `TLSUserEvent.handshakeCompleted` and `.newSession`.
+/// - Backpressure (channels with `autoRead` off, such as `NIOAsyncChannel`'s): the handler
+///   asks the transport for reads itself only while the handshake needs the peer's bytes, and,
+///   like `NIOSSLHandler`, repeats a read the handlers behind asked for when what arrived held
+///   no complete application-data record (otherwise that read would be lost and the channel
+///   stall). Once plaintext is delivered, further reads are theirs to ask for.
 /// - `close(mode: .all/.output)` sends close_notify, then closes once it is written. A
 ///   close_notify from the peer is answered and the channel closed.
 /// - A TLS error sends its alert, then `fireErrorCaught(error)` and the channel is closed.
@@ -46,6 +51,10 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     private var flushRequested = false
     private var awaitingWork = false
     private var receivedCloseNotify = false
+    /// The handlers behind asked for a read and no plaintext has reached them since.
+    private var readRequested = false
+    /// Inside a transport read cycle (`channelRead`… `channelReadComplete`).
+    private var inReadCycle = false
     private weak var storedContext: ChannelHandlerContext?
 
     /// A handler for a new connection made from `context`; a client may offer `session` for
@@ -124,12 +133,15 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             return
         }
         flushOutput(context: context)
+        // The handshake needs the peer's first flight whether or not anyone behind asked to read.
+        context.read()
     }
 
     // MARK: Inbound
 
     /// Feeds ciphertext to the connection and acts on what it produced.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inReadCycle = true
         var buffer = unwrapInboundIn(data)
         guard phase == .handshaking || phase == .established || phase == .closing else { return }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
@@ -140,6 +152,27 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             return
         }
         afterConnectionProgress(context: context)
+    }
+
+    /// Passes the read cycle's end on, and reads again if the handshake still needs bytes or a
+    /// read asked for by the handlers behind produced no plaintext.
+    public func channelReadComplete(context: ChannelHandlerContext) {
+        inReadCycle = false
+        context.fireChannelReadComplete()
+        switch phase {
+        case .handshaking:
+            context.read()
+        case .established, .closing:
+            if readRequested { context.read() }
+        case .idle, .closed:
+            break
+        }
+    }
+
+    /// A read asked for by the handlers behind: remembered until plaintext reaches them.
+    public func read(context: ChannelHandlerContext) {
+        readRequested = true
+        context.read()
     }
 
     /// Drops transport errors once the TLS session ended (a peer that closes right after its
@@ -166,6 +199,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
                 context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(parameters))
                 writeBufferedData(context: context)
             case .applicationData(let bytes):
+                readRequested = false
                 context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: bytes)))
                 delivered = true
             case .newSession(let session):
@@ -178,7 +212,9 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
                 break
             }
         }
-        if delivered { context.fireChannelReadComplete() }
+        // Inside a transport read cycle, channelReadComplete follows; outside one (after pending
+        // work), end this burst of reads here.
+        if delivered && !inReadCycle { context.fireChannelReadComplete() }
     }
 
     private func startPendingWork(context: ChannelHandlerContext) {

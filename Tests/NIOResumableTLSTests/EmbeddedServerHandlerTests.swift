@@ -34,6 +34,26 @@ final class InboundRecorder: ChannelInboundHandler {
     }
 }
 
+/// Counts the reads that reach the transport (it sits in front of the TLS handler).
+final class ReadCounter: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    var reads = 0
+
+    func read(context: ChannelHandlerContext) {
+        reads += 1
+        context.read()
+    }
+}
+
+/// Asks for one read at a time, like a consumer with autoRead off (NIOAsyncChannel's way).
+final class OneReadAtATime: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func requestRead() { context?.read() }
+}
+
 /// The result of a future of an embedded channel, if it has completed (synchronously).
 func completedResult<Value>(_ future: EventLoopFuture<Value>) -> Result<Value, any Error>? {
     var result: Result<Value, any Error>?
@@ -51,11 +71,13 @@ func completedResult<Value>(_ future: EventLoopFuture<Value>) -> Result<Value, a
         let client: TLSConnection
     }
 
-    private func makeHarness() throws -> Harness {
+    private func makeHarness(readCounter: ReadCounter? = nil, consumer: OneReadAtATime? = nil) throws -> Harness {
         let handler = try TLSChannelHandler(context: try TestIdentity.serverContext())
         let recorder = InboundRecorder()
         let channel = EmbeddedChannel()
+        if let readCounter { try channel.pipeline.syncOperations.addHandler(readCounter) }
         try channel.pipeline.syncOperations.addHandler(handler)
+        if let consumer { try channel.pipeline.syncOperations.addHandler(consumer) }
         try channel.pipeline.syncOperations.addHandler(recorder)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
         let client = try TestIdentity.clientContext().makeConnection()
@@ -184,5 +206,44 @@ func completedResult<Value>(_ future: EventLoopFuture<Value>) -> Result<Value, a
         var closeNotify = false
         while let event = harness.client.nextEvent() { if event == .closeNotifyReceived { closeNotify = true } }
         #expect(closeNotify)
+    }
+
+    @Test func backpressureTheHandshakeReadsByItselfThenReadsFollowTheConsumer() async throws {
+        let reads = ReadCounter()
+        let consumer = OneReadAtATime()
+        let harness = try makeHarness(readCounter: reads, consumer: consumer)
+        defer { _ = try? harness.channel.finish() }
+        #expect(reads.reads == 1, "the handshake asks for the ClientHello although nobody behind read")
+        try await handshake(harness, byteByByte: false)
+        let afterHandshake = reads.reads
+        #expect(afterHandshake >= 2, "each handshake read cycle asked for the next flight")
+
+        // After the handshake, nothing reads unless the consumer asks.
+        try harness.client.write(Array("first".utf8))
+        let record = harness.client.takeOutput()
+        try harness.channel.writeInbound(ByteBuffer(bytes: Array(record.prefix(3))))
+        #expect(reads.reads == afterHandshake, "no read the consumer did not ask for")
+
+        // The consumer asks once; the rest of the header arrives, still no whole record: the
+        // handler repeats the read so that it is not lost.
+        consumer.requestRead()
+        #expect(reads.reads == afterHandshake + 1)
+        try harness.channel.writeInbound(ByteBuffer(bytes: Array(record.dropFirst(3).prefix(4))))
+        #expect(harness.recorder.received.isEmpty)
+        #expect(reads.reads == afterHandshake + 2, "a read that produced no plaintext is repeated")
+
+        // The record completes: plaintext reaches the consumer and its read is satisfied.
+        try harness.channel.writeInbound(ByteBuffer(bytes: Array(record.dropFirst(7))))
+        #expect(harness.recorder.received == Array("first".utf8))
+        #expect(reads.reads == afterHandshake + 2, "satisfied: no further read until asked")
+
+        // Writes pass straight to the transport after the handshake: its writability is the
+        // channel's (a 64 KiB write is four full records plus one, written at once).
+        let big = [UInt8](repeating: 0x61, count: 65_536)
+        try harness.channel.writeAndFlush(ByteBuffer(bytes: big)).wait()
+        try harness.client.receive(try outbound(harness.channel))
+        var echoed: [UInt8] = []
+        while let event = harness.client.nextEvent() { if case .applicationData(let bytes) = event { echoed += bytes } }
+        #expect(echoed == big)
     }
 }
