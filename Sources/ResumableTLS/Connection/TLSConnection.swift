@@ -391,7 +391,7 @@ public final class TLSConnection {
             let newSession = try client.session(from: ticket, now: context.clock.now(), contextID: context.contextID, negotiated: negotiated)
             session = newSession
             if let key = clientStoreKey { context.configuration.clientSessionStore?.insert(newSession, for: key) }
-            context.sessionEstablished(newSession)
+            context.sessionEstablished(newSession, on: self)
             events.append(.newSession(newSession))
         default:
             throw TLSError.unexpectedMessage("\(message.type) after the handshake")
@@ -497,7 +497,7 @@ public final class TLSConnection {
         guard case .server(var server) = handshake else { return }
         let authority = context.ticketAuthority
         let now = context.clock.now()
-        let tickets = try server.makeTickets(contextID: context.contextID) { try authority.issue($0, now: now) }
+        let tickets = try server.makeTickets(contextID: context.contextID) { try authority.issue($0, on: self, now: now) }
         handshake = .server(server)
         for ticket in tickets {
             recordLayer.queueHandshake(ticket.message)

@@ -83,8 +83,8 @@ public final class TLSContext: Sendable {
     /// A new session was made (a ticket sent or received): the cache and the new callback
     /// learn of it per the mode (S15, S19). Stateful server tickets go through
     /// `StatefulTicketAuthority`, which stores them itself.
-    func sessionEstablished(_ session: TLSSession) {
-        let outcome = sessionCache.sessionEstablished(session, now: clock.now())
+    func sessionEstablished(_ session: TLSSession, on connection: TLSConnection) {
+        let outcome = sessionCache.sessionEstablished(session, on: connection, now: clock.now())
         Self.runInBackground(outcome.externalStoreWrite)
     }
 

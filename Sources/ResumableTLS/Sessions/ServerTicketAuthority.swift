@@ -14,8 +14,9 @@ enum TicketRedemption: Sendable {
 /// sealing the state under ticket keys (S24) or storing it under an opaque ID (S26).
 protocol ServerTicketAuthority: Sendable {
     /// Makes the ticket for `session` and returns the session carrying it (its `ticket`, and
-    /// as `sessionID` the ticket's identity in the cache).
-    func issue(_ session: TLSSession, now: Date) throws -> TLSSession
+    /// as `sessionID` the ticket's identity in the cache). `connection` is the one sending the
+    /// ticket, for the new-session callback (S19).
+    func issue(_ session: TLSSession, on connection: TLSConnection?, now: Date) throws -> TLSSession
     /// What `identity` (a ticket a client presents) stands for. Never throws: a bad ticket
     /// only means a full handshake.
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption

@@ -7,10 +7,10 @@ import Foundation
 struct StatefulTicketAuthority: ServerTicketAuthority {
     let cache: SessionCacheCoordinator
 
-    func issue(_ session: TLSSession, now: Date) throws -> TLSSession {
+    func issue(_ session: TLSSession, on connection: TLSConnection?, now: Date) throws -> TLSSession {
         let id = HandshakeRandom.bytes(32)
         let stored = session.replacing(sessionID: id, ticket: id)
-        TLSContext.runInBackground(cache.sessionEstablished(stored, now: now).externalStoreWrite)
+        TLSContext.runInBackground(cache.sessionEstablished(stored, on: connection, now: now).externalStoreWrite)
         return stored
     }
 

@@ -12,7 +12,7 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
     let ring: TicketKeyRing
     let cache: SessionCacheCoordinator
 
-    func issue(_ session: TLSSession, now: Date) throws -> TLSSession {
+    func issue(_ session: TLSSession, on connection: TLSConnection?, now: Date) throws -> TLSSession {
         let ticket = try ring.seal(session: session)
         // As OpenSSL's client does, name the session by a hash of its ticket.
         let id = SHA256.hash(data: ticket).withUnsafeBytes { Array($0) }
@@ -20,7 +20,7 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
         // The state travels in the ticket, so nothing is cached; the new callback still hears
         // of every session when server caching is on (S19).
         if cache.mode.isCaching(for: .server), let onNew = cache.callbacks.onNew {
-            _ = onNew(issued)
+            _ = onNew(issued, connection)
         }
         return issued
     }

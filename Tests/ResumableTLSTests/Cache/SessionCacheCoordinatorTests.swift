@@ -15,9 +15,11 @@ import Testing
         store: (any SessionStore)? = nil, timeLimit: Duration = .milliseconds(100),
         capacity: Int = 20_480
     ) -> SessionCacheCoordinator {
-        SessionCacheCoordinator(
+        var newCallback: (@Sendable (TLSSession, TLSConnection?) -> NewSessionDecision)?
+        if let onNew { newCallback = { session, _ in onNew(session) } }
+        return SessionCacheCoordinator(
             mode: mode, role: role, cacheConfiguration: .init(capacity: capacity),
-            callbacks: SessionCallbacks(onNew: onNew, onRemove: removals.observer, onLookup: onLookup),
+            callbacks: SessionCallbacks(onNew: newCallback, onRemove: removals.observer, onLookup: onLookup),
             externalStore: store, externalTimeLimit: timeLimit, clock: clock)
     }
 

@@ -10,6 +10,7 @@ import Testing
         let newSessions = LockedValue<[TLSSession]>([])
         let removals = LockedValue<[SessionRemovalReason]>([])
         let lookups = LockedValue<Int>(0)
+        let connections = LockedValue<[ObjectIdentifier?]>([])
     }
 
     private func serverConfiguration(
@@ -19,7 +20,11 @@ import Testing
         var configuration = InMemoryIdentity.serverConfiguration()
         configuration.ticketMode = mode
         configuration.sessionCallbacks = SessionCallbacks(
-            onNew: { session in recorder.newSessions.withLock { $0.append(session) }; return decide },
+            onNew: { session, connection in
+                recorder.newSessions.withLock { $0.append(session) }
+                recorder.connections.withLock { $0.append(connection.map(ObjectIdentifier.init)) }
+                return decide
+            },
             onRemove: { _, reason in recorder.removals.withLock { $0.append(reason) } })
         adjust(&configuration)
         return configuration
@@ -43,8 +48,38 @@ import Testing
         let seen = recorder.newSessions.withLock { $0 }
         #expect(seen.count == 2)
         #expect(seen.last === serverConnection.session)
+        // OpenSSL's new_session_cb gets the SSL: ours gets the connection that sent the ticket.
+        #expect(recorder.connections.withLock { $0 } == [ObjectIdentifier(serverConnection), ObjectIdentifier(serverConnection)])
         #expect(clientConnection.session?.ticket == seen.last?.ticket)
         if mode == .stateful { #expect(server.sessionCache.cache.count == 2) }
+    }
+
+    @Test func clientNewCallbackGetsTheClientConnectionAndEachTicket_S19() async throws {
+        let recorder = Recorder()
+        let server = try TLSContext(serverConfiguration(recorder: Recorder()))
+        var clientConfiguration = try InMemoryIdentity.clientConfiguration()
+        clientConfiguration.sessionCacheMode = .client
+        let seenNames = LockedValue<[String?]>([])
+        clientConfiguration.sessionCallbacks.onNew = { session, connection in
+            recorder.newSessions.withLock { $0.append(session) }
+            recorder.connections.withLock { $0.append(connection.map(ObjectIdentifier.init)) }
+            // The connection is readable from the callback, as OpenSSL's SSL is.
+            seenNames.withLock { $0.append(connection?.negotiated?.serverName) }
+            return .kept
+        }
+        let client = try TLSContext(clientConfiguration)
+        let (clientConnection, _) = try await handshake(client, server)
+        #expect(recorder.newSessions.withLock { $0.count } == 2, "once per ticket received")
+        #expect(recorder.newSessions.withLock { $0.last } === clientConnection.session)
+        #expect(recorder.connections.withLock { $0 } == [ObjectIdentifier(clientConnection), ObjectIdentifier(clientConnection)])
+        #expect(seenNames.withLock { $0 } == ["localhost", "localhost"])
+
+        // With client caching off (the default, S15) the callback does not run.
+        var offConfiguration = try InMemoryIdentity.clientConfiguration()
+        let offCalls = LockedValue(0)
+        offConfiguration.sessionCallbacks.onNew = { _, _ in offCalls.withLock { $0 += 1 }; return .kept }
+        _ = try await handshake(try TLSContext(offConfiguration), server)
+        #expect(offCalls.withLock { $0 } == 0)
     }
 
     @Test func notKeptTakesTheSessionOutOfTheCacheAgain_S19_S20() async throws {
@@ -94,7 +129,7 @@ import Testing
             configuration.sessionCacheMode = [.server, .noInternalStore]
             // Generous: a loaded CI machine must not turn this into a timeout miss.
             configuration.sessionStoreTimeLimit = .seconds(10)
-            configuration.sessionCallbacks.onNew = { session in
+            configuration.sessionCallbacks.onNew = { session, _ in
                 archive.withLock { $0[session.sessionID] = session }
                 return .kept
             }

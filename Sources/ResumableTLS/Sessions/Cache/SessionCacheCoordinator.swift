@@ -159,9 +159,10 @@ public final class SessionCacheCoordinator: Sendable {
 
     /// A handshake made a new session (a TLS ≤1.2 handshake, or each TLS 1.3 ticket sent or
     /// received): OpenSSL's `ssl_update_cache` (S15, S19). Stores it internally per the mode, runs
-    /// `onNew` and honours its answer. Synchronous: run `externalStoreWrite` off the handshake.
+    /// `onNew` with `connection` (the one that made the session, nil when called from outside a
+    /// connection) and honours its answer. Synchronous: run `externalStoreWrite` off the handshake.
     @discardableResult
-    public func sessionEstablished(_ session: TLSSession, now: Date) -> NewSessionOutcome {
+    public func sessionEstablished(_ session: TLSSession, on connection: TLSConnection? = nil, now: Date) -> NewSessionOutcome {
         guard mode.isCaching(for: role) else {
             return NewSessionOutcome(isCachedInternally: false, decision: nil, externalStoreWrite: nil)
         }
@@ -169,7 +170,7 @@ public final class SessionCacheCoordinator: Sendable {
         if !mode.contains(.noInternalStore) {
             isCached = cache.insert(session, now: now).isCached
         }
-        let decision = callbacks.onNew?(session)
+        let decision = callbacks.onNew?(session, connection)
         if decision == .notKept && isCached {
             cache.remove(session, reason: .rejectedByNewCallback)
             isCached = false

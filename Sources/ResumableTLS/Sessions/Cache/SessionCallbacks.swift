@@ -28,8 +28,13 @@ public struct SessionLookupResult: Sendable {
 /// through `SessionCacheCoordinator.callbacks` (the `SSL_CTX_sess_get_*_cb` getters, S22).
 public struct SessionCallbacks: Sendable {
     /// Runs once for every new session when caching is on for the side
-    /// (`SSL_CTX_sess_set_new_cb`, S19); its answer says whether the application keeps it.
-    public var onNew: (@Sendable (TLSSession) -> NewSessionDecision)?
+    /// (`SSL_CTX_sess_set_new_cb`, S19), with the session and the connection that made it (nil
+    /// only when the cache is driven directly, outside a connection); its answer says whether the
+    /// application keeps the session.
+    ///
+    /// It runs on the thread driving that connection, in the middle of its work: read the
+    /// connection's properties (`negotiated`, `session`, `offeredSession`), do not drive it.
+    public var onNew: (@Sendable (TLSSession, TLSConnection?) -> NewSessionDecision)?
     /// Runs for every session the engine removes from its internal cache, with why
     /// (`SSL_CTX_sess_set_remove_cb`, S20). Called outside any cache lock.
     public var onRemove: (@Sendable (TLSSession, SessionRemovalReason) -> Void)?
@@ -41,7 +46,7 @@ public struct SessionCallbacks: Sendable {
 
     /// Callbacks; none by default.
     public init(
-        onNew: (@Sendable (TLSSession) -> NewSessionDecision)? = nil,
+        onNew: (@Sendable (TLSSession, TLSConnection?) -> NewSessionDecision)? = nil,
         onRemove: (@Sendable (TLSSession, SessionRemovalReason) -> Void)? = nil,
         onLookup: (@Sendable ([UInt8]) async throws -> SessionLookupResult?)? = nil
     ) {
