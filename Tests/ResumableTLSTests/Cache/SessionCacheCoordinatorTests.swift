@@ -386,6 +386,30 @@ import Testing
         #expect(bare.externalStore == nil && !bare.looksUpExternally)
     }
 
+    @Test func s22AContextReadsBackWhatItWasConfiguredWith() throws {
+        var configuration = InMemoryIdentity.serverConfiguration()
+        let store = DictionaryStore()
+        configuration.sessionCacheMode = [.server, .noAutoClear]
+        configuration.sessionCacheSize = 99
+        configuration.sessionTimeout = 300
+        configuration.sessionCallbacks = SessionCallbacks(onNew: { _, _ in .kept }, onRemove: { _, _ in }, onLookup: { _ in nil })
+        configuration.sessionStore = store
+        configuration.sessionStoreTimeLimit = .milliseconds(750)
+        let context = try TLSContext(configuration)
+        // SSL_CTX_sess_get_new_cb / _remove_cb / _get_cb, SSL_CTX_get_session_cache_mode,
+        // SSL_CTX_sess_get_cache_size, SSL_CTX_get_timeout.
+        #expect(context.sessionCache.callbacks.onNew != nil)
+        #expect(context.sessionCache.callbacks.onRemove != nil)
+        #expect(context.sessionCache.callbacks.onLookup != nil)
+        #expect((context.sessionCache.externalStore as? DictionaryStore) === store)
+        #expect(context.sessionCache.externalTimeLimit == .milliseconds(750))
+        #expect(context.sessionCache.mode == [.server, .noAutoClear])
+        #expect(context.statistics.capacity == 99)
+        #expect(context.sessionCache.timeout(for: .tls13) == 300)
+        let plain = try TLSContext(InMemoryIdentity.serverConfiguration())
+        #expect(plain.sessionCache.callbacks.onNew == nil && plain.sessionCache.externalStore == nil)
+    }
+
     @Test func s30StatisticsCountLikeOpenSSL() async {
         let coordinator = makeCoordinator(capacity: 2)
         coordinator.recordAccept()

@@ -11,6 +11,7 @@ import Testing
         let removals = LockedValue<[SessionRemovalReason]>([])
         let lookups = LockedValue<Int>(0)
         let connections = LockedValue<[ObjectIdentifier?]>([])
+        let completedWhenCalled = LockedValue<[Bool]>([])
     }
 
     private func serverConfiguration(
@@ -23,6 +24,7 @@ import Testing
             onNew: { session, connection in
                 recorder.newSessions.withLock { $0.append(session) }
                 recorder.connections.withLock { $0.append(connection.map(ObjectIdentifier.init)) }
+                recorder.completedWhenCalled.withLock { $0.append(connection?.state == .established) }
                 return decide
             },
             onRemove: { _, reason in recorder.removals.withLock { $0.append(reason) } })
@@ -50,6 +52,8 @@ import Testing
         #expect(seen.last === serverConnection.session)
         // OpenSSL's new_session_cb gets the SSL: ours gets the connection that sent the ticket.
         #expect(recorder.connections.withLock { $0 } == [ObjectIdentifier(serverConnection), ObjectIdentifier(serverConnection)])
+        // TLS 1.3: after the handshake (the tickets follow the server's Finished).
+        #expect(recorder.completedWhenCalled.withLock { $0 } == [true, true])
         #expect(clientConnection.session?.ticket == seen.last?.ticket)
         if mode == .stateful { #expect(server.sessionCache.cache.count == 2) }
     }
@@ -212,7 +216,13 @@ import Testing
         #expect(cached.ticket.count == 32, "other holders keep a valid reference (S18)")
         #expect(server.flushSessions(expiredAt: clock.now().addingTimeInterval(101)) == 1)
         #expect(recorder.removals.withLock { $0 } == [.explicit, .expired])
-        _ = first
+        // S18: removed from its cache, the session no longer resumes, although the client
+        // still holds a valid session object for it.
+        let clientCopy = try #require(first.session)
+        #expect(clientCopy.ticket == cached.ticket && clientCopy.isResumable)
+        let (second, secondServer) = try await handshake(client, server, offering: clientCopy)
+        #expect(!second.sessionReused)
+        #expect(secondServer.negotiated?.resumption == .declined([.unknownTicket]))
     }
 
     @Test func uncleanEndRemovesTheSession_S13_S20() async throws {
