@@ -38,6 +38,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("ticket-key-file"), help: "Seal stateless tickets with the keys in this file (written by 'rtls ticket-keys'); SIGHUP reloads it.")
     var ticketKeyFile: String?
 
+    @Flag(name: .customLong("single-use-tickets"), help: "Stateless tickets resume once: the server remembers used tickets until they expire (S14; stateful tickets are always single use).")
+    var singleUseTickets = false
+
     @Option(name: .customLong("num-tickets"), help: "NewSessionTickets after a full handshake (like SSL_CTX_set_num_tickets).")
     var numTickets: Int = 2
 
@@ -140,6 +143,7 @@ struct ServerCommand: AsyncParsableCommand {
             logger.info("ticket keys loaded", metadata: ["file": "\(ticketKeyFile)"])
         }
         configuration.ticketCount = numTickets
+        if singleUseTickets { configuration.statelessTicketReuse = .singleUse }
         configuration.sessionCacheSize = cacheSize
         configuration.sessionTimeout = TimeInterval(timeout)
         configuration.applicationProtocols = try parseALPNList(alpn)

@@ -108,6 +108,9 @@ public struct TLSConfiguration: Sendable {
     /// For a server: how far the client's idea of a ticket's age may exceed ours before the
     /// ticket is refused (RFC 8446 §8.3), in seconds. (A smaller client age is delivery delay.)
     public var ticketAgeTolerance: TimeInterval
+    /// For a server with stateless tickets: whether a ticket resumes once or until it expires
+    /// (S14). Default `.allowed`, as in OpenSSL; `.singleUse` remembers used tickets.
+    public var statelessTicketReuse: StatelessTicketReuse
     /// Where connections log their resumption decisions (S30): one `debug` line per completed
     /// handshake with the outcome and, for a declined offer, why (`ResumptionDecision.logMetadata`),
     /// and one per failed handshake. Nil (the default) logs nothing.
@@ -151,6 +154,7 @@ public struct TLSConfiguration: Sendable {
         self.sessionStoreTimeLimit = SessionCacheCoordinator.defaultExternalTimeLimit
         self.ticketAgeTolerance = 10
         self.logger = nil
+        self.statelessTicketReuse = .allowed
     }
 
     /// A client that verifies the server's certificate for `serverName` against the system roots.

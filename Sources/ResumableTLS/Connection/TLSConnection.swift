@@ -72,9 +72,11 @@ public final class TLSConnection {
         case .client: handshake = .client(ClientHandshake13(configuration: configuration))
         case .server:
             let prefetched = prefetchedSessions
-            handshake = .server(ServerHandshake13(configuration: configuration) { identity, _ in
-                prefetched.take(identity)
-            })
+            let authority = context.ticketAuthority
+            handshake = .server(ServerHandshake13(
+                configuration: configuration,
+                redeem: { identity, _ in prefetched.take(identity) },
+                claim: { identity, session, now in authority.claimSingleUse(identity, session: session, now: now) }))
         }
         reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
     }

@@ -43,7 +43,11 @@ public final class TLSContext: Sendable {
         case .stateless:
             let ring = configuration.ticketKeys ?? TicketKeyRing(
                 clock: clock, maximumTicketLifetime: min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime))
-            ticketAuthority = StatelessTicketAuthority(ring: ring, cache: coordinator)
+            var replayCache: StatelessTicketReplayCache?
+            if case .singleUse(let capacity) = configuration.statelessTicketReuse {
+                replayCache = StatelessTicketReplayCache(capacity: capacity)
+            }
+            ticketAuthority = StatelessTicketAuthority(ring: ring, cache: coordinator, replayCache: replayCache)
         }
     }
 

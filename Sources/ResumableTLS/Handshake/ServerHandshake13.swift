@@ -44,13 +44,20 @@ struct ServerHandshake13 {
     private var ticketRequest: (newSessionCount: UInt8, resumptionCount: UInt8)?
     private var ticketsIssued: UInt64 = 0
     private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
+    private let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool
     private var now = Date(timeIntervalSince1970: 0)
 
     /// A server handshake; `redeem` turns a PSK identity (a ticket) into the session it stands
-    /// for, or nil (the context's ticket keys or cache).
-    init(configuration: TLSConfiguration, redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?) {
+    /// for, or nil (the context's ticket keys or cache); `claim` is asked once a ticket is
+    /// chosen and may decline it as already used (S14).
+    init(
+        configuration: TLSConfiguration,
+        redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
+        claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true }
+    ) {
         self.configuration = configuration
         self.redeem = redeem
+        self.claim = claim
     }
 
     var parsingContext: HandshakeParsingContext {
@@ -279,6 +286,11 @@ struct ServerHandshake13 {
             guard KeySchedule.Early(hash: hash, psk: session.secretKey)
                 .isValidBinder(offer.binders[index], external: false, truncatedTranscriptHash: transcriptHash) else {
                 throw TLSError.protocolViolation(alert: .decryptError, reason: "PSK binder does not verify")
+            }
+            // After the binder, so that only the ticket's holder can spend its single use.
+            guard claim(identity.identity, session, now) else {
+                declined.append(.replayed)
+                continue
             }
             return ((session, index, suite), declined)
         }

@@ -27,6 +27,8 @@ public enum ResumptionDeclineReason: String, Sendable, Hashable, CaseIterable {
     /// The client's obfuscated ticket age is beyond the server's age plus the tolerance: a wrong
     /// `ticket_age_add` or a ticket replayed from elsewhere (RFC 8446 §8.3).
     case ticketAge = "ticket_age"
+    /// A single-use stateless ticket that already resumed once (`StatelessTicketReuse`, S14).
+    case replayed
     /// The two sides have no PSK key-exchange mode in common (RFC 8446 §4.2.9).
     case noCommonPSKMode = "no_common_psk_mode"
     /// Client side: the server answered with a full handshake (its reason is not on the wire).

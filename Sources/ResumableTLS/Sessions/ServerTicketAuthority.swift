@@ -20,4 +20,12 @@ protocol ServerTicketAuthority: Sendable {
     /// What `identity` (a ticket a client presents) stands for. Never throws: a bad ticket
     /// only means a full handshake.
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption
+    /// Called once the handshake chose `session` for `identity` (binder verified): false
+    /// declines it as replayed (S14). Stateful tickets were already taken by `redeem`.
+    func claimSingleUse(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool
+}
+
+extension ServerTicketAuthority {
+    /// Every ticket may be used: the default, and right for stateful tickets (taken on redeem).
+    func claimSingleUse(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool { true }
 }

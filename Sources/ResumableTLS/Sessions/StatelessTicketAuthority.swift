@@ -11,6 +11,8 @@ import Foundation
 struct StatelessTicketAuthority: ServerTicketAuthority {
     let ring: TicketKeyRing
     let cache: SessionCacheCoordinator
+    /// Used tickets, when tickets are single use (`StatelessTicketReuse.singleUse`, S14).
+    let replayCache: StatelessTicketReplayCache?
 
     func issue(_ session: TLSSession, on connection: TLSConnection?, now: Date) throws -> TLSSession {
         let ticket = try ring.seal(session: session)
@@ -26,10 +28,15 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
     }
 
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {
-        // A stateless ticket is a replayable bearer token: single use (S14) needs a replay
-        // cache, which stateful tickets provide instead.
+        // A stateless ticket is a replayable bearer token: single use (S14) is the replay
+        // cache's job, once the handshake chose the ticket (`claimSingleUse`).
         // Expiry is the handshake's check, so that it can say why it declined (S30).
         guard let state = ring.open(identity) else { return .none }
         return .session(state.makeSession(ticket: identity, sessionID: SHA256.hash(data: identity).withUnsafeBytes { Array($0) }))
+    }
+
+    func claimSingleUse(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool {
+        guard let replayCache else { return true }
+        return replayCache.claim(identity, until: session.expirationTime, now: now)
     }
 }

@@ -66,6 +66,32 @@ struct ServerResumptionInteropTests {
         #expect(served[1].negotiated?.group != nil, "psk_dhe_ke by default")
     }
 
+    @Test("S14: single-use stateless tickets: s_client -sess_in twice with one file reports Reused, then New")
+    func opensslClientReplaysASingleUseTicket() async throws {
+        let directory = try ResumptionInterop.makeTemporaryDirectory()
+        defer { ResumptionInterop.removeDirectory(directory) }
+        let sessionFile = directory.appendingPathComponent("session.pem").path
+        let context = try serverContext {
+            $0.ticketMode = .stateless
+            $0.statelessTicketReuse = .singleUse
+        }
+        let ((first, second, replay), served) = try await ResumptionServer.run(context: context, count: 3) { port in
+            try await runOnThread {
+                (try Self.sClient(port: port, input: "first\n", sessionOut: sessionFile),
+                 try Self.sClient(port: port, input: "second\n", sessionIn: sessionFile),
+                 try Self.sClient(port: port, input: "replay\n", sessionIn: sessionFile))
+            }
+        }
+        try #require(served.count == 3, "\(served.map(\.summary))")
+        expectGoodRun(first, input: "first\n", served[0])
+        expectGoodRun(second, input: "second\n", served[1])
+        expectGoodRun(replay, input: "replay\n", served[2])
+        #expect(second.handshakes.map(\.reused) == [true], "\(second.stdout)")
+        #expect(replay.handshakes.map(\.reused) == [false], "the same ticket a second time: a full handshake\n\(replay.stdout)")
+        #expect(served.map(\.sessionReused) == [false, true, false])
+        #expect(served[2].negotiated?.resumption == .declined([.replayed]))
+    }
+
     @Test("Python ssl client with session=: session_reused on the second connection", arguments: [TicketMode.stateless, .stateful])
     func pythonClientResumes(mode: TicketMode) async throws {
         let context = try serverContext { $0.ticketMode = mode }
