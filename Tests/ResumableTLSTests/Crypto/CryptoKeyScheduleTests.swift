@@ -26,6 +26,28 @@ struct CryptoKeyScheduleTests {
         #expect(throws: TLSError.self) { try TLSHashAlgorithm.sha256.hkdfExpand(pseudoRandomKey: SymmetricKey(size: .bits256), info: [], length: 0) }
     }
 
+    /// The one-block expansion path (every TLS 1.3 secret, key and IV) against swift-crypto's
+    /// own HKDF-Expand, for every length it serves and a longer one that takes HKDF's path.
+    @Test func singleBlockExpandEqualsSwiftCryptoHKDF() throws {
+        var generator = SystemRandomNumberGenerator()
+        for hash in [TLSHashAlgorithm.sha256, .sha384] {
+            for length in 1...(hash.digestLength + 17) {
+                let prk = SymmetricKey(data: (0..<hash.digestLength).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                let info = (0..<(length % 60)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let ours = try hash.hkdfExpand(pseudoRandomKey: prk, info: info, length: length)
+                let theirs: SymmetricKey
+                switch hash {
+                case .sha256: theirs = HKDF<SHA256>.expand(pseudoRandomKey: prk, info: info, outputByteCount: length)
+                case .sha384: theirs = HKDF<SHA384>.expand(pseudoRandomKey: prk, info: info, outputByteCount: length)
+                }
+                #expect(ours.tlsBytes == theirs.tlsBytes, "\(hash) length \(length)")
+                #expect(ours.bitCount == length * 8)
+            }
+        }
+        #expect(TLSHashAlgorithm.sha256.emptyHash == Array(SHA256.hash(data: [UInt8]())))
+        #expect(TLSHashAlgorithm.sha384.emptyHash == Array(SHA384.hash(data: [UInt8]())))
+    }
+
     @Test func x25519SharedSecretMatchesRFC() throws {
         let clientPrivate = try V.s3("client", "create an ephemeral x25519", "private key")
         let serverPublic = try V.s3("server", "create an ephemeral x25519", "public key")

@@ -296,7 +296,7 @@ public final class ServerSessionCache: SessionStore {
         // them all at one shard.
         var hasher = Hasher()
         hasher.combine(shardSeed)
-        hasher.combine(id)
+        hasher.combine(SessionCacheKey(id))
         let hash = UInt(bitPattern: hasher.finalize())
         return shards[Int(hash % UInt(shards.count))]
     }

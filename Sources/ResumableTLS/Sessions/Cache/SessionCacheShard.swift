@@ -19,13 +19,13 @@ struct SessionCacheShardStorage: Sendable {
     private static let none = -1
     private var entries: [Entry] = []
     private var freeEntries: [Int] = []
-    private var entryByID: [[UInt8]: Int] = [:]
+    private var entryByID: [SessionCacheKey: Int] = [:]
     private var head = Self.none
     private var tail = Self.none
 
     var count: Int { entryByID.count }
 
-    func entryIndex(of id: [UInt8]) -> Int? { entryByID[id] }
+    func entryIndex(of id: [UInt8]) -> Int? { entryByID[SessionCacheKey(id)] }
 
     func session(at index: Int) -> TLSSession? { entries[index].session }
 
@@ -64,7 +64,7 @@ struct SessionCacheShardStorage: Sendable {
         }
         if after == Self.none { head = index } else { entries[after].next = index }
         if before == Self.none { tail = index } else { entries[before].previous = index }
-        entryByID[session.sessionID] = index
+        entryByID[SessionCacheKey(session.sessionID)] = index
     }
 
     /// Unlinks the entry at `index` and returns its session.
@@ -74,7 +74,7 @@ struct SessionCacheShardStorage: Sendable {
         if entry.previous == Self.none { head = entry.next } else { entries[entry.previous].next = entry.next }
         if entry.next == Self.none { tail = entry.previous } else { entries[entry.next].previous = entry.previous }
         entries[index] = Entry(session: nil, expiration: .distantPast, previous: Self.none, next: Self.none)
-        if let session = entry.session { entryByID[session.sessionID] = nil }
+        if let session = entry.session { entryByID[SessionCacheKey(session.sessionID)] = nil }
         if entryByID.isEmpty {
             // Nothing left: drop the free list too, so a shard that emptied holds no memory.
             self = SessionCacheShardStorage()
