@@ -52,14 +52,11 @@ extension TLSHashAlgorithm {
     /// HKDF-Expand-Label with a library constant label, a context of at most 255 bytes and a
     /// length in `1...255 * Hash.length` (all checked by the callers' construction).
     func expandLabelUnchecked(secret: SymmetricKey, label: StaticString, context: some Collection<UInt8>, length: Int) -> SymmetricKey {
-        // withUTF8Buffer works for every StaticString representation (utf8Start would trap on a
-        // single-scalar literal).
-        let info = label.withUTF8Buffer { Self.hkdfLabelUnchecked(label: $0, context: context, length: length) }
-        return hkdfExpandUnchecked(pseudoRandomKey: secret, info: info, length: length)
+        HKDFExpander(hash: self, pseudoRandomKey: secret).expandLabel(label, context: context, length: length)
     }
 
     /// Derive-Secret with a library constant label and a transcript hash of this algorithm.
     func deriveSecretUnchecked(_ secret: SymmetricKey, label: StaticString, transcriptHash: [UInt8]) -> SymmetricKey {
-        expandLabelUnchecked(secret: secret, label: label, context: transcriptHash.prefix(255), length: digestLength)
+        HKDFExpander(hash: self, pseudoRandomKey: secret).deriveSecret(label, transcriptHash: transcriptHash)
     }
 }

@@ -22,6 +22,7 @@ public enum KeySchedule {
         public let hash: TLSHashAlgorithm
         /// The Early Secret.
         public let earlySecret: SymmetricKey
+        private let expander: HKDFExpander
 
         /// Starts the schedule. `psk` is the pre-shared key (a resumption PSK or an external
         /// PSK); `nil` means no PSK, and the RFC's `Hash.length` zero bytes are used.
@@ -29,13 +30,14 @@ public enum KeySchedule {
             self.hash = hash
             let ikm = psk ?? SymmetricKey(data: [UInt8](repeating: 0, count: hash.digestLength))
             self.earlySecret = hash.hkdfExtract(salt: nil, inputKeyMaterial: ikm)
+            self.expander = HKDFExpander(hash: hash, pseudoRandomKey: earlySecret)
         }
 
         /// `binder_key = Derive-Secret(Early Secret, "ext binder" | "res binder", "")`
         /// (RFC 8446 §7.1). `external` selects `"ext binder"` (external PSK) over
         /// `"res binder"` (resumption PSK).
         public func binderKey(external: Bool) -> SymmetricKey {
-            hash.deriveSecretUnchecked(earlySecret, label: external ? "ext binder" : "res binder", transcriptHash: hash.emptyHash)
+            expander.deriveSecret(external ? "ext binder" : "res binder", transcriptHash: hash.emptyHash)
         }
 
         /// The PSK binder value (RFC 8446 §4.2.11.2): the Finished computation with the binder key
@@ -54,18 +56,18 @@ public enum KeySchedule {
         /// `client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello)`
         /// (RFC 8446 §7.1).
         public func clientEarlyTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
-            hash.deriveSecretUnchecked(earlySecret, label: "c e traffic", transcriptHash: transcriptHash)
+            expander.deriveSecret("c e traffic", transcriptHash: transcriptHash)
         }
 
         /// `early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master", ClientHello)`
         /// (RFC 8446 §7.1).
         public func earlyExporterMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
-            hash.deriveSecretUnchecked(earlySecret, label: "e exp master", transcriptHash: transcriptHash)
+            expander.deriveSecret("e exp master", transcriptHash: transcriptHash)
         }
 
         /// `Derive-Secret(Early Secret, "derived", "")`, the salt of the handshake extract.
         public var derivedSecret: SymmetricKey {
-            hash.deriveSecretUnchecked(earlySecret, label: "derived", transcriptHash: hash.emptyHash)
+            expander.deriveSecret("derived", transcriptHash: hash.emptyHash)
         }
 
         /// The next stage: `Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""),
@@ -82,28 +84,30 @@ public enum KeySchedule {
         public let hash: TLSHashAlgorithm
         /// The Handshake Secret.
         public let handshakeSecret: SymmetricKey
+        private let expander: HKDFExpander
 
         init(hash: TLSHashAlgorithm, salt: SymmetricKey, sharedSecret: SymmetricKey?) {
             self.hash = hash
             let ikm = sharedSecret ?? SymmetricKey(data: [UInt8](repeating: 0, count: hash.digestLength))
             self.handshakeSecret = hash.hkdfExtract(salt: salt, inputKeyMaterial: ikm)
+            self.expander = HKDFExpander(hash: hash, pseudoRandomKey: handshakeSecret)
         }
 
         /// `client_handshake_traffic_secret = Derive-Secret(Handshake Secret, "c hs traffic",
         /// ClientHello...ServerHello)` (RFC 8446 §7.1).
         public func clientHandshakeTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
-            hash.deriveSecretUnchecked(handshakeSecret, label: "c hs traffic", transcriptHash: transcriptHash)
+            expander.deriveSecret("c hs traffic", transcriptHash: transcriptHash)
         }
 
         /// `server_handshake_traffic_secret = Derive-Secret(Handshake Secret, "s hs traffic",
         /// ClientHello...ServerHello)` (RFC 8446 §7.1).
         public func serverHandshakeTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
-            hash.deriveSecretUnchecked(handshakeSecret, label: "s hs traffic", transcriptHash: transcriptHash)
+            expander.deriveSecret("s hs traffic", transcriptHash: transcriptHash)
         }
 
         /// `Derive-Secret(Handshake Secret, "derived", "")`, the salt of the master extract.
         public var derivedSecret: SymmetricKey {
-            hash.deriveSecretUnchecked(handshakeSecret, label: "derived", transcriptHash: hash.emptyHash)
+            expander.deriveSecret("derived", transcriptHash: hash.emptyHash)
         }
 
         /// The next stage: `Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0)`
@@ -119,35 +123,37 @@ public enum KeySchedule {
         public let hash: TLSHashAlgorithm
         /// The Master Secret.
         public let masterSecret: SymmetricKey
+        private let expander: HKDFExpander
 
         init(hash: TLSHashAlgorithm, salt: SymmetricKey) {
             self.hash = hash
             let zeros = SymmetricKey(data: [UInt8](repeating: 0, count: hash.digestLength))
             self.masterSecret = hash.hkdfExtract(salt: salt, inputKeyMaterial: zeros)
+            self.expander = HKDFExpander(hash: hash, pseudoRandomKey: masterSecret)
         }
 
         /// `client_application_traffic_secret_0 = Derive-Secret(Master Secret, "c ap traffic",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
         public func clientApplicationTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
-            hash.deriveSecretUnchecked(masterSecret, label: "c ap traffic", transcriptHash: transcriptHash)
+            expander.deriveSecret("c ap traffic", transcriptHash: transcriptHash)
         }
 
         /// `server_application_traffic_secret_0 = Derive-Secret(Master Secret, "s ap traffic",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
         public func serverApplicationTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
-            hash.deriveSecretUnchecked(masterSecret, label: "s ap traffic", transcriptHash: transcriptHash)
+            expander.deriveSecret("s ap traffic", transcriptHash: transcriptHash)
         }
 
         /// `exporter_master_secret = Derive-Secret(Master Secret, "exp master",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
         public func exporterMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
-            hash.deriveSecretUnchecked(masterSecret, label: "exp master", transcriptHash: transcriptHash)
+            expander.deriveSecret("exp master", transcriptHash: transcriptHash)
         }
 
         /// `resumption_master_secret = Derive-Secret(Master Secret, "res master",
         /// ClientHello...client Finished)` (RFC 8446 §7.1).
         public func resumptionMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
-            hash.deriveSecretUnchecked(masterSecret, label: "res master", transcriptHash: transcriptHash)
+            expander.deriveSecret("res master", transcriptHash: transcriptHash)
         }
     }
 }

@@ -89,28 +89,7 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
 
     /// HKDF-Expand for lengths the library has already checked (`1...255 * Hash.length`).
     func hkdfExpandUnchecked(pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) -> SymmetricKey {
-        // Every TLS 1.3 expansion (secrets, keys, IVs) fits in one hash block, where RFC 5869's
-        // `T(1) = HMAC(PRK, info | 0x01)` is the whole output: one swift-crypto HMAC over
-        // contiguous bytes, without the generic `HKDF.expand` path's key and buffer copies
-        // (the largest single cost of a resumption in the profile, BENCHMARKS.md).
-        if length <= digestLength {
-            switch self {
-            case .sha256: return Self.singleBlockExpand(HMAC<SHA256>.self, pseudoRandomKey, info, length)
-            case .sha384: return Self.singleBlockExpand(HMAC<SHA384>.self, pseudoRandomKey, info, length)
-            }
-        }
-        switch self {
-        case .sha256: return HKDF<SHA256>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
-        case .sha384: return HKDF<SHA384>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
-        }
-    }
-
-    @inline(__always)
-    private static func singleBlockExpand<H>(_: HMAC<H>.Type, _ prk: SymmetricKey, _ info: [UInt8], _ length: Int) -> SymmetricKey {
-        var mac = HMAC<H>(key: prk)
-        mac.update(data: info)
-        withUnsafeBytes(of: UInt8(1)) { mac.update(data: $0) }
-        return mac.finalize().withUnsafeBytes { SymmetricKey(data: UnsafeRawBufferPointer(rebasing: $0.prefix(length))) }
+        HKDFExpander(hash: self, pseudoRandomKey: pseudoRandomKey).expand(info: info, length: length)
     }
 
     private static func hash<H: HashFunction>(_ data: some Sequence<UInt8>, with: H.Type) -> [UInt8] {

@@ -15,8 +15,9 @@ public struct TrafficKeys: Sendable {
     /// Derives the key and IV of `suite` from `trafficSecret` (RFC 8446 §7.3).
     public init(suite: TLS13CipherSuiteParameters, trafficSecret: SymmetricKey) {
         self.aead = suite.aead
-        self.key = suite.hash.expandLabelUnchecked(secret: trafficSecret, label: "key", context: [UInt8](), length: suite.keyLength)
-        self.iv = suite.hash.expandLabelUnchecked(secret: trafficSecret, label: "iv", context: [UInt8](), length: suite.ivLength).tlsBytes
+        let expander = HKDFExpander(hash: suite.hash, pseudoRandomKey: trafficSecret)
+        self.key = expander.expandLabel("key", context: [UInt8](), length: suite.keyLength)
+        self.iv = expander.expandLabel("iv", context: [UInt8](), length: suite.ivLength).tlsBytes
     }
 
     /// Keys given directly. Throws `internal_error` if the key or IV has the wrong length.
