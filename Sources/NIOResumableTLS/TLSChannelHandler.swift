@@ -5,8 +5,10 @@ import ResumableTLS
 /// swift-nio-ssl's `NIOSSLHandler`): ciphertext `ByteBuffer`s below it, plaintext `ByteBuffer`s
 /// above it.
 ///
-/// - Inbound bytes go to the connection; each flight it produces is written as one buffer and
-///   flushed. Decrypted application data is passed on with `fireChannelRead`.
+/// - Inbound bytes go to the connection; each flight it produces is written as one buffer,
+///   flushed at the end of the read cycle, so that what one read produces (a flight, tickets,
+///   the reply of the handlers behind) leaves in one write. Decrypted application data is
+///   passed on with `fireChannelRead`.
 /// - Certificate verification (`TLSPendingWork`) runs in a `Task`, off the event loop; its
 ///   result is fed back on the loop. Records that arrive meanwhile wait in the connection.
 /// - Writes before the handshake completes are buffered and sent, in order, once it does.
@@ -49,6 +51,9 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     private var handshakePromise: EventLoopPromise<NegotiatedParameters>?
     private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var flushRequested = false
+    /// Output written inside a read cycle and not yet flushed: `channelReadComplete` flushes
+    /// it, so what one read produces (tickets, a reply, close_notify) leaves in one write.
+    private var outputAwaitingFlush = false
     private var awaitingWork = false
     private var receivedCloseNotify = false
     /// The handlers behind asked for a read and no plaintext has reached them since.
@@ -158,6 +163,10 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// read asked for by the handlers behind produced no plaintext.
     public func channelReadComplete(context: ChannelHandlerContext) {
         inReadCycle = false
+        if outputAwaitingFlush {
+            outputAwaitingFlush = false
+            context.flush()
+        }
         context.fireChannelReadComplete()
         switch phase {
         case .handshaking:
@@ -235,14 +244,22 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
-    /// Writes whatever the connection has to send as one buffer, and flushes it.
+    /// Writes whatever the connection has to send as one buffer, and flushes it: at once when
+    /// someone waits for it (`promise`) or outside a read cycle, else at `channelReadComplete`.
     private func flushOutput(context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
         let output = connection.takeOutput()
         if output.isEmpty {
             promise?.succeed(())
             return
         }
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: promise)
+        let buffer = wrapOutboundOut(context.channel.allocator.buffer(bytes: output))
+        if inReadCycle && promise == nil {
+            context.write(buffer, promise: nil)
+            outputAwaitingFlush = true
+        } else {
+            outputAwaitingFlush = false
+            context.writeAndFlush(buffer, promise: promise)
+        }
     }
 
     // MARK: Outbound
@@ -263,6 +280,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Flushes written records; remembered while writes are buffered for the handshake.
     public func flush(context: ChannelHandlerContext) {
         if phase == .established {
+            outputAwaitingFlush = false
             context.flush()
         } else {
             flushRequested = true
@@ -310,7 +328,10 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         let writes = bufferedWrites
         bufferedWrites = []
         for (buffer, promise) in writes { encryptAndWrite(buffer, promise: promise, context: context) }
-        if !writes.isEmpty || flushRequested { context.flush() }
+        if !writes.isEmpty || flushRequested {
+            outputAwaitingFlush = false
+            context.flush()
+        }
         flushRequested = false
     }
 

@@ -45,6 +45,33 @@ final class ReadCounter: ChannelOutboundHandler {
     }
 }
 
+/// Counts the flushes and writes that reach the transport (it sits in front of the TLS handler).
+final class FlushCounter: ChannelOutboundHandler {
+    typealias OutboundIn = ByteBuffer
+    var flushes = 0
+    var writes = 0
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        writes += 1
+        context.write(data, promise: promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        flushes += 1
+        context.flush()
+    }
+}
+
+/// Writes back what it reads, with one flush (a request/response server).
+final class EchoHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.writeAndFlush(data, promise: nil)
+    }
+}
+
 /// Asks for one read at a time, like a consumer with autoRead off (NIOAsyncChannel's way).
 final class OneReadAtATime: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -71,13 +98,15 @@ func completedResult<Value>(_ future: EventLoopFuture<Value>) -> Result<Value, a
         let client: TLSConnection
     }
 
-    private func makeHarness(readCounter: ReadCounter? = nil, consumer: OneReadAtATime? = nil) throws -> Harness {
+    private func makeHarness(readCounter: ReadCounter? = nil, flushCounter: FlushCounter? = nil, consumer: OneReadAtATime? = nil, echo: Bool = false) throws -> Harness {
         let handler = try TLSChannelHandler(context: try TestIdentity.serverContext())
         let recorder = InboundRecorder()
         let channel = EmbeddedChannel()
         if let readCounter { try channel.pipeline.syncOperations.addHandler(readCounter) }
+        if let flushCounter { try channel.pipeline.syncOperations.addHandler(flushCounter) }
         try channel.pipeline.syncOperations.addHandler(handler)
         if let consumer { try channel.pipeline.syncOperations.addHandler(consumer) }
+        if echo { try channel.pipeline.syncOperations.addHandler(EchoHandler()) }
         try channel.pipeline.syncOperations.addHandler(recorder)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 443)).wait()
         let client = try TestIdentity.clientContext().makeConnection()
@@ -136,6 +165,37 @@ func completedResult<Value>(_ future: EventLoopFuture<Value>) -> Result<Value, a
         try harness.client.write(Array("hello, one byte at a time".utf8))
         try feed(harness.client.takeOutput(), to: harness.channel, byteByByte: true)
         #expect(harness.recorder.received == Array("hello, one byte at a time".utf8))
+    }
+
+    /// The client's Finished and its first request in one read: the server's tickets and the
+    /// reply of the handler behind leave in one flush (one transport write), not two.
+    @Test func ticketsAndTheReplyToTheSameReadLeaveInOneFlush() async throws {
+        let flushes = FlushCounter()
+        let harness = try makeHarness(flushCounter: flushes, echo: true)
+        defer { _ = try? harness.channel.finish() }
+        try harness.channel.writeInbound(ByteBuffer(bytes: harness.client.takeOutput()))
+        try harness.client.receive(try outbound(harness.channel))
+        let work = try #require(harness.client.takePendingWork())
+        try harness.client.completePendingWork(await work.run())
+        #expect(harness.client.state == .established)
+        try harness.client.write(Array("ping".utf8))
+        let before = (flushes.flushes, flushes.writes)
+        try harness.channel.writeInbound(ByteBuffer(bytes: harness.client.takeOutput()))
+        #expect(harness.recorder.handshakeCompleted)
+        #expect(flushes.flushes - before.0 == 1, "one flush for the tickets and the reply")
+        #expect(flushes.writes - before.1 == 2, "the tickets' buffer and the reply's records")
+        try harness.client.receive(try outbound(harness.channel))
+        var sessions = 0
+        var echoed: [UInt8] = []
+        while let event = harness.client.nextEvent() {
+            switch event {
+            case .newSession: sessions += 1
+            case .applicationData(let bytes): echoed += bytes
+            default: break
+            }
+        }
+        #expect(sessions == 2)
+        #expect(echoed == Array("ping".utf8))
     }
 
     @Test func writesBeforeTheHandshakeAreBufferedThenFlushed() async throws {
