@@ -47,6 +47,30 @@ import Testing
         #expect(next.sessionReused)
     }
 
+    /// A HelloRetryRequest makes the client send its ticket twice in one handshake: the first
+    /// ClientHello must not spend the single use (nor take a stateful session) that the second
+    /// one resumes with.
+    @Test(arguments: [StatelessTicketReuse.allowed, .singleUse])
+    func s14ATicketResumesAcrossAHelloRetryRequest(reuse: StatelessTicketReuse) async throws {
+        for mode in [TicketMode.stateless, .stateful] {
+            var serverConfiguration = InMemoryIdentity.serverConfiguration()
+            serverConfiguration.ticketMode = mode
+            serverConfiguration.statelessTicketReuse = reuse
+            serverConfiguration.groups = [.x25519, .secp256r1]
+            var clientConfiguration = try InMemoryIdentity.clientConfiguration()
+            clientConfiguration.groups = [.secp384r1, .x25519]
+            let clock = TestClock()
+            let clientContext = try TLSContext(clientConfiguration, clock: clock)
+            let serverContext = try TLSContext(serverConfiguration, clock: clock)
+            let (first, _) = try await connect(clientContext, serverContext, offering: nil)
+            #expect(first.negotiated?.didHelloRetryRequest == true)
+            let ticket = try #require(first.session)
+            let (again, againServer) = try await connect(clientContext, serverContext, offering: ticket)
+            #expect(again.negotiated?.didHelloRetryRequest == true, "\(mode)")
+            #expect(again.sessionReused, "\(mode) \(reuse): \(String(describing: againServer.negotiated?.resumption))")
+        }
+    }
+
     @Test func s14ReplayCacheForgetsExpiredClaimsAndFailsClosedWhenFull() {
         let cache = StatelessTicketReplayCache(capacity: 2, purgeInterval: 1)
         let now = Date(timeIntervalSince1970: 1_000)
