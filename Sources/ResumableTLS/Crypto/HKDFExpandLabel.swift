@@ -52,11 +52,7 @@ extension TLSHashAlgorithm {
     /// HKDF-Expand-Label with a library constant label, a context of at most 255 bytes and a
     /// length in `1...255 * Hash.length` (all checked by the callers' construction).
     func expandLabelUnchecked(secret: SymmetricKey, label: StaticString, context: some Collection<UInt8>, length: Int) -> SymmetricKey {
-        HKDFExpander(hash: self, pseudoRandomKey: secret).expandLabel(label, context: context, length: length)
-    }
-
-    /// Derive-Secret with a library constant label and a transcript hash of this algorithm.
-    func deriveSecretUnchecked(_ secret: SymmetricKey, label: StaticString, transcriptHash: [UInt8]) -> SymmetricKey {
-        HKDFExpander(hash: self, pseudoRandomKey: secret).deriveSecret(label, transcriptHash: transcriptHash)
+        HKDFExpander.expandOnce(hash: self, pseudoRandomKey: secret,
+                                info: HKDFExpander.labelInfo(label, context: context, length: length), length: length)
     }
 }

@@ -48,15 +48,36 @@ struct HKDFExpander: Sendable {
     /// HKDF-Expand-Label (RFC 8446 §7.1) with a library constant label and a context of at
     /// most 255 bytes.
     func expandLabel(_ label: StaticString, context: some Collection<UInt8>, length: Int) -> SymmetricKey {
-        // withUTF8Buffer works for every StaticString representation (utf8Start would trap on a
-        // single-scalar literal).
-        let info = label.withUTF8Buffer { TLSHashAlgorithm.hkdfLabelUnchecked(label: $0, context: context, length: length) }
-        return expand(info: info, length: length)
+        expand(info: Self.labelInfo(label, context: context, length: length), length: length)
     }
 
     /// Derive-Secret (RFC 8446 §7.1) with a library constant label and a transcript hash.
     func deriveSecret(_ label: StaticString, transcriptHash: [UInt8]) -> SymmetricKey {
         expandLabel(label, context: transcriptHash.prefix(255), length: hash.digestLength)
+    }
+
+    /// One expansion under a key used once (Finished keys, a ticket's PSK, KeyUpdate): keys the
+    /// HMAC and finishes it in place, with no keyed state kept to copy.
+    static func expandOnce(hash: TLSHashAlgorithm, pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) -> SymmetricKey {
+        switch hash {
+        case .sha256:
+            guard length <= SHA256.byteCount else {
+                return HKDF<SHA256>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
+            }
+            return firstBlock(HMAC<SHA256>(key: pseudoRandomKey), info, length)
+        case .sha384:
+            guard length <= SHA384.byteCount else {
+                return HKDF<SHA384>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
+            }
+            return firstBlock(HMAC<SHA384>(key: pseudoRandomKey), info, length)
+        }
+    }
+
+    /// The `HkdfLabel` info of a library constant label.
+    static func labelInfo(_ label: StaticString, context: some Collection<UInt8>, length: Int) -> [UInt8] {
+        // withUTF8Buffer works for every StaticString representation (utf8Start would trap on a
+        // single-scalar literal).
+        label.withUTF8Buffer { TLSHashAlgorithm.hkdfLabelUnchecked(label: $0, context: context, length: length) }
     }
 
     @inline(__always)

@@ -89,7 +89,7 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
 
     /// HKDF-Expand for lengths the library has already checked (`1...255 * Hash.length`).
     func hkdfExpandUnchecked(pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) -> SymmetricKey {
-        HKDFExpander(hash: self, pseudoRandomKey: pseudoRandomKey).expand(info: info, length: length)
+        HKDFExpander.expandOnce(hash: self, pseudoRandomKey: pseudoRandomKey, info: info, length: length)
     }
 
     private static func hash<H: HashFunction>(_ data: some Sequence<UInt8>, with: H.Type) -> [UInt8] {

@@ -33,12 +33,7 @@ import Testing
     }
 
     private func handshake(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> (TLSConnection, TLSConnection) {
-        let client = clientContext.makeConnection()
-        try client.setSession(session)
-        let server = serverContext.makeConnection()
-        try await ConnectionPump.run(client, server)
-        #expect(client.state == .established && server.state == .established)
-        return (client, server)
+        try await ConnectionPump.connect(clientContext, serverContext, offering: session)
     }
 
     @Test(arguments: [TicketMode.stateful, .stateless])

@@ -1,3 +1,4 @@
+import Testing
 @testable import ResumableTLS
 
 /// Drives two sans-I/O connections against each other in memory: each one's output becomes the
@@ -24,6 +25,17 @@ enum ConnectionPump {
             if !moved && !client.isAwaitingPendingWork && !server.isAwaitingPendingWork { return }
         }
         throw TLSError.invalidState("connections still talking after 64 rounds")
+    }
+
+    /// A connection of each context, the client offering `session` (`SetSession`), driven to
+    /// the end; expects both established.
+    static func connect(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> (client: TLSConnection, server: TLSConnection) {
+        let client = clientContext.makeConnection()
+        try client.setSession(session)
+        let server = serverContext.makeConnection()
+        try await run(client, server)
+        #expect(client.state == .established && server.state == .established)
+        return (client, server)
     }
 
     /// All events a connection has queued.

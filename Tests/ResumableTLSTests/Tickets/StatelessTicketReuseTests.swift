@@ -4,15 +4,6 @@ import Testing
 
 /// S14 "offers a policy for stateless tickets": `StatelessTicketReuse`.
 @Suite struct StatelessTicketReuseTests {
-    private func connect(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession?) async throws -> (TLSConnection, TLSConnection) {
-        let client = clientContext.makeConnection()
-        try client.setSession(session)
-        let server = serverContext.makeConnection()
-        try await ConnectionPump.run(client, server)
-        #expect(client.state == .established && server.state == .established)
-        return (client, server)
-    }
-
     private func contexts(_ reuse: StatelessTicketReuse, clock: TestClock = TestClock()) throws -> (TLSContext, TLSContext) {
         var serverConfiguration = InMemoryIdentity.serverConfiguration()
         serverConfiguration.ticketMode = .stateless
@@ -23,27 +14,27 @@ import Testing
 
     @Test func s14ByDefaultAStatelessTicketResumesUntilItExpires() async throws {
         let (client, server) = try contexts(.allowed)
-        let (first, _) = try await connect(client, server, offering: nil)
+        let (first, _) = try await ConnectionPump.connect(client, server, offering: nil)
         let ticket = try #require(first.session)
         for _ in 0..<3 {
-            let (again, _) = try await connect(client, server, offering: ticket)
+            let (again, _) = try await ConnectionPump.connect(client, server, offering: ticket)
             #expect(again.sessionReused)
         }
     }
 
     @Test func s14SingleUseStatelessTicketResumesOnceThenIsDeclinedAsReplayed() async throws {
         let (client, server) = try contexts(.singleUse)
-        let (first, _) = try await connect(client, server, offering: nil)
+        let (first, _) = try await ConnectionPump.connect(client, server, offering: nil)
         let ticket = try #require(first.session)
-        let (once, _) = try await connect(client, server, offering: ticket)
+        let (once, _) = try await ConnectionPump.connect(client, server, offering: ticket)
         #expect(once.sessionReused)
-        let (twice, twiceServer) = try await connect(client, server, offering: ticket)
+        let (twice, twiceServer) = try await ConnectionPump.connect(client, server, offering: ticket)
         #expect(!twice.sessionReused, "a replayed ticket gets a full handshake, not an error")
         #expect(twiceServer.negotiated?.resumption == .declined([.replayed]))
         // The new tickets from the resumed connection are fresh: each resumes once.
         let fresh = try #require(once.session)
         #expect(fresh.ticket != ticket.ticket)
-        let (next, _) = try await connect(client, server, offering: fresh)
+        let (next, _) = try await ConnectionPump.connect(client, server, offering: fresh)
         #expect(next.sessionReused)
     }
 
@@ -62,10 +53,10 @@ import Testing
             let clock = TestClock()
             let clientContext = try TLSContext(clientConfiguration, clock: clock)
             let serverContext = try TLSContext(serverConfiguration, clock: clock)
-            let (first, _) = try await connect(clientContext, serverContext, offering: nil)
+            let (first, _) = try await ConnectionPump.connect(clientContext, serverContext, offering: nil)
             #expect(first.negotiated?.didHelloRetryRequest == true)
             let ticket = try #require(first.session)
-            let (again, againServer) = try await connect(clientContext, serverContext, offering: ticket)
+            let (again, againServer) = try await ConnectionPump.connect(clientContext, serverContext, offering: ticket)
             #expect(again.negotiated?.didHelloRetryRequest == true, "\(mode)")
             #expect(again.sessionReused, "\(mode) \(reuse): \(String(describing: againServer.negotiated?.resumption))")
         }
