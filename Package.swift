@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "ResumableTLS", targets: ["ResumableTLS"]),
         .library(name: "NIOResumableTLS", targets: ["NIOResumableTLS"]),
         .executable(name: "rtls", targets: ["rtls"]),
+        .executable(name: "rtls-allocations", targets: ["rtls-allocations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
@@ -17,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        // Counts allocations for `rtls-allocations` only (it replaces malloc in the process that links it).
+        .package(url: "https://github.com/ordo-one/malloc-interposer", exact: "1.6.1"),
     ],
     targets: [
         .target(
@@ -39,17 +42,30 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        // The workloads of `rtls bench` and `rtls-allocations` (issue 7).
+        .target(name: "RTLSBenchmarks", dependencies: ["ResumableTLS"]),
         .executableTarget(
             name: "rtls",
             dependencies: [
                 "ResumableTLS",
                 "NIOResumableTLS",
+                "RTLSBenchmarks",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // The same workloads with every malloc counted: allocations per handshake, record and
+        // cache operation. A separate executable so that `rtls` itself keeps the plain allocator.
+        .executableTarget(
+            name: "rtls-allocations",
+            dependencies: [
+                "RTLSBenchmarks",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // libFuzzer targets: a plain `swift build` gives a stub; `scripts/fuzz.sh` builds them

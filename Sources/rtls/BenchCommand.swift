@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ResumableTLS
+import RTLSBenchmarks
 
 /// `rtls bench`: in-memory handshakes, record protection and the session cache, measured in
 /// one process (issue 7). Build with `-c release`; debug figures mean nothing.

@@ -42,11 +42,18 @@ public struct RecordProtection: Sendable {
     private let backend: any RecordAEADBackend
 
     /// Record protection with `keys`, starting at `sequenceNumber` (0 for a fresh key, §5.3).
+    /// The AEAD is keyed here, once, and seals and opens in place (`RecordAEADImplementation.inPlace`).
     public init(keys: TrafficKeys, sequenceNumber: UInt64 = 0) {
+        self.init(keys: keys, sequenceNumber: sequenceNumber, implementation: .inPlace)
+    }
+
+    /// Record protection with a chosen AEAD implementation (for the benchmarks).
+    @_spi(Benchmarks)
+    public init(keys: TrafficKeys, sequenceNumber: UInt64 = 0, implementation: RecordAEADImplementation) {
         self.aead = keys.aead
         self.keys = keys
         self.sequenceNumber = sequenceNumber
-        self.backend = SwiftCryptoAEADBackend(algorithm: keys.aead, key: keys.key)
+        self.backend = implementation.makeBackend(algorithm: keys.aead, key: keys.key)
     }
 
     /// Record protection for `suite` with the keys derived from `trafficSecret` (RFC 8446 §7.3),
@@ -105,9 +112,8 @@ public struct RecordProtection: Sendable {
         buffer[recordStart + 2] = 0x03
         buffer[recordStart + 3] = UInt8(truncatingIfNeeded: ciphertextLength >> 8)
         buffer[recordStart + 4] = UInt8(truncatingIfNeeded: ciphertextLength)
-        let additionalData = Array(buffer[recordStart ..< contentStart])
         try backend.sealInPlace(&buffer, plaintext: contentStart ..< contentStart + innerLength,
-                                nonce: keys.nonce(sequenceNumber: sequenceNumber), additionalData: additionalData)
+                                nonce: keys.recordNonce(sequenceNumber: sequenceNumber), additionalData: recordStart ..< contentStart)
         sequenceNumber += 1
     }
 
@@ -146,8 +152,8 @@ public struct RecordProtection: Sendable {
             throw TLSError.internalError("open: sequence number exhausted; update the keys")
         }
         let inner = start + Self.headerLength ..< record.upperBound - aead.tagLength
-        let additionalData = Array(buffer[start ..< start + Self.headerLength])
-        try backend.openInPlace(&buffer, ciphertext: inner, nonce: keys.nonce(sequenceNumber: sequenceNumber), additionalData: additionalData)
+        try backend.openInPlace(&buffer, ciphertext: inner, nonce: keys.recordNonce(sequenceNumber: sequenceNumber),
+                                additionalData: start ..< start + Self.headerLength)
         sequenceNumber += 1
 
         guard inner.count <= Self.maxInnerPlaintextLength else {

@@ -33,11 +33,11 @@ public struct TrafficKeys: Sendable {
     /// The per-record nonce (RFC 8446 §5.3): the 64-bit sequence number in network byte order,
     /// left-padded with zeros to the IV length, XORed with the write IV.
     public func nonce(sequenceNumber: UInt64) -> [UInt8] {
-        var nonce = iv
-        let count = nonce.count
-        for index in 0..<min(8, count) {
-            nonce[count - 1 - index] ^= UInt8(truncatingIfNeeded: sequenceNumber >> UInt64(8 * index))
-        }
-        return nonce
+        RecordNonce(iv: iv, sequenceNumber: sequenceNumber).bytes
+    }
+
+    /// The same nonce held inline, for the record layer (no allocation per record).
+    func recordNonce(sequenceNumber: UInt64) -> RecordNonce {
+        RecordNonce(iv: iv, sequenceNumber: sequenceNumber)
     }
 }

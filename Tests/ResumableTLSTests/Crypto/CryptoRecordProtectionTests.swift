@@ -143,7 +143,7 @@ struct CryptoRecordProtectionTests {
         let length = inner.count + 16
         var record: [UInt8] = [23, 3, 3, UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)] + inner + [UInt8](repeating: 0, count: 16)
         let backend = SwiftCryptoAEADBackend(algorithm: keys.aead, key: keys.key)
-        try backend.sealInPlace(&record, plaintext: 5 ..< 5 + inner.count, nonce: keys.nonce(sequenceNumber: sequenceNumber), additionalData: Array(record[0..<5]))
+        try backend.sealInPlace(&record, plaintext: 5 ..< 5 + inner.count, nonce: keys.recordNonce(sequenceNumber: sequenceNumber), additionalData: 0 ..< 5)
         return record
     }
 

@@ -190,7 +190,7 @@ final class ScriptedPeer {
         let header: [UInt8] = [ContentType.applicationData.rawValue, 0x03, 0x03, UInt8(ciphertextLength >> 8), UInt8(ciphertextLength & 0xff)]
         var buffer = header + inner + [UInt8](repeating: 0, count: keys.aead.tagLength)
         try SwiftCryptoAEADBackend(algorithm: keys.aead, key: keys.key).sealInPlace(
-            &buffer, plaintext: 5 ..< 5 + inner.count, nonce: keys.nonce(sequenceNumber: protection.sequenceNumber), additionalData: header)
+            &buffer, plaintext: 5 ..< 5 + inner.count, nonce: keys.recordNonce(sequenceNumber: protection.sequenceNumber), additionalData: 0 ..< 5)
         rawWriteProtection = RecordProtection(keys: keys, sequenceNumber: protection.sequenceNumber + 1)
         return buffer
     }

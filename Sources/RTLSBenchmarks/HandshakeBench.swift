@@ -3,11 +3,12 @@ import ResumableTLS
 
 /// In-memory handshakes: a client and a server context in one process, pumped on one thread
 /// (as `Tests/ResumableTLSTests/Support/ConnectionPump.swift` does), each side's calls timed
-/// separately so the CPU can be split between them.
-struct HandshakeBench {
+/// separately so the CPU can be split between them. With an `AllocationCounter` the same split
+/// counts each side's heap allocations.
+public struct HandshakeBench {
     /// One handshake mode.
-    struct Mode: Sendable {
-        var name: String
+    public struct Mode: Sendable {
+        public var name: String
         /// Resume each handshake with the session the previous one left (the latest ticket).
         var resumed: Bool
         var ticketMode: TicketMode
@@ -17,7 +18,7 @@ struct HandshakeBench {
         var identity: String
     }
 
-    static let modes: [Mode] = [
+    public static let modes: [Mode] = [
         Mode(name: "full-p256", resumed: false, ticketMode: .stateless, pskKE: false, identity: "p256"),
         Mode(name: "full-rsa2048", resumed: false, ticketMode: .stateless, pskKE: false, identity: "rsa2048"),
         Mode(name: "resumed-psk_dhe_ke-stateless", resumed: true, ticketMode: .stateless, pskKE: false, identity: "p256"),
@@ -35,17 +36,53 @@ struct HandshakeBench {
     }
 
     let seconds: Double
+    let counter: AllocationCounter?
     let rsaIdentity: Identity?
     let p256Identity: Identity
 
-    /// Wall time spent inside each side's calls.
+    /// Wall time (and, with a counter, allocations) inside each side's calls: every `charge`
+    /// bills what happened since the previous one to that side.
     private final class Split {
         var server = 0.0
         var client = 0.0
+        var serverAllocations = 0
+        var clientAllocations = 0
+        var serverBytes = 0
+        var clientBytes = 0
+        private let counter: AllocationCounter?
+        private var lastTime = 0.0
+        private var lastReading = AllocationCounter.Reading(allocations: 0, bytes: 0)
+
+        init(counter: AllocationCounter?) {
+            self.counter = counter
+        }
+
+        func mark() {
+            lastTime = BenchProbe.now()
+            if let counter { lastReading = counter.read() }
+        }
+
+        func chargeServer() { charge(server: true) }
+        func chargeClient() { charge(server: false) }
+
+        private func charge(server toServer: Bool) {
+            let time = BenchProbe.now()
+            if toServer { server += time - lastTime } else { client += time - lastTime }
+            lastTime = time
+            guard let counter else { return }
+            let reading = counter.read()
+            let allocations = reading.allocations - lastReading.allocations
+            let bytes = reading.bytes - lastReading.bytes
+            if toServer { serverAllocations += allocations; serverBytes += bytes } else { clientAllocations += allocations; clientBytes += bytes }
+            lastReading = reading
+        }
     }
 
-    init(seconds: Double, rsaDirectory: String?) throws {
+    /// Handshakes for `seconds` per mode; with a `counter`, allocations are counted as well
+    /// (timings are then not comparable: the counter sits in every malloc).
+    public init(seconds: Double, rsaDirectory: String?, counter: AllocationCounter? = nil) throws {
         self.seconds = seconds
+        self.counter = counter
         let selfSigned = try SelfSignedIdentity()
         p256Identity = Identity(chain: selfSigned.chain, key: selfSigned.privateKey, trustRootsDER: [selfSigned.certificateDER], origin: "self-signed P-256, generated in-process")
         rsaIdentity = try? Self.loadRSA(directory: rsaDirectory)
@@ -76,12 +113,12 @@ struct HandshakeBench {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CLIError("openssl req failed") }
+        guard process.terminationStatus == 0 else { throw BenchError("openssl req failed") }
         let chain = try CertificateChain(pemFile: cert)
         return Identity(chain: chain, key: try TLSPrivateKey(pemFile: key), trustRootsDER: [chain.leafDER], origin: "self-signed RSA-2048 from openssl req")
     }
 
-    func run(filter: (String) -> Bool) async throws -> [BenchFigure] {
+    public func run(filter: (String) -> Bool) async throws -> [BenchFigure] {
         var figures: [BenchFigure] = []
         for mode in Self.modes where filter("handshake/" + mode.name) {
             let identity: Identity
@@ -111,58 +148,51 @@ struct HandshakeBench {
         return (try TLSContext(client), try TLSContext(server))
     }
 
-    /// Moves bytes both ways until neither side has anything left to say, timing each side.
+    /// Moves bytes both ways until neither side has anything left to say, billing each side.
     private func pump(_ client: TLSConnection, _ server: TLSConnection, split: Split) async throws {
-        var t0 = BenchProbe.now()
+        split.mark()
         try client.startHandshake()
-        var t1 = BenchProbe.now()
-        split.client += t1 - t0
+        split.chargeClient()
         for _ in 0..<64 {
             var moved = false
-            t0 = BenchProbe.now()
             let toServer = client.takeOutput()
-            t1 = BenchProbe.now()
-            split.client += t1 - t0
+            split.chargeClient()
             if !toServer.isEmpty { try server.receive(toServer); moved = true }
             if let work = server.takePendingWork() { try server.completePendingWork(await work.run()) }
             let toClient = server.takeOutput()
-            t0 = BenchProbe.now()
-            split.server += t0 - t1
+            split.chargeServer()
             if !toClient.isEmpty { try client.receive(toClient); moved = true }
             if let work = client.takePendingWork() { try client.completePendingWork(await work.run()) }
-            t1 = BenchProbe.now()
-            split.client += t1 - t0
+            split.chargeClient()
             if !moved && !client.isAwaitingPendingWork && !server.isAwaitingPendingWork { return }
         }
-        throw CLIError("connections still talking after 64 rounds")
+        throw BenchError("connections still talking after 64 rounds")
     }
 
     /// One handshake; returns the client's session for the next resumption.
     private func handshake(_ mode: Mode, client clientContext: TLSContext, server serverContext: TLSContext,
                            offering session: TLSSession?, split: Split) async throws -> (TLSSession?, Bool) {
-        var t0 = BenchProbe.now()
+        split.mark()
         let client = clientContext.makeConnection()
         if let session { try client.setSession(session) }
-        var t1 = BenchProbe.now()
-        split.client += t1 - t0
+        split.chargeClient()
         let server = serverContext.makeConnection()
-        t0 = BenchProbe.now()
-        split.server += t0 - t1
+        split.chargeServer()
         try await pump(client, server, split: split)
         guard client.state == .established, server.state == .established else {
-            throw CLIError("\(mode.name): handshake did not complete (client \(client.state), server \(server.state))")
+            throw BenchError("\(mode.name): handshake did not complete (client \(client.state), server \(server.state))")
         }
         let asExpected = client.sessionReused == mode.resumed && server.sessionReused == mode.resumed
-        t1 = BenchProbe.now()
+        split.mark()
         let next = client.session
-        split.client += BenchProbe.now() - t1
+        split.chargeClient()
         return (next, asExpected)
     }
 
     private func measure(_ mode: Mode, identity: Identity) async throws -> BenchFigure {
         let (clientContext, serverContext) = try contexts(mode, identity: identity)
         var session: TLSSession?
-        let warmup = Split()
+        let warmup = Split(counter: nil)
         // Prime: one full handshake gives the first ticket; a few more warm caches and lazies.
         (session, _) = try await handshake(Mode(name: "prime", resumed: false, ticketMode: mode.ticketMode, pskKE: mode.pskKE, identity: mode.identity),
                                            client: clientContext, server: serverContext, offering: nil, split: warmup)
@@ -171,7 +201,9 @@ struct HandshakeBench {
             if mode.resumed { session = next }
         }
 
-        let split = Split()
+        let split = Split(counter: counter)
+        counter?.start()
+        defer { counter?.stop() }
         var count = 0
         var unexpected = 0
         let heapBefore = BenchProbe.heapInUse()
@@ -188,7 +220,7 @@ struct HandshakeBench {
         let cpu = BenchProbe.processCPU() - cpuBefore
         let heapAfter = BenchProbe.heapInUse()
         guard unexpected == 0 else {
-            throw CLIError("\(mode.name): \(unexpected) of \(count) handshakes were \(mode.resumed ? "not resumed" : "resumed")")
+            throw BenchError("\(mode.name): \(unexpected) of \(count) handshakes were \(mode.resumed ? "not resumed" : "resumed")")
         }
         var details: [String: Double] = [
             "count": Double(count),
@@ -196,6 +228,12 @@ struct HandshakeBench {
             "client_us_per_hs": split.client / Double(count) * 1e6,
             "process_cpu_us_per_hs": cpu / Double(count) * 1e6,
         ]
+        if counter != nil {
+            details["server_allocs_per_hs"] = Double(split.serverAllocations) / Double(count)
+            details["client_allocs_per_hs"] = Double(split.clientAllocations) / Double(count)
+            details["server_alloc_bytes_per_hs"] = Double(split.serverBytes) / Double(count)
+            details["client_alloc_bytes_per_hs"] = Double(split.clientBytes) / Double(count)
+        }
         if let heapBefore, let heapAfter {
             details["heap_growth_bytes_per_hs"] = Double(heapAfter - heapBefore) / Double(count)
         }

@@ -4,11 +4,18 @@ import ResumableTLS
 import Synchronization
 
 /// `ServerSessionCache` throughput (insert, lookup, take with 1 and 2 threads) and memory per
-/// cached session.
-struct CacheBench {
+/// cached session. With an `AllocationCounter`, allocations per operation too.
+public struct CacheBench {
     let seconds: Double
     /// Sessions in the cache for each measurement.
     let sessionCount: Int
+    let counter: AllocationCounter?
+
+    public init(seconds: Double, sessionCount: Int, counter: AllocationCounter? = nil) {
+        self.seconds = seconds
+        self.sessionCount = sessionCount
+        self.counter = counter
+    }
 
     private let contextID = UUID()
 
@@ -46,8 +53,31 @@ struct CacheBench {
         ServerSessionCache(configuration: ServerSessionCacheConfiguration(capacity: 2 * sessionCount))
     }
 
-    /// Runs `body(thread)` on `threads` threads at once; returns the longest wall time.
-    private func parallel(_ threads: Int, _ body: @escaping @Sendable (Int) -> Void) -> Double {
+    /// Allocations counted inside `parallel` calls, summed over a figure's passes.
+    private final class AllocationTally {
+        var allocations = 0
+        var bytes = 0
+
+        func add(to details: inout [String: Double], operations: Int) {
+            guard operations > 0 else { return }
+            details["allocs_per_op"] = Double(allocations) / Double(operations)
+            details["alloc_bytes_per_op"] = Double(bytes) / Double(operations)
+        }
+    }
+
+    /// Runs `body(thread)` on `threads` threads at once; returns the longest wall time. With a
+    /// counter, the allocations of the run are added to `tally`.
+    private func parallel(_ threads: Int, tally: AllocationTally? = nil, _ body: @escaping @Sendable (Int) -> Void) -> Double {
+        counter?.start()
+        let before = counter?.read()
+        defer {
+            if let counter, let before, let tally {
+                let after = counter.read()
+                tally.allocations += after.allocations - before.allocations
+                tally.bytes += after.bytes - before.bytes
+            }
+            counter?.stop()
+        }
         let longest = Mutex<Double>(0)
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
             let start = BenchProbe.now()
@@ -58,7 +88,7 @@ struct CacheBench {
         return longest.withLock { $0 }
     }
 
-    func run(filter: (String) -> Bool) throws -> [BenchFigure] {
+    public func run(filter: (String) -> Bool) throws -> [BenchFigure] {
         var figures: [BenchFigure] = []
         let now = Date()
         if filter("cache/bytes-per-session") { figures.append(memory(now: now)) }
@@ -82,9 +112,10 @@ struct CacheBench {
     private func insert(_ sessions: [TLSSession], threads: Int, now: Date) -> BenchFigure {
         var timed = 0.0
         var operations = 0
+        let tally = AllocationTally()
         repeat {
             let cache = makeCache()
-            timed += parallel(threads) { thread in
+            timed += parallel(threads, tally: tally) { thread in
                 var index = thread
                 while index < sessions.count {
                     cache.insert(sessions[index], now: now)
@@ -94,8 +125,9 @@ struct CacheBench {
             operations += sessions.count
             benchBlackHole(cache)
         } while timed < seconds
-        return BenchFigure(group: "cache", name: "insert-\(threads)t", value: Double(operations) / timed, unit: "ops/s",
-                           details: ["sessions": Double(sessions.count)])
+        var details = ["sessions": Double(sessions.count)]
+        tally.add(to: &details, operations: operations)
+        return BenchFigure(group: "cache", name: "insert-\(threads)t", value: Double(operations) / timed, unit: "ops/s", details: details)
     }
 
     private func lookup(_ sessions: [TLSSession], ids: [[UInt8]], threads: Int, now: Date) throws -> BenchFigure {
@@ -103,7 +135,8 @@ struct CacheBench {
         for session in sessions { cache.insert(session, now: now) }
         let seconds = self.seconds
         let totals = Mutex<(operations: Int, misses: Int)>((0, 0))
-        let wall = parallel(threads) { thread in
+        let tally = AllocationTally()
+        let wall = parallel(threads, tally: tally) { thread in
             var operations = 0
             var misses = 0
             var index = thread
@@ -120,9 +153,10 @@ struct CacheBench {
             totals.withLock { $0.operations += operations; $0.misses += misses }
         }
         let (operations, misses) = totals.withLock { $0 }
-        if misses > 0 { throw CLIError("cache lookup: \(misses) misses of \(operations)") }
-        return BenchFigure(group: "cache", name: "lookup-\(threads)t", value: Double(operations) / wall, unit: "ops/s",
-                           details: ["sessions": Double(sessions.count)])
+        if misses > 0 { throw BenchError("cache lookup: \(misses) misses of \(operations)") }
+        var details = ["sessions": Double(sessions.count)]
+        tally.add(to: &details, operations: operations)
+        return BenchFigure(group: "cache", name: "lookup-\(threads)t", value: Double(operations) / wall, unit: "ops/s", details: details)
     }
 
     /// Fill (untimed), then each thread takes its share; repeated until `seconds` of taking.
@@ -130,10 +164,11 @@ struct CacheBench {
         var timed = 0.0
         var operations = 0
         let misses = Mutex<Int>(0)
+        let tally = AllocationTally()
         repeat {
             let cache = makeCache()
             for session in sessions { cache.insert(session, now: now) }
-            timed += parallel(threads) { thread in
+            timed += parallel(threads, tally: tally) { thread in
                 var missed = 0
                 var index = thread
                 while index < ids.count {
@@ -145,9 +180,10 @@ struct CacheBench {
             operations += ids.count
         } while timed < seconds
         let missed = misses.withLock { $0 }
-        if missed > 0 { throw CLIError("cache take: \(missed) misses of \(operations)") }
-        return BenchFigure(group: "cache", name: "take-\(threads)t", value: Double(operations) / timed, unit: "ops/s",
-                           details: ["sessions": Double(sessions.count)])
+        if missed > 0 { throw BenchError("cache take: \(missed) misses of \(operations)") }
+        var details = ["sessions": Double(sessions.count)]
+        tally.add(to: &details, operations: operations)
+        return BenchFigure(group: "cache", name: "take-\(threads)t", value: Double(operations) / timed, unit: "ops/s", details: details)
     }
 
     /// Heap (mallinfo2) and RSS growth for making `sessionCount` sessions and caching them.
@@ -155,11 +191,16 @@ struct CacheBench {
         let count = sessionCount
         let heap0 = BenchProbe.heapInUse()
         let rss0 = BenchProbe.residentBytes()
+        counter?.start()
+        let requested0 = counter?.read()
         let sessions = makeSessions(count, now: now)
         let heap1 = BenchProbe.heapInUse()
+        let requested1 = counter?.read()
         let cache = ServerSessionCache(configuration: ServerSessionCacheConfiguration(capacity: 0))
         for session in sessions { cache.insert(session, now: now) }
         let heap2 = BenchProbe.heapInUse()
+        let requested2 = counter?.read()
+        counter?.stop()
         let rss2 = BenchProbe.residentBytes()
         guard cache.count == count else {
             return BenchFigure(group: "cache", name: "bytes-per-session", value: 0, unit: "bytes/session", note: "cache held \(cache.count) of \(count)")
@@ -173,6 +214,12 @@ struct CacheBench {
             details["cache_entry_bytes"] = Double(heap2 - heap1) / Double(count)
         } else {
             note = "RSS growth (mallinfo2 unavailable)"
+        }
+        if let requested0, let requested1, let requested2 {
+            // Bytes asked of malloc (no allocator overhead), and allocations, per session.
+            details["requested_bytes_per_session"] = Double(requested2.bytes - requested0.bytes) / Double(count)
+            details["session_object_requested_bytes"] = Double(requested1.bytes - requested0.bytes) / Double(count)
+            details["allocs_per_session"] = Double(requested2.allocations - requested0.allocations) / Double(count)
         }
         if let rss0, let rss2 {
             details["rss_bytes_per_session"] = Double(rss2 - rss0) / Double(count)

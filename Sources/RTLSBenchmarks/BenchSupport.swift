@@ -6,52 +6,72 @@ import Darwin
 #endif
 
 /// One measured figure of `rtls bench`.
-struct BenchFigure: Codable, Sendable {
+public struct BenchFigure: Codable, Sendable {
     /// "handshake", "record" or "cache".
-    var group: String
+    public var group: String
     /// What was measured, e.g. "full-p256" or "seal-aes128gcm-16k".
-    var name: String
+    public var name: String
     /// The headline value.
-    var value: Double
+    public var value: Double
     /// Its unit, e.g. "handshakes/s", "MB/s", "ops/s", "bytes/session".
-    var unit: String
+    public var unit: String
     /// Further figures of the same run (CPU split, iteration counts, ...), by name.
-    var details: [String: Double] = [:]
+    public var details: [String: Double] = [:]
     /// A free-form note (what was and was not measured).
-    var note: String? = nil
+    public var note: String? = nil
+
+    public init(group: String, name: String, value: Double, unit: String, details: [String: Double] = [:], note: String? = nil) {
+        self.group = group
+        self.name = name
+        self.value = value
+        self.unit = unit
+        self.details = details
+        self.note = note
+    }
 }
 
 /// Everything one `rtls bench` run measured, with the conditions it ran under.
-struct BenchReport: Codable, Sendable {
-    var version: String
-    var secondsPerBenchmark: Double
-    var cpuCount: Int
-    var cpuModel: String
+public struct BenchReport: Codable, Sendable {
+    public var version: String
+    public var secondsPerBenchmark: Double
+    public var cpuCount: Int
+    public var cpuModel: String
     /// /proc/loadavg (1, 5, 15 minutes) at the start and at the end of the run.
-    var loadAverageBefore: [Double]
-    var loadAverageAfter: [Double]
-    var figures: [BenchFigure]
+    public var loadAverageBefore: [Double]
+    public var loadAverageAfter: [Double]
+    public var figures: [BenchFigure]
+
+    public init(version: String, secondsPerBenchmark: Double, cpuCount: Int, cpuModel: String,
+                loadAverageBefore: [Double], loadAverageAfter: [Double], figures: [BenchFigure]) {
+        self.version = version
+        self.secondsPerBenchmark = secondsPerBenchmark
+        self.cpuCount = cpuCount
+        self.cpuModel = cpuModel
+        self.loadAverageBefore = loadAverageBefore
+        self.loadAverageAfter = loadAverageAfter
+        self.figures = figures
+    }
 }
 
 /// Clocks and memory probes for the benchmarks (Linux first; Darwin falls back where it must).
-enum BenchProbe {
+public enum BenchProbe {
     /// Monotonic wall-clock time in seconds (vDSO on Linux: ~20 ns a call).
     @inline(__always)
-    static func now() -> Double {
+    public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// CPU time of the whole process (all threads), seconds.
-    static func processCPU() -> Double {
+    public static func processCPU() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// Bytes of heap in use per glibc's allocator (`mallinfo2`: uordblks + hblkhd), or nil.
-    static func heapInUse() -> Int? {
+    public static func heapInUse() -> Int? {
         #if os(Linux) && arch(x86_64)
         // <malloc.h> is not in the Glibc module, so mallinfo2 is found with dlsym. Its
         // 80-byte result comes back through a hidden pointer, which x86-64 SysV passes as the
@@ -75,7 +95,7 @@ enum BenchProbe {
     #endif
 
     /// Resident set size in bytes from /proc/self/statm, or nil.
-    static func residentBytes() -> Int? {
+    public static func residentBytes() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
         let fields = text.split(separator: " ")
         guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
@@ -83,13 +103,13 @@ enum BenchProbe {
     }
 
     /// The 1, 5 and 15 minute load averages.
-    static func loadAverage() -> [Double] {
+    public static func loadAverage() -> [Double] {
         guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return [] }
         return text.split(separator: " ").prefix(3).compactMap { Double($0) }
     }
 
     /// The CPU model from /proc/cpuinfo.
-    static func cpuModel() -> String {
+    public static func cpuModel() -> String {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown" }
         for line in text.split(separator: "\n") where line.hasPrefix("model name") {
             if let colon = line.firstIndex(of: ":") {
@@ -102,25 +122,25 @@ enum BenchProbe {
 
 /// Keeps the optimiser from discarding a computed value.
 @inline(never)
-func benchBlackHole<T>(_ value: T) {
+public func benchBlackHole<T>(_ value: T) {
     withExtendedLifetime(value) {}
 }
 
 /// Formatting for the text output.
-enum BenchFormat {
-    static func rate(_ value: Double) -> String {
+public enum BenchFormat {
+    public static func rate(_ value: Double) -> String {
         if value >= 1e6 { return String(format: "%.2f M", value / 1e6) }
         if value >= 1e3 { return String(format: "%.1f k", value / 1e3) }
         return String(format: "%.1f", value)
     }
 
-    static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
+    public static func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
         if text.count >= width { return text }
         let fill = String(repeating: " ", count: width - text.count)
         return left ? text + fill : fill + text
     }
 
-    static func table(_ report: BenchReport) -> String {
+    public static func table(_ report: BenchReport) -> String {
         var lines: [String] = []
         lines.append("rtls bench \(report.version): \(report.cpuCount) CPUs (\(report.cpuModel)), \(report.secondsPerBenchmark) s per benchmark")
         lines.append("load average before: \(report.loadAverageBefore.map { String($0) }.joined(separator: " "))  after: \(report.loadAverageAfter.map { String($0) }.joined(separator: " "))")

@@ -1,0 +1,92 @@
+import Crypto
+// swift-crypto's own copy of BoringSSL (symbols prefixed CCryptoBoringSSL_). It is a module of
+// swift-crypto, not one of its products: SwiftPM makes it importable here because `Crypto`
+// depends on it. We pin swift-crypto exactly, and `CryptoRecordAEADBackendTests` checks this
+// backend against swift-crypto's public API byte for byte. Why this route: BENCHMARKS.md.
+internal import CCryptoBoringSSL
+
+/// The in-place record AEAD: one BoringSSL `EVP_AEAD_CTX` per traffic key (keyed once, AES key
+/// schedule and GHASH tables kept), sealing with `EVP_AEAD_CTX_seal_scatter` and opening with
+/// `EVP_AEAD_CTX_open_gather` directly on the record's bytes (in == out, tag after the
+/// ciphertext). No allocation and no copy per record; swift-crypto's public `seal` re-keys and
+/// copies through `SealedBox` on every call.
+///
+/// BoringSSL documents seal and open as safe to call concurrently on one context, and the
+/// context is never mutated after `init`, hence `@unchecked Sendable`.
+final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
+    private let context: UnsafeMutablePointer<EVP_AEAD_CTX>
+    private let tagLength: Int
+
+    /// Keys an AEAD context for `algorithm` with `key`; nil if BoringSSL refuses the key (a key
+    /// of the wrong length).
+    init?(algorithm: TLSAEADAlgorithm, key: SymmetricKey) {
+        let aead: OpaquePointer?
+        switch algorithm {
+        case .aes128GCM: aead = CCryptoBoringSSL_EVP_aead_aes_128_gcm()
+        case .aes256GCM: aead = CCryptoBoringSSL_EVP_aead_aes_256_gcm()
+        case .chaCha20Poly1305: aead = CCryptoBoringSSL_EVP_aead_chacha20_poly1305()
+        }
+        guard let aead, key.bitCount == algorithm.keyLength * 8 else { return nil }
+        let context = UnsafeMutablePointer<EVP_AEAD_CTX>.allocate(capacity: 1)
+        CCryptoBoringSSL_EVP_AEAD_CTX_zero(context)
+        let keyed = key.withUnsafeBytes { keyBytes in
+            CCryptoBoringSSL_EVP_AEAD_CTX_init(context, aead, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                               keyBytes.count, algorithm.tagLength, nil)
+        }
+        guard keyed == 1 else {
+            CCryptoBoringSSL_ERR_clear_error()
+            context.deallocate()
+            return nil
+        }
+        self.context = context
+        self.tagLength = algorithm.tagLength
+    }
+
+    deinit {
+        CCryptoBoringSSL_EVP_AEAD_CTX_cleanup(context)
+        // The context held the expanded key.
+        CCryptoBoringSSL_OPENSSL_cleanse(context, MemoryLayout<EVP_AEAD_CTX>.size)
+        context.deallocate()
+    }
+
+    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
+        let tagLength = self.tagLength
+        let sealed: Bool = buffer.withUnsafeMutableBufferPointer { bytes in
+            guard let base = bytes.baseAddress, plaintext.lowerBound >= 0, additionalData.lowerBound >= 0,
+                  plaintext.upperBound + tagLength <= bytes.count, additionalData.upperBound <= bytes.count else { return false }
+            var writtenTagLength = 0
+            let result = nonce.withUnsafeBytes { nonceBytes in
+                CCryptoBoringSSL_EVP_AEAD_CTX_seal_scatter(
+                    context, base + plaintext.lowerBound, base + plaintext.upperBound, &writtenTagLength, tagLength,
+                    nonceBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonceBytes.count,
+                    base + plaintext.lowerBound, plaintext.count, nil, 0,
+                    base + additionalData.lowerBound, additionalData.count)
+            }
+            return result == 1 && writtenTagLength == tagLength
+        }
+        guard sealed else {
+            CCryptoBoringSSL_ERR_clear_error()
+            throw TLSError.internalError("AEAD seal failed")
+        }
+    }
+
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
+        let tagLength = self.tagLength
+        let opened: Bool = buffer.withUnsafeMutableBufferPointer { bytes in
+            guard let base = bytes.baseAddress, ciphertext.lowerBound >= 0, additionalData.lowerBound >= 0,
+                  ciphertext.upperBound + tagLength <= bytes.count, additionalData.upperBound <= bytes.count else { return false }
+            let result = nonce.withUnsafeBytes { nonceBytes in
+                CCryptoBoringSSL_EVP_AEAD_CTX_open_gather(
+                    context, base + ciphertext.lowerBound,
+                    nonceBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonceBytes.count,
+                    base + ciphertext.lowerBound, ciphertext.count, base + ciphertext.upperBound, tagLength,
+                    base + additionalData.lowerBound, additionalData.count)
+            }
+            return result == 1
+        }
+        guard opened else {
+            CCryptoBoringSSL_ERR_clear_error()
+            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: "record authentication failed")
+        }
+    }
+}
