@@ -57,9 +57,10 @@ public struct CacheBench {
     private final class AllocationTally {
         var allocations = 0
         var bytes = 0
+        var counted = false
 
         func add(to details: inout [String: Double], operations: Int) {
-            guard operations > 0 else { return }
+            guard counted, operations > 0 else { return }
             details["allocs_per_op"] = Double(allocations) / Double(operations)
             details["alloc_bytes_per_op"] = Double(bytes) / Double(operations)
         }
@@ -75,6 +76,7 @@ public struct CacheBench {
                 let after = counter.read()
                 tally.allocations += after.allocations - before.allocations
                 tally.bytes += after.bytes - before.bytes
+                tally.counted = true
             }
             counter?.stop()
         }

@@ -52,7 +52,6 @@ extension TLSHashAlgorithm {
     /// HKDF-Expand-Label with a library constant label, a context of at most 255 bytes and a
     /// length in `1...255 * Hash.length` (all checked by the callers' construction).
     func expandLabelUnchecked(secret: SymmetricKey, label: StaticString, context: some Collection<UInt8>, length: Int) -> SymmetricKey {
-        HKDFExpander.expandOnce(hash: self, pseudoRandomKey: secret,
-                                info: HKDFExpander.labelInfo(label, context: context, length: length), length: length)
+        HKDFExpander.expandLabel(hash: self, pseudoRandomKey: secret, label: label, context: context, length: length)
     }
 }

@@ -1,54 +1,30 @@
 import Crypto
 
-/// HKDF-Expand (RFC 5869 §2.3) under one pseudorandom key, with swift-crypto's HMAC keyed once.
+/// HKDF-Expand (RFC 5869 §2.3) under one pseudorandom key.
 ///
-/// A TLS 1.3 secret feeds two to four expansions (the Handshake Secret gives both handshake
-/// traffic secrets and `"derived"`; a traffic secret gives its key and IV). Keying swift-crypto's
-/// HMAC is the costly part of each one (padding, two hash contexts, two compressions, through
-/// unspecialised generics), so the keyed state is kept and copied: a copy of `HMAC` is an
-/// independent value (its hash contexts are copied on write), so expansions never share state.
-/// Every TLS 1.3 output fits one hash block, where `T(1) = HMAC(PRK, info | 0x01)` is the whole
-/// output; longer outputs go through swift-crypto's `HKDF.expand`.
+/// Every TLS 1.3 output (secrets, keys, IVs, Finished keys, ticket PSKs) fits one hash block,
+/// where `T(1) = HMAC(PRK, info | 0x01)` is the whole output: that one HMAC is computed by
+/// `BoringSSLHMAC` over `info | 0x01` built on the stack, so an expansion allocates only the
+/// `SymmetricKey` it returns. Longer outputs go through swift-crypto's `HKDF.expand`.
 struct HKDFExpander: Sendable {
-    private enum KeyedHMAC: Sendable {
-        case sha256(HMAC<SHA256>)
-        case sha384(HMAC<SHA384>)
-    }
-
     let hash: TLSHashAlgorithm
     private let pseudoRandomKey: SymmetricKey
-    private let keyed: KeyedHMAC
 
     init(hash: TLSHashAlgorithm, pseudoRandomKey: SymmetricKey) {
         self.hash = hash
         self.pseudoRandomKey = pseudoRandomKey
-        switch hash {
-        case .sha256: keyed = .sha256(HMAC<SHA256>(key: pseudoRandomKey))
-        case .sha384: keyed = .sha384(HMAC<SHA384>(key: pseudoRandomKey))
-        }
     }
 
     /// `HKDF-Expand(PRK, info, length)` for a length already checked to be in
     /// `1...255 * Hash.length`.
     func expand(info: [UInt8], length: Int) -> SymmetricKey {
-        switch keyed {
-        case .sha256(let mac):
-            guard length <= SHA256.byteCount else {
-                return HKDF<SHA256>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
-            }
-            return Self.firstBlock(mac, info, length)
-        case .sha384(let mac):
-            guard length <= SHA384.byteCount else {
-                return HKDF<SHA384>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
-            }
-            return Self.firstBlock(mac, info, length)
-        }
+        Self.expandOnce(hash: hash, pseudoRandomKey: pseudoRandomKey, info: info, length: length)
     }
 
     /// HKDF-Expand-Label (RFC 8446 §7.1) with a library constant label and a context of at
     /// most 255 bytes.
     func expandLabel(_ label: StaticString, context: some Collection<UInt8>, length: Int) -> SymmetricKey {
-        expand(info: Self.labelInfo(label, context: context, length: length), length: length)
+        Self.expandLabel(hash: hash, pseudoRandomKey: pseudoRandomKey, label: label, context: context, length: length)
     }
 
     /// Derive-Secret (RFC 8446 §7.1) with a library constant label and a transcript hash.
@@ -56,21 +32,41 @@ struct HKDFExpander: Sendable {
         expandLabel(label, context: transcriptHash.prefix(255), length: hash.digestLength)
     }
 
-    /// One expansion under a key used once (Finished keys, a ticket's PSK, KeyUpdate): keys the
-    /// HMAC and finishes it in place, with no keyed state kept to copy.
+    /// `HKDF-Expand(PRK, info, length)` for a checked length, without keeping an expander.
     static func expandOnce(hash: TLSHashAlgorithm, pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) -> SymmetricKey {
-        switch hash {
-        case .sha256:
-            guard length <= SHA256.byteCount else {
-                return HKDF<SHA256>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
-            }
-            return firstBlock(HMAC<SHA256>(key: pseudoRandomKey), info, length)
-        case .sha384:
-            guard length <= SHA384.byteCount else {
-                return HKDF<SHA384>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
-            }
-            return firstBlock(HMAC<SHA384>(key: pseudoRandomKey), info, length)
+        guard length <= hash.digestLength else { return longExpand(hash: hash, pseudoRandomKey: pseudoRandomKey, info: info, length: length) }
+        let block = withUnsafeTemporaryAllocation(byteCount: info.count + 1, alignment: 1) { buffer -> SymmetricKey? in
+            info.withUnsafeBytes { buffer.copyMemory(from: $0) }
+            buffer[info.count] = 1
+            return BoringSSLHMAC.key(hash: hash, key: pseudoRandomKey, data: UnsafeRawBufferPointer(buffer), length: length)
         }
+        return block ?? longExpand(hash: hash, pseudoRandomKey: pseudoRandomKey, info: info, length: length)
+    }
+
+    /// HKDF-Expand-Label with the `HkdfLabel` (and the block counter) written on the stack.
+    static func expandLabel(hash: TLSHashAlgorithm, pseudoRandomKey: SymmetricKey, label: StaticString,
+                            context: some Collection<UInt8>, length: Int) -> SymmetricKey {
+        guard length <= hash.digestLength else {
+            return longExpand(hash: hash, pseudoRandomKey: pseudoRandomKey, info: labelInfo(label, context: context, length: length), length: length)
+        }
+        let block = label.withUTF8Buffer { labelBytes -> SymmetricKey? in
+            // uint16 length, uint8 + "tls13 " + label, uint8 + context, then T(1)'s 0x01.
+            let infoLength = 2 + 1 + 6 + labelBytes.count + 1 + context.count
+            return withUnsafeTemporaryAllocation(byteCount: infoLength + 1, alignment: 1) { buffer -> SymmetricKey? in
+                var index = 0
+                func put(_ byte: UInt8) { buffer[index] = byte; index += 1 }
+                put(UInt8(truncatingIfNeeded: length >> 8))
+                put(UInt8(truncatingIfNeeded: length))
+                put(UInt8(truncatingIfNeeded: 6 + labelBytes.count))
+                for byte in "tls13 ".utf8 { put(byte) }
+                for byte in labelBytes { put(byte) }
+                put(UInt8(truncatingIfNeeded: context.count))
+                for byte in context { put(byte) }
+                put(1)
+                return BoringSSLHMAC.key(hash: hash, key: pseudoRandomKey, data: UnsafeRawBufferPointer(buffer), length: length)
+            }
+        }
+        return block ?? longExpand(hash: hash, pseudoRandomKey: pseudoRandomKey, info: labelInfo(label, context: context, length: length), length: length)
     }
 
     /// The `HkdfLabel` info of a library constant label.
@@ -80,11 +76,11 @@ struct HKDFExpander: Sendable {
         label.withUTF8Buffer { TLSHashAlgorithm.hkdfLabelUnchecked(label: $0, context: context, length: length) }
     }
 
-    @inline(__always)
-    private static func firstBlock<H>(_ keyed: HMAC<H>, _ info: [UInt8], _ length: Int) -> SymmetricKey {
-        var mac = keyed
-        mac.update(data: info)
-        withUnsafeBytes(of: UInt8(1)) { mac.update(data: $0) }
-        return mac.finalize().withUnsafeBytes { SymmetricKey(data: UnsafeRawBufferPointer(rebasing: $0.prefix(length))) }
+    /// Outputs longer than one block (none in TLS 1.3; exporters may ask for them).
+    private static func longExpand(hash: TLSHashAlgorithm, pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) -> SymmetricKey {
+        switch hash {
+        case .sha256: return HKDF<SHA256>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
+        case .sha384: return HKDF<SHA384>.expand(pseudoRandomKey: pseudoRandomKey, info: info, outputByteCount: length)
+        }
     }
 }

@@ -50,30 +50,40 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// `HMAC(key, data)` (RFC 2104) with this hash.
     public func hmac(key: SymmetricKey, data: some Sequence<UInt8>) -> [UInt8] {
         let bytes = Array(data)
+        if let mac = bytes.withUnsafeBytes({ BoringSSLHMAC.key(hash: self, key: key, data: $0, length: digestLength) }) {
+            return mac.tlsBytes
+        }
         switch self {
         case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
         case .sha384: return Array(HMAC<SHA384>.authenticationCode(for: bytes, using: key))
         }
     }
 
-    /// Whether `mac` is `HMAC(key, data)`, compared in constant time by swift-crypto.
+    /// Whether `mac` is `HMAC(key, data)`, compared in constant time.
     public func isValidHMAC(_ mac: [UInt8], key: SymmetricKey, data: some Sequence<UInt8>) -> Bool {
         let bytes = Array(data)
-        switch self {
-        case .sha256: return HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: bytes, using: key)
-        case .sha384: return HMAC<SHA384>.isValidAuthenticationCode(mac, authenticating: bytes, using: key)
-        }
+        return bytes.withUnsafeBytes { BoringSSLHMAC.isValid(mac, hash: self, key: key, data: $0) }
     }
 
-    /// `HKDF-Extract(salt, IKM)` (RFC 5869 §2.2, RFC 8446 §7.1). A `nil` salt means
-    /// `Hash.length` zero bytes, which is what RFC 8446 writes as `0`.
+    /// `HKDF-Extract(salt, IKM)` (RFC 5869 §2.2, RFC 8446 §7.1) = `HMAC(salt, IKM)`. A `nil` salt
+    /// means `Hash.length` zero bytes, which is what RFC 8446 writes as `0`.
     public func hkdfExtract(salt: SymmetricKey?, inputKeyMaterial: SymmetricKey) -> SymmetricKey {
-        // The salt is copied out of the key only for the duration of the call: swift-crypto takes
-        // the salt as plain bytes.
-        let saltBytes: [UInt8] = salt.map { $0.withUnsafeBytes { Array($0) } } ?? [UInt8](repeating: 0, count: digestLength)
+        let key = salt ?? Self.zeroSalt(self)
+        let extracted = inputKeyMaterial.withUnsafeBytes { BoringSSLHMAC.key(hash: self, key: key, data: $0, length: digestLength) }
+        if let extracted { return extracted }
+        let saltBytes = key.withUnsafeBytes { Array($0) }
         switch self {
         case .sha256: return SymmetricKey(data: HKDF<SHA256>.extract(inputKeyMaterial: inputKeyMaterial, salt: saltBytes))
         case .sha384: return SymmetricKey(data: HKDF<SHA384>.extract(inputKeyMaterial: inputKeyMaterial, salt: saltBytes))
+        }
+    }
+
+    private static let zeroSalt256 = SymmetricKey(data: [UInt8](repeating: 0, count: 32))
+    private static let zeroSalt384 = SymmetricKey(data: [UInt8](repeating: 0, count: 48))
+    private static func zeroSalt(_ hash: TLSHashAlgorithm) -> SymmetricKey {
+        switch hash {
+        case .sha256: return zeroSalt256
+        case .sha384: return zeroSalt384
         }
     }
 

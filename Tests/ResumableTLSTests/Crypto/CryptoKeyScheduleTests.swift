@@ -48,6 +48,64 @@ struct CryptoKeyScheduleTests {
         #expect(TLSHashAlgorithm.sha384.emptyHash == Array(SHA384.hash(data: [UInt8]())))
     }
 
+    /// The BoringSSL one-shot HMAC behind HKDF, Finished and binders against swift-crypto's HMAC
+    /// and HKDF-Extract: keys shorter than, equal to and longer than a hash block, empty data.
+    @Test func hmacAndExtractEqualSwiftCrypto() throws {
+        var generator = SystemRandomNumberGenerator()
+        func random(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) } }
+        for hash in [TLSHashAlgorithm.sha256, .sha384] {
+            for keyLength in [0, 1, 32, 48, 64, 127, 128, 129, 300] {
+                for dataLength in [0, 1, 55, 56, 64, 200] {
+                    let key = SymmetricKey(data: random(keyLength))
+                    let data = random(dataLength)
+                    let theirs: [UInt8]
+                    switch hash {
+                    case .sha256: theirs = Array(HMAC<SHA256>.authenticationCode(for: data, using: key))
+                    case .sha384: theirs = Array(HMAC<SHA384>.authenticationCode(for: data, using: key))
+                    }
+                    #expect(hash.hmac(key: key, data: data) == theirs, "\(hash) key \(keyLength) data \(dataLength)")
+                    #expect(hash.isValidHMAC(theirs, key: key, data: data))
+                    var wrong = theirs
+                    wrong[dataLength % wrong.count] ^= 1
+                    #expect(!hash.isValidHMAC(wrong, key: key, data: data))
+                    #expect(!hash.isValidHMAC(Array(theirs.dropLast()), key: key, data: data))
+                }
+            }
+            for saltLength in [-1, 0, 16, hash.digestLength, 200] {
+                let ikm = SymmetricKey(data: random(hash.digestLength))
+                let salt = saltLength < 0 ? nil : SymmetricKey(data: random(saltLength))
+                let saltBytes = salt.map { $0.withUnsafeBytes { Array($0) } } ?? [UInt8](repeating: 0, count: hash.digestLength)
+                let theirs: [UInt8]
+                switch hash {
+                case .sha256: theirs = HKDF<SHA256>.extract(inputKeyMaterial: ikm, salt: saltBytes).withUnsafeBytes { Array($0) }
+                case .sha384: theirs = HKDF<SHA384>.extract(inputKeyMaterial: ikm, salt: saltBytes).withUnsafeBytes { Array($0) }
+                }
+                #expect(hash.hkdfExtract(salt: salt, inputKeyMaterial: ikm).tlsBytes == theirs, "\(hash) salt \(saltLength)")
+            }
+        }
+    }
+
+    /// Expand-Label built on the stack equals HKDF-Expand of the `HkdfLabel` encoding.
+    @Test func stackExpandLabelEqualsExpandOfEncodedLabel() throws {
+        var generator = SystemRandomNumberGenerator()
+        for hash in [TLSHashAlgorithm.sha256, .sha384] {
+            let secret = SymmetricKey(data: (0..<hash.digestLength).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            for contextLength in [0, 1, hash.digestLength, 255] {
+                let context = (0..<contextLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                for length in [1, 12, 16, hash.digestLength, hash.digestLength + 1, 100] {
+                    let ours = hash.expandLabelUnchecked(secret: secret, label: "c hs traffic", context: context, length: length)
+                    let info = try TLSHashAlgorithm.hkdfLabel(label: Array("c hs traffic".utf8), context: context, length: length)
+                    let theirs: SymmetricKey
+                    switch hash {
+                    case .sha256: theirs = HKDF<SHA256>.expand(pseudoRandomKey: secret, info: info, outputByteCount: length)
+                    case .sha384: theirs = HKDF<SHA384>.expand(pseudoRandomKey: secret, info: info, outputByteCount: length)
+                    }
+                    #expect(ours.tlsBytes == theirs.tlsBytes, "\(hash) context \(contextLength) length \(length)")
+                }
+            }
+        }
+    }
+
     @Test func x25519SharedSecretMatchesRFC() throws {
         let clientPrivate = try V.s3("client", "create an ephemeral x25519", "private key")
         let serverPublic = try V.s3("server", "create an ephemeral x25519", "public key")

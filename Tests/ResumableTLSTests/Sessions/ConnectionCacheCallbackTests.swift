@@ -175,7 +175,10 @@ import Testing
             configuration.sessionStoreTimeLimit = .milliseconds(50)
             configuration.sessionCallbacks.onLookup = { _ in
                 recorder.lookups.withLock { $0 += 1 }
-                if kind == "slow" { try await Task.sleep(for: .seconds(30)) }
+                // Far beyond the bound below, so that a test run starved of threads by the
+                // parallel stress suites (seen: 22 s on a loaded 2-core machine) still tells a
+                // store that was waited for from one that was abandoned at the time limit.
+                if kind == "slow" { try await Task.sleep(for: .seconds(300)) }
                 struct StoreDown: Error {}
                 throw StoreDown()
             }
@@ -185,7 +188,7 @@ import Testing
         let started = ContinuousClock.now
         let (second, _) = try await handshake(client, server, offering: first.session)
         #expect(!second.sessionReused)
-        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(ContinuousClock.now - started < .seconds(120))
         #expect(recorder.lookups.withLock { $0 } == 1)
     }
 
