@@ -53,7 +53,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
 
 # Ours: port 0, the OS chooses; read it back from "ACCEPT 127.0.0.1:PORT".
-"$RTLS" server --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" --www >"$TMP/rtls.out" 2>"$OUT/rtls-server.log" &
+# --log-level notice: no line per handshake, as s_server runs -quiet (the clients below check
+# that every resumption happened).
+"$RTLS" server --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" --www --log-level notice >"$TMP/rtls.out" 2>"$OUT/rtls-server.log" &
 RTLS_PID=$!
 for _ in $(seq 100); do grep -q '^ACCEPT' "$TMP/rtls.out" 2>/dev/null && break; sleep 0.1; done
 RTLS_PORT=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/rtls.out" | head -1)

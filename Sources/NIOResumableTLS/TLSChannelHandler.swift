@@ -11,7 +11,10 @@ import ResumableTLS
 ///   passed on with `fireChannelRead`.
 /// - Certificate verification (`TLSPendingWork`) runs in a `Task`, off the event loop; its
 ///   result is fed back on the loop. Records that arrive meanwhile wait in the connection.
-/// - Writes before the handshake completes are buffered and sent, in order, once it does.
+/// - Writes are sealed at `flush`: the plaintext of the writes since the last flush is
+///   coalesced into as few records as fit (16 KiB each), so a reply written in parts (an HTTP
+///   head, body and end) is one record, not three. Writes before the handshake completes wait
+///   for it. Closing seals what was written before close_notify, and both leave in one write.
 /// - User events: `TLSUserEvent.handshakeCompleted` and `.newSession`.
 /// - Backpressure (channels with `autoRead` off, such as `NIOAsyncChannel`'s): the handler
 ///   asks the transport for reads itself only while the handshake needs the peer's bytes, and,
@@ -49,7 +52,8 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     public let connection: TLSConnection
     private var phase: Phase = .idle
     private var handshakePromise: EventLoopPromise<NegotiatedParameters>?
-    private var bufferedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
+    /// Plaintext written and not yet sealed: until the next flush, or the handshake.
+    private var unsealedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var flushRequested = false
     /// Output written inside a read cycle and not yet flushed: `channelReadComplete` flushes
     /// it, so what one read produces (tickets, a reply, close_notify) leaves in one write.
@@ -264,22 +268,20 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
 
     // MARK: Outbound
 
-    /// Encrypts and writes application data; buffers it until the handshake completes.
+    /// Queues application data; it is sealed at the next flush (or when the handshake completes).
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let buffer = unwrapOutboundIn(data)
         switch phase {
-        case .idle, .handshaking:
-            bufferedWrites.append((buffer, promise))
-        case .established:
-            encryptAndWrite(buffer, promise: promise, context: context)
+        case .idle, .handshaking, .established:
+            unsealedWrites.append((unwrapOutboundIn(data), promise))
         case .closing, .closed:
             promise?.fail(NIOTLSError.writeAfterClose)
         }
     }
 
-    /// Flushes written records; remembered while writes are buffered for the handshake.
+    /// Seals what was written and flushes it; remembered while writes wait for the handshake.
     public func flush(context: ChannelHandlerContext) {
         if phase == .established {
+            sealUnsealedWrites(context: context)
             outputAwaitingFlush = false
             context.flush()
         } else {
@@ -293,6 +295,12 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         case (_, .input):
             context.close(mode: mode, promise: promise)
         case (.established, _):
+            // What was written before the close goes first, in the same write as close_notify.
+            sealUnsealedWrites(context: context)
+            guard phase == .established else {
+                context.close(mode: mode, promise: promise)
+                return
+            }
             do {
                 try connection.close()
             } catch {
@@ -308,13 +316,45 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
-    private func encryptAndWrite(_ buffer: ByteBuffer, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext) {
+    /// The most plaintext coalesced into one `connection.write`: one full record (RFC 8446 §5.1).
+    private static let coalescedWriteLimit = 1 << 14
+
+    /// Seals the queued writes (small ones coalesced up to a record's worth, large ones passed
+    /// as they are) and writes the records as one buffer, unflushed. Its promise completes every
+    /// queued write's promise.
+    private func sealUnsealedWrites(context: ChannelHandlerContext) {
+        guard !unsealedWrites.isEmpty else { return }
+        let writes = unsealedWrites
+        unsealedWrites = []
+        var chunk: [UInt8] = []
         do {
-            try connection.write(buffer.readableBytesView)
+            for (buffer, _) in writes {
+                if buffer.readableBytes >= Self.coalescedWriteLimit {
+                    if !chunk.isEmpty { try connection.write(chunk); chunk.removeAll(keepingCapacity: true) }
+                    try connection.write(buffer.readableBytesView)
+                    continue
+                }
+                if chunk.count + buffer.readableBytes > Self.coalescedWriteLimit {
+                    try connection.write(chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
+                if chunk.isEmpty { chunk.reserveCapacity(min(Self.coalescedWriteLimit, writes.reduce(0) { $0 + $1.0.readableBytes })) }
+                chunk.append(contentsOf: buffer.readableBytesView)
+            }
+            if !chunk.isEmpty { try connection.write(chunk) }
         } catch {
-            promise?.fail(error)
+            for (_, promise) in writes { promise?.fail(error) }
             fail(error, context: context)
             return
+        }
+        let promises = writes.compactMap(\.1)
+        var promise: EventLoopPromise<Void>?
+        if !promises.isEmpty {
+            let combined = context.eventLoop.makePromise(of: Void.self)
+            combined.futureResult.assumeIsolated().whenComplete { result in
+                for each in promises { each.completeWith(result) }
+            }
+            promise = combined
         }
         let output = connection.takeOutput()
         if output.isEmpty {
@@ -324,11 +364,12 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
+    /// The handshake completed: seals the writes that waited for it and flushes them (and any
+    /// flush asked for meanwhile).
     private func writeBufferedData(context: ChannelHandlerContext) {
-        let writes = bufferedWrites
-        bufferedWrites = []
-        for (buffer, promise) in writes { encryptAndWrite(buffer, promise: promise, context: context) }
-        if !writes.isEmpty || flushRequested {
+        let hadWrites = !unsealedWrites.isEmpty
+        sealUnsealedWrites(context: context)
+        if hadWrites || flushRequested {
             outputAwaitingFlush = false
             context.flush()
         }
@@ -370,8 +411,8 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func failPending(_ error: any Error) {
         handshakePromise?.fail(error) // no effect once it succeeded
-        let writes = bufferedWrites
-        bufferedWrites = []
+        let writes = unsealedWrites
+        unsealedWrites = []
         for (_, promise) in writes { promise?.fail(error) }
     }
 }

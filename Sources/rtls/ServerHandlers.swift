@@ -19,7 +19,8 @@ final class HandshakeLogHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent {
+        // The metadata is built only when the line will be written (not at --log-level notice).
+        if logger.logLevel <= .info, case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent {
             var metadata: Logger.Metadata = [
                 "peer": "\(peer)", "cipher": "\(negotiated.cipherSuite)",
                 "group": "\(negotiated.group.map { "\($0)" } ?? "none")",
@@ -93,9 +94,12 @@ final class StatusPageHandler: ChannelInboundHandler {
         if head.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         }
-        let sent = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            sent.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            // Closing seals the reply and close_notify together: one write to the socket.
+            context.write(wrapOutboundOut(.end(nil)), promise: nil)
+            context.close(promise: nil)
         }
     }
 

@@ -198,6 +198,71 @@ func completedResult<Value>(_ future: EventLoopFuture<Value>) -> Result<Value, a
         #expect(echoed == Array("ping".utf8))
     }
 
+    /// The TLS records in `bytes` (outer headers only): their count.
+    private func recordCount(_ bytes: [UInt8]) -> Int {
+        var index = 0
+        var count = 0
+        while index + 5 <= bytes.count {
+            index += 5 + (Int(bytes[index + 3]) << 8 | Int(bytes[index + 4]))
+            count += 1
+        }
+        return index == bytes.count ? count : -1
+    }
+
+    /// Writes since the last flush are sealed together: three small writes are one record; a
+    /// write then close is one buffer with the data's record and close_notify's.
+    @Test func writesUntilAFlushAreCoalescedIntoOneRecord() async throws {
+        let harness = try makeHarness()
+        defer { _ = try? harness.channel.finish() }
+        try await handshake(harness, byteByByte: false)
+        try harness.client.receive(try outbound(harness.channel))   // tickets
+        while harness.client.nextEvent() != nil {}
+
+        let promises = ["GET ", "/ ", "HTTP/1.1\r\n\r\n"].map { part in
+            let promise = harness.channel.embeddedEventLoop.makePromise(of: Void.self)
+            harness.channel.write(ByteBuffer(string: part), promise: promise)
+            return promise
+        }
+        #expect(try outbound(harness.channel).isEmpty, "nothing is sealed before the flush")
+        harness.channel.flush()
+        let flushed = try outbound(harness.channel)
+        #expect(recordCount(flushed) == 1)
+        for promise in promises {
+            let result = try #require(completedResult(promise.futureResult))
+            #expect(throws: Never.self) { try result.get() }
+        }
+        try harness.client.receive(flushed)
+        var data: [UInt8] = []
+        while let event = harness.client.nextEvent() { if case .applicationData(let bytes) = event { data += bytes } }
+        #expect(data == Array("GET / HTTP/1.1\r\n\r\n".utf8))
+
+        // 20,000 bytes in one write and 10 more: two records for the large write, one for the small.
+        harness.channel.write(ByteBuffer(bytes: [UInt8](repeating: 0x41, count: 20_000)), promise: nil)
+        harness.channel.write(ByteBuffer(string: "0123456789"), promise: nil)
+        harness.channel.flush()
+        let large = try outbound(harness.channel)
+        #expect(recordCount(large) == 3)
+        try harness.client.receive(large)
+        data = []
+        while let event = harness.client.nextEvent() { if case .applicationData(let bytes) = event { data += bytes } }
+        #expect(data.count == 20_010 && data.suffix(10) == Array("0123456789".utf8)[...])
+
+        harness.channel.write(ByteBuffer(string: "bye"), promise: nil)
+        harness.channel.close(mode: .all, promise: nil)
+        let last = try outbound(harness.channel)
+        #expect(recordCount(last) == 2, "the data's record and close_notify, in one write")
+        try harness.client.receive(last)
+        var events: [String] = []
+        while let event = harness.client.nextEvent() {
+            switch event {
+            case .applicationData(let bytes): events.append(String(decoding: bytes, as: UTF8.self))
+            case .closeNotifyReceived: events.append("close_notify")
+            default: break
+            }
+        }
+        #expect(events == ["bye", "close_notify"])
+    }
+
     @Test func writesBeforeTheHandshakeAreBufferedThenFlushed() async throws {
         let harness = try makeHarness()
         defer { _ = try? harness.channel.finish() }
