@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+@testable import ResumableTLS
+
+/// The shard's open-addressing index against a `Dictionary` model, through heavy churn: removed
+/// markers, rebuilds, IDs of every length 0…40 (over 32 bytes keyed by their SHA-256), and IDs
+/// that share their first 32 bytes.
+@Suite("Cache: shard index (open addressing) against a model")
+struct SessionCacheShardStorageTests {
+    struct Random: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    func session(id: [UInt8], timeout: TimeInterval, at now: Date) -> TLSSession {
+        TLSSession(protocolVersion: .tls13, cipherSuite: .tlsAES128GCMSHA256, secret: [UInt8](repeating: 1, count: 32),
+                   sessionID: id, creationTime: now, timeout: timeout, contextID: CacheFixtures.contextID)
+    }
+
+    @Test func churnMatchesADictionaryModel() {
+        var random = Random(state: 2026)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        var storage = SessionCacheShardStorage()
+        var model: [[UInt8]: TLSSession] = [:]
+        // A pool of IDs, some sharing a 32-byte prefix, so keys collide in their first words.
+        let prefix = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        var pool: [[UInt8]] = [[]]
+        for index in 0..<600 {
+            let length = index % 41
+            var id = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+            if index % 7 == 0, length > 32 { id.replaceSubrange(0..<32, with: prefix) }
+            pool.append(id)
+        }
+        pool.append(prefix)
+        for step in 0..<20_000 {
+            let id = pool[Int.random(in: 0..<pool.count, using: &random)]
+            let existing = storage.entryIndex(of: id)
+            #expect((existing.flatMap { storage.session(at: $0) }) === model[id], "step \(step)")
+            if Bool.random(using: &random), let existing {
+                #expect(storage.unlink(at: existing) === model.removeValue(forKey: id))
+            } else {
+                if let existing { storage.unlink(at: existing) }
+                let fresh = session(id: id, timeout: TimeInterval(Int.random(in: 1...50, using: &random)), at: now)
+                storage.link(fresh)
+                model[id] = fresh
+            }
+            #expect(storage.count == model.count)
+        }
+        // Every live session is found, in expiry order.
+        for (id, session) in model { #expect(storage.entryIndex(of: id).flatMap { storage.session(at: $0) } === session) }
+        let ordered = storage.sessions
+        #expect(ordered.count == model.count)
+        #expect(zip(ordered, ordered.dropFirst()).allSatisfy { $0.expirationTime <= $1.expirationTime })
+        // Flushing everything expired by a time in the middle leaves exactly the later ones.
+        let cut = now.addingTimeInterval(25)
+        let removed = storage.unlinkExpired(at: cut)
+        #expect(removed.allSatisfy { $0.expirationTime <= cut })
+        #expect(storage.sessions.allSatisfy { $0.expirationTime > cut })
+        #expect(removed.count + storage.count == model.count)
+        _ = storage.unlinkAll()
+        #expect(storage.count == 0 && storage.entryIndex(of: prefix) == nil)
+    }
+
+    /// IDs of other lengths (keyed by a digest of length and bytes) stay apart from the 32-byte
+    /// ID that is their prefix and from each other (a 16-byte ID and its zero-padded 17 bytes).
+    @Test func idsOfOtherLengthsAreKeyedApart() {
+        let now = Date()
+        var storage = SessionCacheShardStorage()
+        let ids: [[UInt8]] = [[UInt8](repeating: 7, count: 32), [UInt8](repeating: 7, count: 33),
+                              [UInt8](repeating: 7, count: 16), [UInt8](repeating: 7, count: 16) + [0], []]
+        let sessions = ids.map { session(id: $0, timeout: 100, at: now) }
+        for session in sessions { storage.link(session) }
+        for (id, session) in zip(ids, sessions) {
+            #expect(storage.entryIndex(of: id).flatMap { storage.session(at: $0) } === session)
+        }
+        #expect(storage.count == ids.count)
+    }
+}
