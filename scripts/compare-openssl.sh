@@ -72,6 +72,7 @@ for _ in $(seq 100); do
 done
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }   # the kernel's share (system calls, TCP)
 CLK_TCK=$(getconf CLK_TCK)
 
 # s_time: both servers, -new and -reuse. The client asks for TLS_AES_128_GCM_SHA256 so both
@@ -79,20 +80,22 @@ CLK_TCK=$(getconf CLK_TCK)
 RESULTS="$TMP/results.tsv"
 : >"$RESULTS"
 run_stime() { # server-name pid port mode
-    local name=$1 pid=$2 port=$3 mode=$4 before after start end log
+    local name=$1 pid=$2 port=$3 mode=$4 before after start end log sys_before sys_after
     log="$OUT/s_time-$name-$mode.log"
     before=$(cpu_ticks "$pid")
+    sys_before=$(sys_ticks "$pid")
     start=$(date +%s.%N)
     openssl s_time -connect "127.0.0.1:$port" -"$mode" -time "$TIME" -www / \
         -ciphersuites TLS_AES_128_GCM_SHA256 >"$log" 2>&1 || true
     end=$(date +%s.%N)
     after=$(cpu_ticks "$pid")
+    sys_after=$(sys_ticks "$pid")
     # "N connections in T real seconds": the last such line is the timed phase.
     local conns
     conns=$(sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' "$log" | tail -1)
     [ -n "$conns" ] || conns=0
-    printf 's_time-%s\t%s\t%s\t%s\t%s\n' "$mode" "$name" "$conns" "$(echo "$end - $start" | bc -l)" \
-        "$(echo "($after - $before) / $CLK_TCK" | bc -l)" >>"$RESULTS"
+    printf 's_time-%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$name" "$conns" "$(echo "$end - $start" | bc -l)" \
+        "$(echo "($after - $before) / $CLK_TCK" | bc -l)" "$(echo "($sys_after - $sys_before) / $CLK_TCK" | bc -l)" >>"$RESULTS"
 }
 
 for mode in new reuse; do
@@ -127,17 +130,19 @@ elapsed, hits = phase(mode == "resumed")
 print(f"{count}\t{elapsed}\t{hits}")
 EOF
 run_python() { # server-name pid port mode
-    local name=$1 pid=$2 port=$3 mode=$4 before after line
+    local name=$1 pid=$2 port=$3 mode=$4 before after line sys_before sys_after
     before=$(cpu_ticks "$pid")
+    sys_before=$(sys_ticks "$pid")
     line=$(python3 "$TMP/client.py" 127.0.0.1 "$port" "$COUNT" "$TMP/cert.pem" "$mode")
     after=$(cpu_ticks "$pid")
+    sys_after=$(sys_ticks "$pid")
     local n elapsed hits
     IFS=$'\t' read -r n elapsed hits <<<"$line"
     if [ "$mode" = resumed ] && [ "$hits" != "$n" ]; then echo "warning: $name: only $hits of $n resumed" >&2; fi
     if [ "$mode" = full ] && [ "$hits" != 0 ]; then echo "warning: $name: $hits of $n full handshakes resumed" >&2; fi
     # The untimed priming connection is in the CPU delta too: N + 1 connections.
-    printf 'python-%s\t%s\t%s\t%s\t%s\n' "$mode" "$name" "$((n + 1))" "$elapsed" \
-        "$(echo "($after - $before) / $CLK_TCK" | bc -l)" >>"$RESULTS"
+    printf 'python-%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$name" "$((n + 1))" "$elapsed" \
+        "$(echo "($after - $before) / $CLK_TCK" | bc -l)" "$(echo "($sys_after - $sys_before) / $CLK_TCK" | bc -l)" >>"$RESULTS"
 }
 for mode in full resumed; do
     run_python rtls "$RTLS_PID" "$RTLS_PORT" "$mode"
@@ -149,22 +154,25 @@ python3 - "$RESULTS" "$OUT/compare-openssl.json" "$LOAD" "$TIME" "$COUNT" <<'EOF
 import json, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 data = {}
-for test, server, conns, wall, cpu in rows:
-    conns, wall, cpu = int(conns), float(wall), float(cpu)
+for test, server, conns, wall, cpu, sys_cpu in rows:
+    conns, wall, cpu, sys_cpu = int(conns), float(wall), float(cpu), float(sys_cpu)
     data.setdefault(test, {})[server] = {
         "connections": conns, "seconds": wall,
         "connections_per_s": conns / wall if wall else 0,
         "server_cpu_s": cpu,
         "server_cpu_us_per_connection": cpu / conns * 1e6 if conns else None,
+        "server_system_cpu_us_per_connection": sys_cpu / conns * 1e6 if conns else None,
     }
 print(f"load average at end: {sys.argv[3]}  (s_time -time {sys.argv[4]}, python N={sys.argv[5]})")
-print(f"{'test':16} {'server':8} {'conns':>6} {'conn/s':>9} {'server CPU us/conn':>19}")
+print(f"{'test':16} {'server':8} {'conns':>6} {'conn/s':>9} {'server CPU us/conn':>19} {'of it kernel':>13}")
 for test, servers in data.items():
     for server in ("rtls", "openssl"):
         r = servers.get(server)
         if not r: continue
         cpu = r["server_cpu_us_per_connection"]
-        print(f"{test:16} {server:8} {r['connections']:6d} {r['connections_per_s']:9.1f} {cpu if cpu is not None else float('nan'):19.1f}")
+        kernel = r["server_system_cpu_us_per_connection"]
+        nan = float('nan')
+        print(f"{test:16} {server:8} {r['connections']:6d} {r['connections_per_s']:9.1f} {cpu if cpu is not None else nan:19.1f} {kernel if kernel is not None else nan:13.1f}")
     a, b = servers.get("rtls"), servers.get("openssl")
     if a and b and a["server_cpu_us_per_connection"] and b["server_cpu_us_per_connection"]:
         ratio_cpu = a["server_cpu_us_per_connection"] / b["server_cpu_us_per_connection"]

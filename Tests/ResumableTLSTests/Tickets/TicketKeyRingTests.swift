@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 @testable import ResumableTLS
@@ -18,6 +19,29 @@ struct TicketKeyRingTests {
         let again = try ring.seal(state)
         #expect(again != ticket)
         #expect(ring.open(again) == state)
+    }
+
+    /// The ticket format is name | nonce | AES-256-GCM(state) | tag with the name as additional
+    /// data, whichever AEAD implementation seals it: our in-place tickets open with swift-crypto's
+    /// `AES.GCM`, and tickets sealed with `AES.GCM` (as earlier versions and other fleet members
+    /// do) open with the ring.
+    @Test func ticketFormatMatchesSwiftCryptoAESGCM() throws {
+        let keyBytes = (0..<32).map { UInt8($0 &* 7 &+ 3) }
+        let name = [UInt8](repeating: 0xA5, count: 16)
+        let key = try TicketKey(name: name, keyBytes: keyBytes, notBefore: Date(timeIntervalSince1970: 0))
+        let ring = try TicketKeyRing(keys: [key], clock: TicketTestClock())
+        let state = TicketFixtures.fullState()
+        let plaintext = try state.encoded()
+
+        let ticket = try ring.seal(state)
+        let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: ticket[16 ..< 28]), ciphertext: ticket[28 ..< ticket.count - 16],
+                                        tag: ticket[(ticket.count - 16)...])
+        #expect(Array(try AES.GCM.open(box, using: SymmetricKey(data: keyBytes), authenticating: name)) == plaintext)
+
+        let nonce = AES.GCM.Nonce()
+        let sealed = try AES.GCM.seal(plaintext, using: SymmetricKey(data: keyBytes), nonce: nonce, authenticating: name)
+        let foreign = name + Array(nonce) + Array(sealed.ciphertext) + Array(sealed.tag)
+        #expect(ring.open(foreign) == state)
     }
 
     @Test func rotationKeepsOldTicketsUntilTheKeyRetires() throws {

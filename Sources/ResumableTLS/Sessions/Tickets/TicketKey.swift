@@ -23,6 +23,9 @@ public struct TicketKey: Sendable, CustomStringConvertible {
     public let notBefore: Date
     /// The AES-256-GCM key.
     let symmetricKey: SymmetricKey
+    /// The key's AEAD context, keyed once (a ticket is sealed or opened on every handshake);
+    /// nil only if BoringSSL refused the key, when swift-crypto's `AES.GCM` is used instead.
+    let aead: BoringSSLAEADBackend?
 
     /// A key from its parts; throws `TicketKeyError.invalidKey` unless `name` is 16 bytes and
     /// `keyBytes` is 32.
@@ -33,15 +36,14 @@ public struct TicketKey: Sendable, CustomStringConvertible {
         guard keyBytes.count == Self.keyLength else {
             throw TicketKeyError.invalidKey("key is \(keyBytes.count) bytes, not \(Self.keyLength)")
         }
-        self.name = name
-        self.symmetricKey = SymmetricKey(data: keyBytes)
-        self.notBefore = notBefore
+        self.init(name: name, symmetricKey: SymmetricKey(data: keyBytes), notBefore: notBefore)
     }
 
     private init(name: [UInt8], symmetricKey: SymmetricKey, notBefore: Date) {
         self.name = name
         self.symmetricKey = symmetricKey
         self.notBefore = notBefore
+        self.aead = BoringSSLAEADBackend(algorithm: .aes256GCM, key: symmetricKey)
     }
 
     /// A fresh random key (name and key from the system's CSPRNG) that may encrypt from

@@ -206,14 +206,23 @@ public final class TicketKeyRing: Sendable {
             guard let entry = Self.sealingEntry(state, now: now) else { throw TicketKeyError.noActiveKey }
             return entry.key
         }
-        let nonce = AES.GCM.Nonce()
-        let sealed = try AES.GCM.seal(plaintext, using: key.symmetricKey, nonce: nonce, authenticating: key.name)
+        let nonceBytes = HandshakeRandom.bytes(12)
+        // key name | nonce | ciphertext | tag, sealed in place with the name as additional data.
         var ticket: [UInt8] = []
         ticket.reserveCapacity(Self.ticketOverhead + plaintext.count)
         ticket.append(contentsOf: key.name)
-        nonce.withUnsafeBytes { ticket.append(contentsOf: $0) }
-        ticket.append(contentsOf: sealed.ciphertext)
-        ticket.append(contentsOf: sealed.tag)
+        ticket.append(contentsOf: nonceBytes)
+        let body = ticket.count ..< ticket.count + plaintext.count
+        ticket.append(contentsOf: plaintext)
+        ticket.append(contentsOf: repeatElement(0, count: 16))
+        if let aead = key.aead {
+            try aead.sealInPlace(&ticket, plaintext: body, nonce: RecordNonce(iv: nonceBytes, sequenceNumber: 0),
+                                 additionalData: 0 ..< TicketKey.nameLength)
+        } else {
+            let sealed = try AES.GCM.seal(plaintext, using: key.symmetricKey, nonce: AES.GCM.Nonce(data: nonceBytes), authenticating: key.name)
+            ticket.replaceSubrange(body, with: sealed.ciphertext)
+            ticket.replaceSubrange(body.upperBound ..< ticket.count, with: sealed.tag)
+        }
         return ticket
     }
 
@@ -260,12 +269,23 @@ public final class TicketKeyRing: Sendable {
             let sealingName = Self.sealingEntry(state, now: now)?.key.name
             return (entry.key, sealingName == entry.key.name)
         }
-        guard let found,
-            let nonce = try? AES.GCM.Nonce(data: nonceBytes),
-            let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: ciphertext, tag: tag),
-            let plaintext = try? AES.GCM.open(box, using: found.key.symmetricKey, authenticating: found.key.name),
-            let decoded = try? SessionTicketState(decoding: [UInt8](plaintext))
-        else { return nil }
+        guard let found else { return nil }
+        let plaintext: [UInt8]
+        if let aead = found.key.aead {
+            var buffer = ticket
+            let body = Self.ticketOverhead - 16 ..< ticket.count - 16
+            guard (try? aead.openInPlace(&buffer, ciphertext: body, nonce: RecordNonce(iv: Array(nonceBytes), sequenceNumber: 0),
+                                         additionalData: 0 ..< TicketKey.nameLength)) != nil
+            else { return nil }
+            plaintext = Array(buffer[body])
+        } else {
+            guard let nonce = try? AES.GCM.Nonce(data: nonceBytes),
+                let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: ciphertext, tag: tag),
+                let opened = try? AES.GCM.open(box, using: found.key.symmetricKey, authenticating: found.key.name)
+            else { return nil }
+            plaintext = [UInt8](opened)
+        }
+        guard let decoded = try? SessionTicketState(decoding: plaintext) else { return nil }
         return OpenedSessionTicket(state: decoded, shouldRenew: !found.isSealingKey)
     }
 
