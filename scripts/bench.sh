@@ -13,6 +13,8 @@
 # The machine may be shared: the load average is recorded next to the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-tools.sh
+ensure_bench_tools
 
 SECS=2
 OSSL_SECS=3

@@ -7,13 +7,15 @@
 # For each server: connections/s seen by the client and server CPU time per connection from
 # /proc/PID/stat (utime+stime delta / connections; 10 ms clock ticks), and the ratio ours/OpenSSL.
 #
-# Usage: scripts/compare-openssl.sh [-t SECONDS] [-n COUNT] [-o OUTDIR] [--no-build]
+# Usage: scripts/compare-openssl.sh [-t SECONDS] [-n COUNT] [-o OUTDIR] [--no-build]   (RTLS_BIN=path: that rtls)
 #   -t  seconds per s_time run (default 5)   -n  Python handshakes of each kind (default 300)
 #   -o  where to put compare-openssl.json and the logs (default .build/bench)
 # Both servers run on 127.0.0.1 (ours on an OS-chosen port, OpenSSL's on a free port found by
 # binding port 0) and are stopped on exit. Client and servers share the machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/bench-tools.sh
+ensure_bench_tools
 
 TIME=5
 COUNT=300
@@ -34,7 +36,8 @@ OUT=$(cd "$OUT" && pwd)
 if [ "$BUILD" = 1 ]; then
     swift build -c release --product rtls 2>&1 | grep -E 'error|warning: ' || true
 fi
-RTLS="$(swift build -c release --show-bin-path)/rtls"
+# RTLS_BIN=path runs another build of rtls (e.g. an older commit's) against the same clients.
+RTLS="${RTLS_BIN:-$(swift build -c release --show-bin-path)/rtls}"
 [ -x "$RTLS" ] || { echo "no release rtls at $RTLS" >&2; exit 1; }
 
 TMP=$(mktemp -d)
