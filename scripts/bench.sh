@@ -114,7 +114,7 @@ for f in report["figures"]:
     if f["group"] != "cache": continue
     extra = " ".join(f"{k}={v:.0f}" for k, v in sorted(f["details"].items()))
     a = allocs.get(("cache", f["name"]), {})
-    extra += " " + " ".join(f"{k}={v:.2f}" for k, v in sorted(a.items()) if k.startswith("alloc") or k.startswith("requested"))
+    extra += " " + " ".join(f"{k}={v:.2f}" for k, v in sorted(a.items()) if k.startswith("alloc"))
     value = f"{f['value']:.1f}" if f["unit"] == "bytes/session" else f"{f['value']/1e6:.2f} M"
     print(f"{f['name']:28} {value:>12} {f['unit']:14} {extra}")
 json.dump({"rtls": report, "allocations": json.load(open(os.path.join(out, "rtls-allocations.json"))),

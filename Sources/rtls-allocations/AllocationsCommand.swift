@@ -115,8 +115,8 @@ struct AllocationsCommand: AsyncParsableCommand {
             let d = figure.details
             if figure.name == "bytes-per-session" {
                 lines.append(BenchFormat.pad(figure.name, 36, left: true) + BenchFormat.pad(number(d["allocs_per_session"]), 9)
-                             + BenchFormat.pad(number(d["requested_bytes_per_session"]), 10)
-                             + "  (heap growth \(number(figure.value)) B/session incl. allocator overhead)")
+                             + BenchFormat.pad("-", 10)
+                             + "  (allocations to make and cache a session, \(number(d["allocs_per_cache_insert_of_a_session"])) of them the cache's; bytes per session: rtls bench, as here each allocation carries the interposer's 16-byte header)")
             } else {
                 lines.append(BenchFormat.pad(figure.name, 36, left: true) + BenchFormat.pad(number(d["allocs_per_op"]), 9)
                              + BenchFormat.pad(number(d["alloc_bytes_per_op"]), 10))
