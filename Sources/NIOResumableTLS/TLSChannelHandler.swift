@@ -327,6 +327,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         let writes = unsealedWrites
         unsealedWrites = []
         var chunk: [UInt8] = []
+        chunk.reserveCapacity(min(Self.coalescedWriteLimit, writes.reduce(0) { $0 + $1.0.readableBytes }))
         do {
             for (buffer, _) in writes {
                 if buffer.readableBytes >= Self.coalescedWriteLimit {
@@ -338,7 +339,6 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
                     try connection.write(chunk)
                     chunk.removeAll(keepingCapacity: true)
                 }
-                if chunk.isEmpty { chunk.reserveCapacity(min(Self.coalescedWriteLimit, writes.reduce(0) { $0 + $1.0.readableBytes })) }
                 chunk.append(contentsOf: buffer.readableBytesView)
             }
             if !chunk.isEmpty { try connection.write(chunk) }
