@@ -27,13 +27,24 @@ public struct AllocationCounter: Sendable {
         self.read = read
     }
 
+    /// Starts counting and returns the totals so far (the reading a measured region starts at).
+    public func startReading() -> Reading {
+        start()
+        return read()
+    }
+
+    /// Returns the totals so far and stops counting (the reading a measured region ends at).
+    public func stopReading() -> Reading {
+        let reading = read()
+        stop()
+        return reading
+    }
+
     /// Counts the allocations `body` makes: (allocations, bytes).
     public func measure<R>(_ body: () throws -> R) rethrows -> (result: R, allocations: Int, bytes: Int) {
-        start()
-        let before = read()
+        let before = startReading()
         let result = try body()
-        let after = read()
-        stop()
+        let after = stopReading()
         return (result, after.allocations - before.allocations, after.bytes - before.bytes)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ResumableTLS
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -50,6 +51,34 @@ public struct BenchReport: Codable, Sendable {
         self.loadAverageBefore = loadAverageBefore
         self.loadAverageAfter = loadAverageAfter
         self.figures = figures
+    }
+
+    /// A report of `figures` measured on this machine from `loadAverageBefore` until now.
+    public init(secondsPerBenchmark: Double, loadAverageBefore: [Double], figures: [BenchFigure]) {
+        self.init(version: ResumableTLSVersion.string, secondsPerBenchmark: secondsPerBenchmark,
+                  cpuCount: ProcessInfo.processInfo.activeProcessorCount, cpuModel: BenchProbe.cpuModel(),
+                  loadAverageBefore: loadAverageBefore, loadAverageAfter: BenchProbe.loadAverage(), figures: figures)
+    }
+
+    /// The report as pretty-printed JSON with sorted keys (what `--json` prints).
+    public func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+/// `--filter`: comma-separated substrings; a benchmark `group/name` runs if it contains one
+/// (all run when there are none).
+public struct BenchFilter: Sendable {
+    private let patterns: [String]
+
+    public init(_ list: String?) {
+        patterns = (list ?? "").split(separator: ",").map(String.init)
+    }
+
+    public func keeps(_ name: String) -> Bool {
+        patterns.isEmpty || patterns.contains { name.contains($0) }
     }
 }
 

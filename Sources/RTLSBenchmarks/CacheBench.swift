@@ -69,16 +69,13 @@ public struct CacheBench {
     /// Runs `body(thread)` on `threads` threads at once; returns the longest wall time. With a
     /// counter, the allocations of the run are added to `tally`.
     private func parallel(_ threads: Int, tally: AllocationTally? = nil, _ body: @escaping @Sendable (Int) -> Void) -> Double {
-        counter?.start()
-        let before = counter?.read()
+        let before = counter?.startReading()
         defer {
-            if let counter, let before, let tally {
-                let after = counter.read()
+            if let after = counter?.stopReading(), let before, let tally {
                 tally.allocations += after.allocations - before.allocations
                 tally.bytes += after.bytes - before.bytes
                 tally.counted = true
             }
-            counter?.stop()
         }
         let longest = Mutex<Double>(0)
         DispatchQueue.concurrentPerform(iterations: threads) { thread in
@@ -195,16 +192,14 @@ public struct CacheBench {
         let count = sessionCount
         let heap0 = BenchProbe.heapInUse()
         let rss0 = BenchProbe.residentBytes()
-        counter?.start()
-        let requested0 = counter?.read()
+        let requested0 = counter?.startReading()
         let sessions = makeSessions(count, now: now)
         let heap1 = BenchProbe.heapInUse()
         let requested1 = counter?.read()
         let cache = ServerSessionCache(configuration: ServerSessionCacheConfiguration(capacity: 0))
         for session in sessions { cache.insert(session, now: now) }
         let heap2 = BenchProbe.heapInUse()
-        let requested2 = counter?.read()
-        counter?.stop()
+        let requested2 = counter?.stopReading()
         let rss2 = BenchProbe.residentBytes()
         guard cache.count == count else {
             return BenchFigure(group: "cache", name: "bytes-per-session", value: 0, unit: "bytes/session", note: "cache held \(cache.count) of \(count)")

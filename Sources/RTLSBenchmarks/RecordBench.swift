@@ -60,8 +60,7 @@ public struct RecordBench {
             buffer.removeLast(overhead)
         }
         var count = 0
-        counter?.start()
-        let allocationsBefore = counter?.read()
+        let allocationsBefore = counter?.startReading()
         let start = BenchProbe.now()
         var elapsed = 0.0
         while elapsed < seconds {
@@ -73,8 +72,7 @@ public struct RecordBench {
             count += 32
             elapsed = BenchProbe.now() - start
         }
-        let allocationsAfter = counter?.read()
-        counter?.stop()
+        let allocationsAfter = counter?.stopReading()
         benchBlackHole(buffer)
         var details = ["records_per_s": Double(count) / elapsed]
         Self.addAllocations(&details, before: allocationsBefore, after: allocationsAfter, records: count)
@@ -114,8 +112,7 @@ public struct RecordBench {
 
         try openBatch()  // warm up (and check)
         var count = 0
-        counter?.start()
-        let allocationsBefore = counter?.read()
+        let allocationsBefore = counter?.startReading()
         let start = BenchProbe.now()
         var elapsed = 0.0
         while elapsed < seconds {
@@ -123,8 +120,7 @@ public struct RecordBench {
             count += batch
             elapsed = BenchProbe.now() - start
         }
-        let allocationsAfter = counter?.read()
-        counter?.stop()
+        let allocationsAfter = counter?.stopReading()
         // What the copies alone cost, to say how much of the figure they are.
         let copyStart = BenchProbe.now()
         for _ in 0..<(count / batch) { for index in 0..<batch { copy(index) } }

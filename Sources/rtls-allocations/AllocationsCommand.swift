@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import MallocInterposerSwift
 import RTLSBenchmarks
-import ResumableTLS
 
 /// `rtls-allocations`: the workloads of `rtls bench` with every heap allocation counted
 /// (ordo-one's malloc interposer, linked into this executable only). Prints allocations per
@@ -63,8 +62,7 @@ struct AllocationsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try Self.checkCounterSeesAllocations()
-        let patterns = (filter ?? "").split(separator: ",").map(String.init)
-        let keep: (String) -> Bool = { name in patterns.isEmpty || patterns.contains { name.contains($0) } }
+        let keep = BenchFilter(filter).keeps
         let loadBefore = BenchProbe.loadAverage()
         var figures: [BenchFigure] = []
         if HandshakeBench.modes.contains(where: { keep("handshake/" + $0.name) }) {
@@ -72,14 +70,9 @@ struct AllocationsCommand: AsyncParsableCommand {
         }
         figures += try RecordBench(seconds: seconds, counter: Self.counter).run(filter: keep)
         figures += try CacheBench(seconds: seconds, sessionCount: sessions, counter: Self.counter).run(filter: keep)
-        let report = BenchReport(
-            version: ResumableTLSVersion.string, secondsPerBenchmark: seconds,
-            cpuCount: ProcessInfo.processInfo.activeProcessorCount, cpuModel: BenchProbe.cpuModel(),
-            loadAverageBefore: loadBefore, loadAverageAfter: BenchProbe.loadAverage(), figures: figures)
+        let report = BenchReport(secondsPerBenchmark: seconds, loadAverageBefore: loadBefore, figures: figures)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try report.jsonText())
         } else {
             print(Self.table(report))
         }

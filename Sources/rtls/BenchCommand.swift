@@ -44,8 +44,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let patterns = (filter ?? "").split(separator: ",").map(String.init)
-        let keep: (String) -> Bool = { name in patterns.isEmpty || patterns.contains { name.contains($0) } }
+        let keep = BenchFilter(filter).keeps
         let loadBefore = BenchProbe.loadAverage()
         var figures: [BenchFigure] = []
         func progress(_ text: String) {
@@ -61,14 +60,9 @@ struct BenchCommand: AsyncParsableCommand {
         progress("session cache…")
         figures += try CacheBench(seconds: seconds, sessionCount: sessions).run(filter: keep)
 
-        let report = BenchReport(
-            version: ResumableTLSVersion.string, secondsPerBenchmark: seconds,
-            cpuCount: ProcessInfo.processInfo.activeProcessorCount, cpuModel: BenchProbe.cpuModel(),
-            loadAverageBefore: loadBefore, loadAverageAfter: BenchProbe.loadAverage(), figures: figures)
+        let report = BenchReport(secondsPerBenchmark: seconds, loadAverageBefore: loadBefore, figures: figures)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try report.jsonText())
         } else {
             print(BenchFormat.table(report))
         }

@@ -50,9 +50,15 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// `HMAC(key, data)` (RFC 2104) with this hash.
     public func hmac(key: SymmetricKey, data: some Sequence<UInt8>) -> [UInt8] {
         let bytes = Array(data)
-        if let mac = bytes.withUnsafeBytes({ BoringSSLHMAC.key(hash: self, key: key, data: $0, length: digestLength) }) {
-            return mac.tlsBytes
+        // Straight into the array: a MAC is sent, not kept secret, so no SymmetricKey on the way.
+        var computed = false
+        let mac = [UInt8](unsafeUninitializedCapacity: digestLength) { output, initialized in
+            computed = key.withUnsafeBytes { keyBytes in
+                bytes.withUnsafeBytes { BoringSSLHMAC.authenticate(hash: self, key: keyBytes, data: $0, into: UnsafeMutableRawBufferPointer(output)) }
+            }
+            initialized = computed ? digestLength : 0
         }
+        if computed { return mac }
         switch self {
         case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
         case .sha384: return Array(HMAC<SHA384>.authenticationCode(for: bytes, using: key))

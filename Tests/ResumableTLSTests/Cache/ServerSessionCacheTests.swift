@@ -219,7 +219,7 @@ import Testing
     func s16S17ExpiryListMatchesAModelUnderRandomOperations(shards: Int) {
         let cache = makeCache(capacity: 0, shards: shards, autoFlushInterval: 0)
         var model: [[UInt8]: TLSSession] = [:]
-        var random = SessionCacheStressTests.SplitMix64(state: 42)
+        var random = SplitMix64(state: 42)
         let start = clock.now()
         var now = start
         for step in 0..<4_000 {

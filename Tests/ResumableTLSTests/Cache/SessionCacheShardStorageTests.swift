@@ -7,16 +7,6 @@ import Testing
 /// that share their first 32 bytes.
 @Suite("Cache: shard index (open addressing) against a model")
 struct SessionCacheShardStorageTests {
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     func session(id: [UInt8], timeout: TimeInterval, at now: Date) -> TLSSession {
         TLSSession(protocolVersion: .tls13, cipherSuite: .tlsAES128GCMSHA256, secret: [UInt8](repeating: 1, count: 32),
@@ -24,7 +14,7 @@ struct SessionCacheShardStorageTests {
     }
 
     @Test func churnMatchesADictionaryModel() {
-        var random = Random(state: 2026)
+        var random = SplitMix64(state: 2026)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         var storage = SessionCacheShardStorage()
         var model: [[UInt8]: TLSSession] = [:]

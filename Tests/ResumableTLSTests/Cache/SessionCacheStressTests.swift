@@ -6,17 +6,6 @@ import Testing
 
 /// The cache under many threads at once (S4, S14, S16, S17): run under `-sanitize=thread` in CI.
 @Suite struct SessionCacheStressTests {
-    /// A small deterministic generator, one per worker.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     final class Tally: Sendable {
         let inserted = Atomic<Int>(0)

@@ -8,20 +8,8 @@ struct CryptoRecordAEADBackendTests {
     static let algorithms: [TLSAEADAlgorithm] = [.aes128GCM, .aes256GCM, .chaCha20Poly1305]
     static let lengths = [0, 1, 15, 16, 17, 31, 64, 255, 1_024, 4_097, RecordProtection.maxInnerPlaintextLength]
 
-    /// Deterministic bytes, so a failure reproduces.
-    struct Bytes: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func take(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &self) } }
-    }
 
-    func keys(_ algorithm: TLSAEADAlgorithm, _ bytes: inout Bytes) throws -> TrafficKeys {
+    func keys(_ algorithm: TLSAEADAlgorithm, _ bytes: inout SplitMix64) throws -> TrafficKeys {
         try TrafficKeys(aead: algorithm, key: SymmetricKey(data: bytes.take(algorithm.keyLength)), iv: bytes.take(algorithm.ivLength))
     }
 
@@ -33,7 +21,7 @@ struct CryptoRecordAEADBackendTests {
 
     @Test(arguments: algorithms)
     func sealMatchesSwiftCryptoAndOpensBothWays(_ algorithm: TLSAEADAlgorithm) throws {
-        var bytes = Bytes(state: UInt64(algorithm.keyLength) << 8 | UInt64(algorithm == .chaCha20Poly1305 ? 1 : 0))
+        var bytes = SplitMix64(state: UInt64(algorithm.keyLength) << 8 | UInt64(algorithm == .chaCha20Poly1305 ? 1 : 0))
         for length in Self.lengths {
             let keys = try keys(algorithm, &bytes)
             let inPlace = try #require(BoringSSLAEADBackend(algorithm: algorithm, key: keys.key))
@@ -62,7 +50,7 @@ struct CryptoRecordAEADBackendTests {
 
     @Test(arguments: algorithms)
     func tamperedRecordsFailToOpen(_ algorithm: TLSAEADAlgorithm) throws {
-        var bytes = Bytes(state: 7)
+        var bytes = SplitMix64(state: 7)
         let keys = try keys(algorithm, &bytes)
         let backend = try #require(BoringSSLAEADBackend(algorithm: algorithm, key: keys.key))
         let nonce = keys.recordNonce(sequenceNumber: 3)
@@ -92,7 +80,7 @@ struct CryptoRecordAEADBackendTests {
     }
 
     @Test func rangesOutsideTheBufferThrowInsteadOfTrapping() throws {
-        var bytes = Bytes(state: 11)
+        var bytes = SplitMix64(state: 11)
         let keys = try keys(.aes128GCM, &bytes)
         let backend = try #require(BoringSSLAEADBackend(algorithm: .aes128GCM, key: keys.key))
         let nonce = keys.recordNonce(sequenceNumber: 0)
@@ -110,7 +98,7 @@ struct CryptoRecordAEADBackendTests {
     /// Both implementations behind `RecordProtection` produce the same records.
     @Test(arguments: algorithms)
     func recordProtectionImplementationsAgree(_ algorithm: TLSAEADAlgorithm) throws {
-        var bytes = Bytes(state: 99)
+        var bytes = SplitMix64(state: 99)
         let keys = try keys(algorithm, &bytes)
         var a = RecordProtection(keys: keys, implementation: .inPlace)
         var b = RecordProtection(keys: keys, implementation: .swiftCryptoSealedBox)

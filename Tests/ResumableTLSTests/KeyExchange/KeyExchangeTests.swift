@@ -144,7 +144,7 @@ struct KeyExchangeTests {
 
     @Test("Random peer shares never trap: each is accepted or refused with illegal_parameter")
     func randomShares() throws {
-        var generator = CertsKeyExchangeTestRandom(seed: 0x5EED)
+        var generator = SplitMix64(state: 0x5EED)
         for group in KeyExchangePrivateKey.supportedGroups {
             let key = try KeyExchangePrivateKey(group: group)
             let length = try #require(KeyExchangePrivateKey.keyShareLength(for: group))
@@ -159,19 +159,5 @@ struct KeyExchangeTests {
                 }
             }
         }
-    }
-}
-
-/// SplitMix64: a small deterministic generator for the hostile-input tests of the certificate
-/// and key-exchange suites (not for cryptography).
-struct CertsKeyExchangeTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -384,7 +384,7 @@ import Testing
 
     @Test("S7: random mutations never trap; what decodes re-encodes to an equal session")
     func randomMutations() throws {
-        var random = SessionCodecRandom(state: 0x5EED_0007)
+        var random = SplitMix64(state: 0x5EED_0007)
         let seeds = [
             try Support.sampleSession(leaf: try Support.leafDER()).derEncoded(),
             try PEMDocument(pemString: SessionCodecFixtures.tls13ALPN).derBytes,
