@@ -134,12 +134,12 @@ final class AsyncStreamBridgeHandler: ChannelInboundHandler, RemovableChannelHan
     /// Adds a TLS handler and a bridge to `channel`'s pipeline (on its event loop); returns the
     /// handshake's future and a function that makes the connection object once it completed.
     static func install(
-        on channel: any Channel, context: TLSContext, offering session: TLSSession?
+        on channel: any Channel, context: TLSContext, offering session: TLSSession?, serverName: String? = nil
     ) throws -> (EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection) {
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let latestSession = NIOLockedValueBox<TLSSession?>(nil)
         let promise = channel.eventLoop.makePromise(of: NegotiatedParameters.self)
-        let tls = try TLSChannelHandler(context: context, offering: session, handshakePromise: promise)
+        let tls = try TLSChannelHandler(context: context, offering: session, serverName: serverName, handshakePromise: promise)
         try channel.pipeline.syncOperations.addHandler(tls)
         try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession))
         return (promise.futureResult, { negotiated in

@@ -67,15 +67,21 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     private weak var storedContext: ChannelHandlerContext?
 
     /// A handler for a new connection made from `context`; a client may offer `session` for
-    /// resumption. `handshakePromise`, if given, is completed when the handshake completes or
-    /// fails (otherwise the handler makes its own: see `handshakeFuture`).
+    /// resumption and name the server it connects to (`serverName`, overriding the
+    /// configuration's: sent as SNI and checked against the certificate, see
+    /// `TLSConnection.setServerName(_:)`). `handshakePromise`, if given, is completed when the
+    /// handshake completes or fails (otherwise the handler makes its own: see `handshakeFuture`).
     ///
-    /// Throws `TLSError.invalidState` if a session is offered on a server context.
+    /// Throws `TLSError.invalidState` if a session or a server name is given on a server
+    /// context, or if a client that verifies certificates has no server name to check.
     public init(
-        context: TLSContext, offering session: TLSSession? = nil,
+        context: TLSContext, offering session: TLSSession? = nil, serverName: String? = nil,
         handshakePromise: EventLoopPromise<NegotiatedParameters>? = nil
     ) throws {
         connection = context.makeConnection()
+        if let serverName { try connection.setServerName(serverName) }
+        // Refuse here, before a channel is touched, rather than fail the handshake later.
+        try context.configuration.validateServerIdentity(serverName: connection.serverName)
         if let session { try connection.setSession(session) }
         self.handshakePromise = handshakePromise
     }

@@ -7,6 +7,11 @@ public enum TLSClient {
     /// Connects to `host:port` over `group`, runs the handshake under `context` (offering
     /// `session` for resumption, if any) and returns the established connection.
     ///
+    /// The server's certificate is checked for the configuration's `serverName` if it has one,
+    /// else for `host` (a name, or an IP address literal checked against the certificate's IP
+    /// addresses and not sent as SNI): a server with a valid chain for another name is refused
+    /// with `bad_certificate`.
+    ///
     /// Throws the connect error, or the handshake's error (`TLSError`, `NIOTLSError`); the
     /// channel is closed then.
     public static func connect(
@@ -14,6 +19,9 @@ public enum TLSClient {
         group: any EventLoopGroup, connectTimeout: TimeAmount = .seconds(10)
     ) async throws -> TLSAsyncConnection {
         guard (0...65_535).contains(port) else { throw TLSClientError.invalidPort(port) }
+        let hostName = context.configuration.serverName == nil ? Self.serverName(forHost: host) : nil
+        // Before connecting: a bad name fails without touching the network.
+        try context.configuration.validateServerIdentity(serverName: hostName ?? context.configuration.serverName)
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -21,13 +29,18 @@ public enum TLSClient {
         let (handshake, makeConnection): (EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection)
         do {
             (handshake, makeConnection) = try await channel.eventLoop.submit {
-                try AsyncStreamBridgeHandler.install(on: channel, context: context, offering: session)
+                try AsyncStreamBridgeHandler.install(on: channel, context: context, offering: session, serverName: hostName)
             }.get()
         } catch {
             try? await channel.close()
             throw error
         }
         return makeConnection(try await handshake.get())
+    }
+
+    /// The name to verify for `host`: a bracketed IPv6 literal without its brackets.
+    static func serverName(forHost host: String) -> String {
+        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
     }
 }
 

@@ -43,7 +43,11 @@ public struct TLSConfiguration: Sendable {
     /// ALPN protocol names in preference order (`SSL_CTX_set_alpn_protos`,
     /// `SSL_CTX_set_alpn_select_cb`); the server picks its own first choice the client offers.
     public var applicationProtocols: [String]
-    /// For a client: the name sent as SNI and checked against the server's certificate.
+    /// For a client: the name sent as SNI and checked against the server's certificate
+    /// (`SSL_set_tlsext_host_name` with `SSL_set1_host`). Nil lets one context serve many
+    /// servers: each connection then names its server (`TLSConnection.setServerName(_:)`,
+    /// `TLSClient.connect` uses its host). With `.fullVerification` a connection with no name
+    /// at all refuses to start; `.insecureNoServerNameCheck` is the explicit opt-out.
     public var serverName: String?
     /// For a client: send a legacy session ID and a dummy ChangeCipherSpec (RFC 8446 §D.4),
     /// as OpenSSL does by default (`SSL_OP_ENABLE_MIDDLEBOX_COMPAT`).
@@ -157,7 +161,9 @@ public struct TLSConfiguration: Sendable {
         self.statelessTicketReuse = .allowed
     }
 
-    /// A client that verifies the server's certificate for `serverName` against the system roots.
+    /// A client that verifies the server's certificate against the system roots, for
+    /// `serverName` or, when it is nil, for the name each connection is given
+    /// (`TLSConnection.setServerName(_:)`, the host of `TLSClient.connect`).
     public static func client(serverName: String?) -> TLSConfiguration {
         var configuration = TLSConfiguration(role: .client)
         configuration.serverName = serverName
@@ -196,6 +202,34 @@ public struct TLSConfiguration: Sendable {
         }
         for name in applicationProtocols where name.utf8.isEmpty || name.utf8.count > 255 {
             throw TLSError.invalidState("ALPN protocol name must be 1...255 bytes")
+        }
+        if role == .client, let serverName {
+            try Self.validateServerName(serverName)
+        }
+    }
+
+    /// Checks that a client connection that will use `serverName` (the configuration's or the
+    /// connection's own) can verify who the server is (security review H1): with
+    /// `.fullVerification` there must be a name to check. Runs when a client connection
+    /// starts, since one client context may serve many servers. Throws `invalidState`.
+    public func validateServerIdentity(serverName: String?) throws {
+        guard role == .client else { return }
+        if let serverName {
+            try Self.validateServerName(serverName)
+        } else if certificateVerification.requiresServerName {
+            throw TLSError.invalidState(
+                "a client that verifies certificates needs a server name to check them against: set "
+                + "TLSConfiguration.serverName or TLSConnection.setServerName(_:) (TLSClient.connect uses its host), "
+                + "or opt out explicitly with CertificateVerification.insecureNoServerNameCheck")
+        }
+    }
+
+    /// A server name must fit SNI (RFC 6066 §3: 1...255 bytes here, DNS names are at most
+    /// 253) and be printable ASCII with no spaces (A-labels; IP literals are not sent as SNI).
+    static func validateServerName(_ name: String) throws {
+        let bytes = Array(name.utf8)
+        guard (1...255).contains(bytes.count), bytes.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw TLSError.invalidState("server name must be 1...255 printable ASCII characters (use the A-label form of an IDN)")
         }
     }
 }

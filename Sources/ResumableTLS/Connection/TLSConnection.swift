@@ -90,8 +90,13 @@ public final class TLSConnection {
     /// for one (`SSL_accept`). Calling it again does nothing.
     public func startHandshake() throws {
         guard !started else { return }
+        guard case .client(var client) = handshake else {
+            started = true
+            return
+        }
+        // Refused before anything is sent, and without closing: the caller can name the server.
+        try context.configuration.validateServerIdentity(serverName: serverName)
         started = true
-        guard case .client(var client) = handshake else { return }
         try guarded {
             // The first ClientHello's record says 0x0301 for old middleboxes (RFC 8446 §5.1).
             recordLayer.plaintextRecordVersion = .tls10
@@ -102,6 +107,26 @@ public final class TLSConnection {
             try recordLayer.flushHandshake()
             recordLayer.plaintextRecordVersion = .tls12
         }
+    }
+
+    /// The name a client sends as SNI and checks the server's certificate against: the one given
+    /// to `setServerName(_:)`, else the configuration's `serverName`.
+    public var serverName: String? { serverNameOverride ?? context.configuration.serverName }
+    private var serverNameOverride: String?
+
+    /// Names the server this client connection is for, overriding the configuration's
+    /// `serverName`: sent as SNI (unless it is an IP address literal) and checked against the
+    /// server's certificate (OpenSSL's `SSL_set_tlsext_host_name` with `SSL_set1_host`). Only
+    /// on a client, only before the handshake starts; throws `invalidState` for a name that
+    /// cannot be sent (1...255 printable ASCII characters).
+    public func setServerName(_ name: String) throws {
+        guard isClient else { throw TLSError.invalidState("only a client names the server") }
+        guard !started else { throw TLSError.invalidState("the server name must be set before the handshake starts") }
+        try TLSConfiguration.validateServerName(name)
+        serverNameOverride = name
+        var configuration = context.configuration
+        configuration.serverName = name
+        handshake = .client(ClientHandshake13(configuration: configuration))
     }
 
     /// Sets the session a client offers for resumption (`SSL_set_session`, S11): only on a
@@ -260,7 +285,7 @@ public final class TLSConnection {
     /// The role and SNI name, for log lines.
     private var logMetadata: Logger.Metadata {
         var metadata: Logger.Metadata = ["role": "\(context.configuration.role)"]
-        if let name = negotiated?.serverName ?? context.configuration.serverName { metadata["sni"] = "\(name)" }
+        if let name = negotiated?.serverName ?? serverName { metadata["sni"] = "\(name)" }
         return metadata
     }
 
