@@ -78,6 +78,8 @@ let package = Package(
             name: "ResumableTLSTests",
             dependencies: [
                 "ResumableTLS",
+                // HostileClientHello: the ClientHellos the M1 benchmark times, asserted here.
+                "RTLSBenchmarks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

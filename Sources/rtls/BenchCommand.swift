@@ -55,6 +55,8 @@ struct BenchCommand: AsyncParsableCommand {
             progress("handshakes…")
             figures += try await HandshakeBench(seconds: seconds, rsaDirectory: rsaFixtures).run(filter: keep)
         }
+        progress("ClientHello cost…")
+        figures += try ClientHelloCostBench(seconds: seconds).run(filter: keep)
         progress("record layer…")
         figures += try RecordBench(seconds: seconds).run(filter: keep)
         progress("session cache…")

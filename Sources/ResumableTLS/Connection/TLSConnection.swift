@@ -432,7 +432,7 @@ public final class TLSConnection {
         guard let offer = hello.offeredPSKs, deferredClientHello == nil else { return true }
         var lookups: [(identity: [UInt8], lookup: ExternalSessionLookup)] = []
         let now = context.clock.now()
-        for identity in offer.identities.prefix(4) where !prefetchedSessions.contains(identity.identity) {
+        for identity in offer.identities.prefix(PeerListLimits.pskIdentitiesExamined) where !prefetchedSessions.contains(identity.identity) {
             switch context.ticketAuthority.redeem(identity.identity, now: now) {
             case .session(let session): prefetchedSessions.store(session, for: identity.identity)
             case .none: prefetchedSessions.store(nil, for: identity.identity)

@@ -113,9 +113,11 @@ struct ServerHandshake13 {
             throw TLSError.protocolViolation(alert: .missingExtension, reason: "ClientHello without supported_groups and key_share")
         }
         // RFC 8446 §4.2.8: each share's group must be in supported_groups, in the same order, once.
+        // A set, so the check is linear in the (capped, PeerListLimits) lists: security review M1.
+        let offeredGroups = Set(clientGroups)
         var seenGroups = Set<NamedGroup>()
         for share in shares {
-            guard clientGroups.contains(share.group), seenGroups.insert(share.group).inserted else {
+            guard offeredGroups.contains(share.group), seenGroups.insert(share.group).inserted else {
                 throw TLSError.illegalParameter("key_share for \(share.group) not in supported_groups, or repeated")
             }
         }
@@ -272,7 +274,7 @@ struct ServerHandshake13 {
     private func selectPSK(_ offer: OfferedPSKs, in hello: ClientHello, raw: [UInt8]) throws
         -> (chosen: (session: TLSSession, index: Int, suite: CipherSuite)?, declined: [ResumptionDeclineReason]) {
         var declined: [ResumptionDeclineReason] = []
-        for (index, identity) in offer.identities.enumerated().prefix(4) where index < offer.binders.count {
+        for (index, identity) in offer.identities.enumerated().prefix(PeerListLimits.pskIdentitiesExamined) where index < offer.binders.count {
             let candidate = redeem(identity.identity, now)
             if let reason = whyNotResumable(candidate, hello: hello, obfuscatedAge: identity.obfuscatedTicketAge) {
                 declined.append(reason)

@@ -147,16 +147,17 @@ extension Extension {
             }
             return .maxFragmentLength(value)
         case .supportedGroups:
-            return .supportedGroups(try reader.readUInt16List(minLength: 2, "named_group_list").map(NamedGroup.init(rawValue:)))
+            return .supportedGroups(try reader.readUInt16List(minLength: 2, maxCount: PeerListLimits.supportedGroups, "named_group_list").map(NamedGroup.init(rawValue:)))
         case .signatureAlgorithms:
-            return .signatureAlgorithms(try reader.readUInt16List(minLength: 2, maxLength: 0xFFFE, "signature_algorithms").map(SignatureScheme.init(rawValue:)))
+            return .signatureAlgorithms(try reader.readUInt16List(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.signatureSchemes, "signature_algorithms").map(SignatureScheme.init(rawValue:)))
         case .signatureAlgorithmsCert:
-            return .signatureAlgorithmsCert(try reader.readUInt16List(minLength: 2, maxLength: 0xFFFE, "signature_algorithms_cert").map(SignatureScheme.init(rawValue:)))
+            return .signatureAlgorithmsCert(try reader.readUInt16List(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.signatureSchemes, "signature_algorithms_cert").map(SignatureScheme.init(rawValue:)))
         case .applicationLayerProtocolNegotiation:
             var list = try reader.readVector(prefixBytes: 2, minLength: 2, "protocol_name_list")
             var names: [[UInt8]] = []
             while !list.isEmpty {
                 names.append(try list.readOpaque(prefixBytes: 1, minLength: 1, "ProtocolName"))
+                try PeerListLimits.check(names.count, PeerListLimits.applicationProtocols, "protocol_name_list")
             }
             if fromClient { return .applicationLayerProtocols(names) }
             // The server's answer names exactly one protocol (RFC 7301 §3.1).
@@ -205,7 +206,10 @@ extension Extension {
             default:
                 var list = try reader.readVector(prefixBytes: 2, "client_shares")
                 var entries: [KeyShareEntry] = []
-                while !list.isEmpty { entries.append(try KeyShareEntry(parsing: &list)) }
+                while !list.isEmpty {
+                    entries.append(try KeyShareEntry(parsing: &list))
+                    try PeerListLimits.check(entries.count, PeerListLimits.keyShares, "client_shares")
+                }
                 return .keyShareClientHello(entries)
             }
         case .ticketRequest:

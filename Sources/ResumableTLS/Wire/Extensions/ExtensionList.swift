@@ -40,6 +40,7 @@ public struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Express
             guard seen.insert(type.rawValue).inserted else {
                 throw TLSError.illegalParameter("duplicate \(type) extension")
             }
+            try PeerListLimits.check(seen.count, PeerListLimits.extensions, "extensions")
             if context == .clientHello, parsed.last?.type == .preSharedKey {
                 throw TLSError.illegalParameter("pre_shared_key is not the last ClientHello extension")
             }

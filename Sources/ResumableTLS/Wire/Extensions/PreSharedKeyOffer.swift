@@ -46,11 +46,13 @@ public struct OfferedPSKs: Sendable, Hashable {
             let identity = try identityList.readOpaque(prefixBytes: 2, minLength: 1, "PSK identity")
             let age = try identityList.readUInt32("obfuscated_ticket_age")
             identities.append(PSKIdentity(identity: identity, obfuscatedTicketAge: age))
+            try PeerListLimits.check(identities.count, PeerListLimits.pskIdentities, "PSK identities")
         }
         var binderList = try reader.readVector(prefixBytes: 2, minLength: 33, "PSK binders")
         var binders: [[UInt8]] = []
         while !binderList.isEmpty {
             binders.append(try binderList.readOpaque(prefixBytes: 1, minLength: 32, maxLength: 255, "PSK binder"))
+            try PeerListLimits.check(binders.count, PeerListLimits.pskIdentities, "PSK binders")
         }
         // Each identity is bound by the binder at the same index (RFC 8446 §4.2.11).
         guard binders.count == identities.count else {

@@ -4,13 +4,16 @@ extension ByteReader {
     ///
     /// An odd length cannot hold whole uint16 values, so it is `decode_error` like any other
     /// malformed length (RFC 8446 §3.4).
+    /// More than `maxCount` values is `illegal_parameter` (`PeerListLimits`), refused before
+    /// anything is allocated.
     mutating func readUInt16List(
-        minLength: Int, maxLength: Int = 0xFFFF, _ what: StaticString
+        minLength: Int, maxLength: Int = 0xFFFF, maxCount: Int = .max, _ what: StaticString
     ) throws -> [UInt16] {
         var body = try readVector(prefixBytes: 2, minLength: minLength, maxLength: maxLength, what)
         guard body.remaining % 2 == 0 else {
             throw TLSError.decodeError("\(what): odd length \(body.remaining)")
         }
+        try PeerListLimits.check(body.remaining / 2, maxCount, what)
         var values: [UInt16] = []
         values.reserveCapacity(body.remaining / 2)
         while !body.isEmpty { values.append(try body.readUInt16(what)) }

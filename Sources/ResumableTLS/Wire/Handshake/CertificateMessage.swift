@@ -45,6 +45,7 @@ public struct CertificateMessage: Sendable, Hashable {
             let data = try list.readOpaque(prefixBytes: 3, minLength: 1, "cert_data")
             let extensions = try ExtensionList(parsing: &list, context: .certificate)
             entries.append(CertificateEntry(certificateData: data, extensions: extensions))
+            try PeerListLimits.check(entries.count, PeerListLimits.certificates, "certificate_list")
         }
         certificateList = entries
         try body.expectEnd("Certificate")

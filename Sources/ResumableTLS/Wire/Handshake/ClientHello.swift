@@ -47,7 +47,7 @@ public struct ClientHello: Sendable, Hashable {
         legacyVersion = ProtocolVersion(rawValue: try body.readUInt16("legacy_version"))
         random = try body.readBytes(32, "random")
         legacySessionID = try body.readOpaque(prefixBytes: 1, maxLength: 32, "legacy_session_id")
-        cipherSuites = try body.readUInt16List(minLength: 2, maxLength: 0xFFFE, "cipher_suites").map(CipherSuite.init(rawValue:))
+        cipherSuites = try body.readUInt16List(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.cipherSuites, "cipher_suites").map(CipherSuite.init(rawValue:))
         legacyCompressionMethods = try body.readOpaque(prefixBytes: 1, minLength: 1, "legacy_compression_methods")
         extensions = body.isEmpty ? [] : try ExtensionList(parsing: &body, context: .clientHello)
         try body.expectEnd("ClientHello")

@@ -15,6 +15,7 @@ public struct TLS12Certificate: Sendable, Hashable {
         var certificates: [[UInt8]] = []
         while !list.isEmpty {
             certificates.append(try list.readOpaque(prefixBytes: 3, minLength: 1, "ASN.1Cert"))
+            try PeerListLimits.check(certificates.count, PeerListLimits.certificates, "certificate_list")
         }
         self.certificates = certificates
         try body.expectEnd("Certificate")
