@@ -178,6 +178,22 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             context.flush()
         }
         context.fireChannelReadComplete()
+        readAgainIfNeeded(context: context)
+    }
+
+    /// A read asked for by the handlers behind: remembered until plaintext reaches them. While
+    /// pending work runs it is held back (security review M2): the connection would only have
+    /// to buffer what arrives.
+    public func read(context: ChannelHandlerContext) {
+        readRequested = true
+        guard !awaitingWork else { return }
+        context.read()
+    }
+
+    /// Reads again if the handshake still needs bytes or the handlers behind asked for a read
+    /// that produced no plaintext; never while pending work runs (it reads when the work ends).
+    private func readAgainIfNeeded(context: ChannelHandlerContext) {
+        guard !awaitingWork else { return }
         switch phase {
         case .handshaking:
             context.read()
@@ -186,12 +202,6 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         case .idle, .closed:
             break
         }
-    }
-
-    /// A read asked for by the handlers behind: remembered until plaintext reaches them.
-    public func read(context: ChannelHandlerContext) {
-        readRequested = true
-        context.read()
     }
 
     /// Drops transport errors once the TLS session ended (a peer that closes right after its
@@ -251,6 +261,8 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
                 return
             }
             afterConnectionProgress(context: context)
+            // Reading stopped while the work ran.
+            readAgainIfNeeded(context: context)
         }
     }
 

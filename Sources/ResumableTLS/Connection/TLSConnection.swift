@@ -169,6 +169,14 @@ public final class TLSConnection {
         }
         if receivedCloseNotify { return } // RFC 8446 §6.1: data after close_notify is ignored
         try startHandshake()
+        // Security review M2: while pending work runs nothing is consumed, so a peer could make
+        // us buffer without bound. A legitimate peer sends at most one flight meanwhile.
+        if awaitingWork, recordLayer.bufferedByteCount + bytes.count > bufferLimitWhileAwaitingWork {
+            try guarded {
+                throw TLSError.unexpectedMessage(
+                    "peer sent over \(bufferLimitWhileAwaitingWork) bytes while the handshake awaited \(awaitedWorkDescription)")
+            }
+        }
         recordLayer.append(bytes)
         try guarded { try processRecords() }
     }
@@ -219,8 +227,25 @@ public final class TLSConnection {
     /// Whether the connection is waiting for `completePendingWork(_:)`.
     public var isAwaitingPendingWork: Bool { awaitingWork }
 
-    /// Feeds back the result of a `TLSPendingWork` and goes on with buffered records.
+    /// The most bytes kept unread while pending work runs: one handshake message at our limit
+    /// plus two maximal records (RFC 8446 §5.2), enough for any one flight.
+    public var bufferLimitWhileAwaitingWork: Int {
+        context.configuration.maxHandshakeMessageLength + 2 * (RecordLimits.headerLength + RecordLimits.maxCiphertextLength)
+    }
+
+    private var awaitedWorkDescription: String {
+        deferredClientHello != nil ? "a session lookup" : "certificate chain verification"
+    }
+
+    /// Feeds back the result of a `TLSPendingWork` and goes on with buffered records. On a
+    /// connection that closed meanwhile (an error, `transportClosed()`) it does nothing: the
+    /// result comes too late to matter (security review L12).
     public func completePendingWork(_ result: Result<Void, TLSError>) throws {
+        if case .closed = state {
+            awaitingWork = false
+            deferredClientHello = nil
+            return
+        }
         guard awaitingWork else { throw TLSError.invalidState("no pending work") }
         awaitingWork = false
         try guarded {
