@@ -148,8 +148,10 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             return
         }
         flushOutput(context: context)
+        // A client may first check the session it offers (RFC 8446 §4.6.1).
+        startPendingWork(context: context)
         // The handshake needs the peer's first flight whether or not anyone behind asked to read.
-        context.read()
+        readAgainIfNeeded(context: context)
     }
 
     // MARK: Inbound

@@ -83,6 +83,31 @@ import NIOResumableTLS
         #expect(throws: Never.self) { try accepted.get() }
     }
 
+    /// M4 through the handler: a session made for 127.0.0.1 offered to "localhost" is first
+    /// checked against its certificate (pending work before the ClientHello), then offered.
+    @Test func aSessionForAnotherNameIsCheckedBeforeItIsOffered() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await TLSServer.bind(host: "127.0.0.1", port: 0, context: try TestIdentity.serverContext(), group: group) { connection in
+            try? await connection.write(Array("hello\n".utf8))
+        }
+        var byAddress = TLSConfiguration.client(serverName: nil)
+        byAddress.certificateVerification = .fullVerification(trustRoots: try .certificates([TestIdentity.shared.certificateDER]))
+        let first = try await TLSClient.connect(host: "127.0.0.1", port: server.port, context: try TLSContext(byAddress), group: group)
+        _ = try await first.readToEnd()
+        let session = try #require(await first.newSession(timeout: .seconds(5)))
+        await first.close()
+        #expect(session.serverName == "127.0.0.1")
+
+        let byName = try TestIdentity.clientContext()   // serverName "localhost", also in the certificate
+        let second = try await TLSClient.connect(host: "127.0.0.1", port: server.port, context: byName, offering: session, group: group)
+        // Offered (the certificate covers localhost); this server resumes only under the
+        // session's own SNI, so it declines: a full handshake, not a stall.
+        #expect(second.negotiated.resumption == .declined([.declinedByServer]))
+        await second.close()
+        await server.close()
+        try await group.shutdownGracefully()
+    }
+
     @Test func aBadHostNameFailsBeforeConnecting() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let context = try TLSContext(TLSConfiguration.client(serverName: nil))

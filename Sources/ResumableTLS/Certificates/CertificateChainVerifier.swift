@@ -96,6 +96,26 @@ public struct CertificateChainVerifier: Sendable {
         }
     }
 
+    /// Whether the certificate `leafDER` is valid for `serverName` at `time`: the name checks of
+    /// a full verification (`ServerIdentityPolicy`, RFC 6125), its validity period and extended
+    /// key usage, without the path to a root (checked when the session was made). A client asks
+    /// this before it offers a session made for another name (RFC 8446 §4.6.1, security review
+    /// M4).
+    public static func leaf(_ leafDER: [UInt8], covers serverName: String, at time: Date) async -> Bool {
+        guard let leaf = try? Certificate(derEncoded: leafDER) else { return false }
+        let identityPolicy = identityPolicy(serverName: serverName)
+        // The leaf as its own anchor: only the policies below decide.
+        var verifier = Verifier(rootCertificates: CertificateStore([leaf])) {
+            RFC5280Policy(fixedExpiryValidationTime: time)
+            ExtendedKeyUsagePolicy(owner: .server)
+            identityPolicy
+        }
+        if case .validCertificate = await verifier.validate(leaf: leaf, intermediates: CertificateStore()) {
+            return true
+        }
+        return false
+    }
+
     private static func parse(_ der: [UInt8], index: Int) throws -> Certificate {
         do {
             return try Certificate(derEncoded: der)

@@ -97,17 +97,37 @@ public final class TLSConnection {
         // Refused before anything is sent, and without closing: the caller can name the server.
         try context.configuration.validateServerIdentity(serverName: serverName)
         started = true
+        context.sessionCache.recordConnect()
+        let now = context.clock.now()
+        // RFC 8446 §4.6.1 (security review M4): a session made for another server name is offered
+        // only if its certificate covers ours, which takes swift-certificates' async policies.
+        if let session = offeredSession, let name = serverName,
+           ClientHandshake13.whyNotOffered(session, configuration: client.configuration, now: now) == .serverName,
+           let leaf = session.peerCertificates.first {
+            awaitingOfferedSessionCheck = true
+            awaitingWork = true
+            pendingWork = TLSPendingWork(offeredSessionLeaf: leaf, serverName: name, time: now)
+            return
+        }
+        try sendClientHello(&client, certificateCoversServerName: false)
+    }
+
+    /// Queues the first ClientHello.
+    private func sendClientHello(_ client: inout ClientHandshake13, certificateCoversServerName: Bool) throws {
         try guarded {
             // The first ClientHello's record says 0x0301 for old middleboxes (RFC 8446 §5.1).
             recordLayer.plaintextRecordVersion = .tls10
-            context.sessionCache.recordConnect()
-            let actions = try client.start(offering: offeredSession, now: context.clock.now())
+            let actions = try client.start(offering: offeredSession, now: context.clock.now(),
+                                           certificateCoversServerName: certificateCoversServerName)
             handshake = .client(client)
             try apply(actions)
             try recordLayer.flushHandshake()
             recordLayer.plaintextRecordVersion = .tls12
         }
     }
+
+    /// The client waits for the check of its offered session's certificate before its ClientHello.
+    private var awaitingOfferedSessionCheck = false
 
     /// The name a client sends as SNI and checks the server's certificate against: the one given
     /// to `setServerName(_:)`, else the configuration's `serverName`.
@@ -234,7 +254,8 @@ public final class TLSConnection {
     }
 
     private var awaitedWorkDescription: String {
-        deferredClientHello != nil ? "a session lookup" : "certificate chain verification"
+        if awaitingOfferedSessionCheck { return "the offered session's name check" }
+        return deferredClientHello != nil ? "a session lookup" : "certificate chain verification"
     }
 
     /// Feeds back the result of a `TLSPendingWork` and goes on with buffered records. On a
@@ -248,6 +269,12 @@ public final class TLSConnection {
         }
         guard awaitingWork else { throw TLSError.invalidState("no pending work") }
         awaitingWork = false
+        if awaitingOfferedSessionCheck, case .client(var client) = handshake {
+            awaitingOfferedSessionCheck = false
+            // A failed check is no error: the session is simply not offered (reason server_name).
+            try sendClientHello(&client, certificateCoversServerName: (try? result.get()) != nil)
+            return
+        }
         try guarded {
             if let hello = deferredClientHello {
                 // A failed or slow store is a miss, never a failed connection (S23).

@@ -1,14 +1,16 @@
 import Foundation
 
 /// Asynchronous work a connection needs before its handshake can go on: verifying the peer's
-/// certificate chain with swift-certificates' (async) `Verifier`, or asking the get callback
+/// certificate chain with swift-certificates' (async) `Verifier`, asking the get callback
 /// and the external session store for the sessions a ClientHello's tickets stand for (S21,
-/// S23). `Sendable`, so a driver can run it on any task and hand the result back to the
+/// S23), or, on a client about to offer a session made for another server name, checking that
+/// the session's certificate covers the new name (RFC 8446 §4.6.1). `Sendable`, so a driver can run it on any task and hand the result back to the
 /// connection's own thread with `TLSConnection.completePendingWork(_:)`.
 public struct TLSPendingWork: Sendable {
     private enum Kind: Sendable {
         case verifyChain(PeerChainCheck, CertificateVerification, Date)
         case lookUpSessions([LookupItem], AsyncSessionResults)
+        case checkOfferedSessionName(leafDER: [UInt8], serverName: String, time: Date)
     }
 
     private struct LookupItem: Sendable {
@@ -24,6 +26,12 @@ public struct TLSPendingWork: Sendable {
 
     init(sessionLookups: [(identity: [UInt8], lookup: ExternalSessionLookup)], results: AsyncSessionResults) {
         kind = .lookUpSessions(sessionLookups.map { LookupItem(identity: $0.identity, lookup: $0.lookup) }, results)
+    }
+
+    /// Whether the certificate of a session made for another server name covers `serverName`
+    /// (RFC 8446 §4.6.1): the client offers the session only if it does.
+    init(offeredSessionLeaf leafDER: [UInt8], serverName: String, time: Date) {
+        kind = .checkOfferedSessionName(leafDER: leafDER, serverName: serverName, time: time)
     }
 
     /// Runs the work; pass the result to `TLSConnection.completePendingWork(_:)`. A session
@@ -44,6 +52,12 @@ public struct TLSPendingWork: Sendable {
         case .lookUpSessions(let items, let results):
             for item in items {
                 results.record(await item.lookup.run(), for: item.identity)
+            }
+            return .success(())
+        case .checkOfferedSessionName(let leafDER, let serverName, let time):
+            // A failure here only means the session is not offered.
+            guard await CertificateChainVerifier.leaf(leafDER, covers: serverName, at: time) else {
+                return .failure(.protocolViolation(alert: .badCertificate, reason: "the session's certificate does not cover \(serverName)"))
             }
             return .success(())
         }

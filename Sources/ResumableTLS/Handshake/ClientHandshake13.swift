@@ -11,7 +11,7 @@ struct ClientHandshake13 {
         case waitCertificateVerify, waitFinished, waitChainVerification, connected
     }
 
-    private let configuration: TLSConfiguration
+    let configuration: TLSConfiguration
     private(set) var state = State.idle
     private var keyShares: [KeyExchangePrivateKey] = []
     private var clientHello: ClientHello?
@@ -58,12 +58,15 @@ struct ClientHandshake13 {
 
     // MARK: ClientHello
 
-    /// Builds the first ClientHello, offering `session` if it can still be resumed here.
-    mutating func start(offering session: TLSSession?, now: Date) throws -> [HandshakeAction] {
+    /// Builds the first ClientHello, offering `session` if it can still be resumed here;
+    /// `certificateCoversServerName` says whether a session made for another server name was
+    /// found valid for ours (`needsServerNameCheck`).
+    mutating func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool = false) throws -> [HandshakeAction] {
         guard state == .idle else { throw TLSError.invalidState("handshake already started") }
         self.now = now
         if let session {
-            declineReason = Self.whyNotOffered(session, configuration: configuration, now: now)
+            declineReason = Self.whyNotOffered(session, configuration: configuration, now: now,
+                                               certificateCoversServerName: certificateCoversServerName)
             if declineReason == nil {
                 offeredSession = session
                 declineReason = .declinedByServer
@@ -113,18 +116,37 @@ struct ClientHandshake13 {
 
     // MARK: Resumption offer (RFC 8446 §4.2.11)
 
-    /// Whether `session` may be offered by a client with `configuration` at `now` (S6, S16):
-    /// TLS 1.3, resumable, not expired, and its hash used by one of our suites.
-    /// Why `session` cannot be offered under `configuration` at `now`, or nil if it can.
-    static func whyNotOffered(_ session: TLSSession, configuration: TLSConfiguration, now: Date) -> ResumptionDeclineReason? {
+    /// Why `session` cannot be offered under `configuration` at `now`, or nil if it can (S6,
+    /// S16): TLS 1.3, resumable, not expired, made for this server (below), and its hash used by
+    /// one of our suites.
+    ///
+    /// RFC 8446 §4.6.1: a client "MUST only resume if the new SNI value is valid for the server
+    /// certificate presented in the original session" (security review M4). With full
+    /// verification, a session made for another name (compared case-insensitively) is offered
+    /// only if its server certificate covers the new name and is still valid (checked
+    /// asynchronously by the connection: `certificateCoversServerName`); otherwise
+    /// `.serverName`. Without a name check (`insecureNoServerNameCheck`, no verification) a full
+    /// handshake would accept any name, so resumption does too.
+    static func whyNotOffered(_ session: TLSSession, configuration: TLSConfiguration, now: Date,
+                              certificateCoversServerName: Bool = false) -> ResumptionDeclineReason? {
         guard session.protocolVersion == .tls13 else { return .protocolVersion }
         guard session.isResumable, !session.ticket.isEmpty else { return .notResumable }
         guard !session.isExpired(at: now) else { return .expired }
+        if needsServerNameCheck(session, configuration: configuration), !certificateCoversServerName {
+            return .serverName
+        }
         guard !configuration.pskKeyExchangeModes.isEmpty else { return .noCommonPSKMode }
         guard let hash = session.hash, configuration.cipherSuites.contains(where: { $0.tls13Parameters?.hash == hash }) else {
             return .cipherSuite
         }
         return nil
+    }
+
+    /// Whether `session`'s certificate must be checked against our server name before it is
+    /// offered: with full verification, for a session made for another name.
+    static func needsServerNameCheck(_ session: TLSSession, configuration: TLSConfiguration) -> Bool {
+        guard configuration.certificateVerification.requiresServerName, let name = configuration.serverName else { return false }
+        return !ServerNameLiteral.sameName(session.serverName, name)
     }
 
     /// Our TLS 1.3 suites, with the resumed session's own suite first: servers that follow the

@@ -306,7 +306,7 @@ struct ServerHandshake13 {
         guard session.isResumable else { return .notResumable }
         guard !session.isExpired(at: now) else { return .expired }
         guard session.sessionIDContext == configuration.sessionIDContext else { return .sessionIDContext }
-        guard session.serverName == serverName else { return .serverName }
+        guard ServerNameLiteral.sameName(session.serverName, serverName) else { return .serverName }
         guard session.applicationProtocol == applicationProtocol else { return .applicationProtocol }
         guard let hash = session.hash,
               configuration.cipherSuites.contains(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters?.hash == hash }),

@@ -9,4 +9,15 @@ enum ServerNameLiteral {
             !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) && (Int(part) ?? 256) <= 255
         }
     }
+
+    /// Whether two server names are the same: DNS names compare case-insensitively (RFC 4343)
+    /// and a final dot changes nothing; no name equals only no name.
+    static func sameName(_ first: String?, _ second: String?) -> Bool {
+        guard let first, let second else { return first == nil && second == nil }
+        func normal(_ text: String) -> String {
+            let lowered = text.lowercased()
+            return lowered.hasSuffix(".") ? String(lowered.dropLast()) : lowered
+        }
+        return normal(first) == normal(second)
+    }
 }

@@ -17,7 +17,8 @@ public enum ResumptionDeclineReason: String, Sendable, Hashable, CaseIterable {
     case protocolVersion = "protocol_version"
     /// The session belongs to another session-ID context (S5).
     case sessionIDContext = "session_id_context"
-    /// The session was made for another SNI name (S5).
+    /// The session was made for another SNI name (S5); on a client, one its server certificate
+    /// does not cover (RFC 8446 §4.6.1).
     case serverName = "server_name"
     /// The session was made with another ALPN protocol.
     case applicationProtocol = "alpn"

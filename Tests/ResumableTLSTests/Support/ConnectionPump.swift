@@ -4,16 +4,19 @@ import Testing
 /// Drives two sans-I/O connections against each other in memory: each one's output becomes the
 /// other's input, and pending asynchronous work (chain verification) is run and fed back.
 enum ConnectionPump {
-    /// Runs any pending work of `connection`.
-    static func runPendingWork(_ connection: TLSConnection) async throws {
-        if let work = connection.takePendingWork() {
-            try connection.completePendingWork(await work.run())
-        }
+    /// Runs any pending work of `connection`; returns whether there was some.
+    @discardableResult
+    static func runPendingWork(_ connection: TLSConnection) async throws -> Bool {
+        guard let work = connection.takePendingWork() else { return false }
+        try connection.completePendingWork(await work.run())
+        return true
     }
 
     /// Moves bytes both ways until neither side has anything left to say (bounded).
     static func run(_ client: TLSConnection, _ server: TLSConnection) async throws {
         try client.startHandshake()
+        // A client may check its offered session before its ClientHello (RFC 8446 §4.6.1).
+        try await runPendingWork(client)
         for _ in 0..<64 {
             var moved = false
             let toServer = client.takeOutput()
