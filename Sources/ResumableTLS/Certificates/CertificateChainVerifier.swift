@@ -116,6 +116,13 @@ public struct CertificateChainVerifier: Sendable {
         return false
     }
 
+    /// Whether the certificate `der` parses and `time` is within its validity period: a server
+    /// resumes a session with a client certificate only while it is (security review M3).
+    public static func isWithinValidityPeriod(_ der: [UInt8], at time: Date) -> Bool {
+        guard let certificate = try? Certificate(derEncoded: der) else { return false }
+        return certificate.notValidBefore <= time && time <= certificate.notValidAfter
+    }
+
     private static func parse(_ der: [UInt8], index: Int) throws -> Certificate {
         do {
             return try Certificate(derEncoded: der)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SwiftASN1
 import X509
@@ -5,14 +6,20 @@ import X509
 /// The certificate authorities a peer's chain must lead to (RFC 8446 §4.4.2.2, RFC 5280 §6).
 public struct TrustRoots: Sendable {
     let store: CertificateStore
+    /// Names this set of roots for the default session-ID context (security review M3): the
+    /// SHA-256 of the roots' DER, or of "system" for the system's roots.
+    let fingerprint: [UInt8]
 
-    init(store: CertificateStore) { self.store = store }
+    init(store: CertificateStore, fingerprint: [UInt8]) {
+        self.store = store
+        self.fingerprint = fingerprint
+    }
 
     /// The operating system's roots (the trust anchors of RFC 5280 §6.1.1). On Linux swift-certificates reads
     /// `/etc/ssl/certs/ca-certificates.crt` (or the other usual bundle paths) and the PEM files
     /// of `/etc/ssl/certs`, once, in the background; a missing bundle makes every chain fail
     /// with `unknown_ca`.
-    public static let system = TrustRoots(store: CertificateStore.systemTrustRoots)
+    public static let system = TrustRoots(store: CertificateStore.systemTrustRoots, fingerprint: Array(SHA256.hash(data: Array("system".utf8))))
 
     /// The given DER certificates as trust anchors (RFC 5280 §6.1.1).
     ///
@@ -26,7 +33,12 @@ public struct TrustRoots: Sendable {
                 throw TLSError.internalError("trust root \(index) cannot be parsed: \(error)")
             }
         }
-        return TrustRoots(store: CertificateStore(certificates))
+        var hash = SHA256()
+        for der in certificatesDER {
+            hash.update(data: [UInt8(truncatingIfNeeded: der.count >> 16), UInt8(truncatingIfNeeded: der.count >> 8), UInt8(truncatingIfNeeded: der.count)])
+            hash.update(data: der)
+        }
+        return TrustRoots(store: CertificateStore(certificates), fingerprint: Array(hash.finalize()))
     }
 
     /// Every `CERTIFICATE` block (RFC 7468 §5) of a PEM string, as trust anchors.

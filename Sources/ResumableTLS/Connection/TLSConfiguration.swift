@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 
@@ -107,8 +108,15 @@ public struct TLSConfiguration: Sendable {
     /// taken from here and files every new session here.
     public var clientSessionStore: ClientSessionStore?
     /// OpenSSL's session-ID context (`SSL_CTX_set_session_id_context`, S5): a server resumes
-    /// only sessions made under the same value. At most 32 bytes.
+    /// only sessions made under the same value. At most 32 bytes. Left empty on a server that
+    /// asks for client certificates, it is derived from the client-authentication policy and
+    /// trust roots (`effectiveSessionIDContext`), so a session never resumes under another policy.
     public var sessionIDContext: [UInt8]
+    /// How long after the peer last authenticated with a certificate (the full handshake a
+    /// session descends from) its sessions may still resume, in seconds; resumptions never
+    /// extend it (BoringSSL's non-renewable auth timeout; RFC 8446 §4.6.1 asks for such a
+    /// limit). Default 7 days. Security review M3.
+    public var maximumAuthenticationAge: TimeInterval
     /// For a server: how far the client's idea of a ticket's age may exceed ours before the
     /// ticket is refused (RFC 8446 §8.3), in seconds. (A smaller client age is delivery delay.)
     public var ticketAgeTolerance: TimeInterval
@@ -150,6 +158,7 @@ public struct TLSConfiguration: Sendable {
         self.requestedTicketCount = nil
         self.pskKeyExchangeModes = [.pskDHEKE]
         self.sessionIDContext = []
+        self.maximumAuthenticationAge = TLSSession.maximumTLS13Lifetime
         self.clientSessionStore = nil
         self.sessionCacheMode = .default
         self.sessionCacheSize = ServerSessionCacheConfiguration.defaultCapacity
@@ -197,6 +206,7 @@ public struct TLSConfiguration: Sendable {
             throw TLSError.invalidState("record_size_limit \(limit) outside 64...16385")
         }
         guard sessionIDContext.count <= 32 else { throw TLSError.invalidState("session ID context over 32 bytes") }
+        guard maximumAuthenticationAge >= 0 else { throw TLSError.invalidState("negative maximum authentication age") }
         guard sessionTimeout >= 0, ticketCount >= 0, ticketCountAfterResumption >= 0, maximumTicketCount >= 0 else {
             throw TLSError.invalidState("negative session timeout or ticket count")
         }
@@ -206,6 +216,25 @@ public struct TLSConfiguration: Sendable {
         if role == .client, let serverName {
             try Self.validateServerName(serverName)
         }
+    }
+
+    /// The session-ID context a server stamps on its sessions and requires of the ones it
+    /// resumes: `sessionIDContext` if set; else, for a server that requests client
+    /// certificates, SHA-256 of the policy and the trust roots' fingerprint, so sessions made
+    /// under one client-authentication setting never resume under another (OpenSSL refuses
+    /// such contexts with `SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED`; security review M3); else
+    /// empty.
+    public var effectiveSessionIDContext: [UInt8] {
+        guard sessionIDContext.isEmpty, role == .server, clientAuthentication != .none else { return sessionIDContext }
+        var hash = SHA256()
+        hash.update(data: Array("swift-resumable-tls client authentication".utf8))
+        hash.update(data: [clientAuthentication == .required ? 2 : 1])
+        switch certificateVerification {
+        case .fullVerification(let roots): hash.update(data: [1] + roots.fingerprint)
+        case .insecureNoServerNameCheck(let roots): hash.update(data: [2] + roots.fingerprint)
+        case .noVerificationForTestingOnly: hash.update(data: [3])
+        }
+        return Array(hash.finalize())
     }
 
     /// Checks that a client connection that will use `serverName` (the configuration's or the

@@ -566,7 +566,7 @@ public final class TLSConnection {
             protocolVersion: parameters.version, cipherSuite: parameters.cipherSuite, secret: [],
             creationTime: context.clock.now(), timeout: context.configuration.sessionTimeout,
             serverName: parameters.serverName, applicationProtocol: parameters.applicationProtocol,
-            sessionIDContext: context.configuration.sessionIDContext,
+            sessionIDContext: isClient ? context.configuration.sessionIDContext : context.configuration.effectiveSessionIDContext,
             peerCertificates: parameters.peerCertificates, group: parameters.group, contextID: context.contextID)
     }
 

@@ -132,6 +132,9 @@ struct ClientHandshake13 {
         guard session.protocolVersion == .tls13 else { return .protocolVersion }
         guard session.isResumable, !session.ticket.isEmpty else { return .notResumable }
         guard !session.isExpired(at: now) else { return .expired }
+        guard now.timeIntervalSince(session.authenticationTime) <= configuration.maximumAuthenticationAge else {
+            return .authenticationAge
+        }
         if needsServerNameCheck(session, configuration: configuration), !certificateCoversServerName {
             return .serverName
         }
@@ -501,6 +504,7 @@ struct ClientHandshake13 {
             timeout: TimeInterval(ticket.ticketLifetime),
             serverName: configuration.serverName, applicationProtocol: negotiated.applicationProtocol,
             maxEarlyDataSize: ticket.maxEarlyDataSize ?? 0, sessionIDContext: configuration.sessionIDContext,
-            peerCertificates: negotiated.peerCertificates, group: negotiated.group, contextID: contextID)
+            peerCertificates: negotiated.peerCertificates, group: negotiated.group, contextID: contextID,
+            authenticationTime: resumedSession?.authenticationTime)
     }
 }

@@ -305,7 +305,19 @@ struct ServerHandshake13 {
         guard session.protocolVersion == .tls13 else { return .protocolVersion }
         guard session.isResumable else { return .notResumable }
         guard !session.isExpired(at: now) else { return .expired }
-        guard session.sessionIDContext == configuration.sessionIDContext else { return .sessionIDContext }
+        guard session.sessionIDContext == configuration.effectiveSessionIDContext else { return .sessionIDContext }
+        // Security review M3: resumption must not get around authentication.
+        guard now.timeIntervalSince(session.authenticationTime) <= configuration.maximumAuthenticationAge else {
+            return .authenticationAge
+        }
+        switch configuration.clientAuthentication {
+        case .required where session.peerCertificates.isEmpty: return .clientAuthentication
+        case .none where !session.peerCertificates.isEmpty: return .clientAuthentication
+        default: break
+        }
+        if let leaf = session.peerCertificates.first, !CertificateChainVerifier.isWithinValidityPeriod(leaf, at: now) {
+            return .peerCertificateExpired
+        }
         guard ServerNameLiteral.sameName(session.serverName, serverName) else { return .serverName }
         guard session.applicationProtocol == applicationProtocol else { return .applicationProtocol }
         guard let hash = session.hash,
@@ -465,7 +477,12 @@ struct ServerHandshake13 {
         guard state == .connected, let suite, let cipherSuite, let resumptionMasterSecret else {
             throw TLSError.internalError("tickets before the handshake completed")
         }
-        let lifetime = min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime)
+        // Security review M3: a ticket from a resumed connection keeps the original
+        // authentication time and never outlives maximumAuthenticationAge from it.
+        let authenticationTime = resumedSession?.authenticationTime ?? now
+        let authenticationLeft = authenticationTime.addingTimeInterval(configuration.maximumAuthenticationAge).timeIntervalSince(now)
+        let lifetime = min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime, max(0, authenticationLeft.rounded(.down)))
+        guard authenticationLeft >= 1 else { return [] }
         var tickets: [(message: [UInt8], session: TLSSession)] = []
         for _ in 0..<plannedTicketCount(resumed: resumedSession != nil) {
             var nonceWriter = ByteWriter(capacity: 8)
@@ -479,8 +496,9 @@ struct ServerHandshake13 {
                 protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk.withUnsafeBytes { Array($0) },
                 ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce,
                 creationTime: now, timeout: lifetime, serverName: serverName,
-                applicationProtocol: applicationProtocol, sessionIDContext: configuration.sessionIDContext,
-                peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID))
+                applicationProtocol: applicationProtocol, sessionIDContext: configuration.effectiveSessionIDContext,
+                peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID,
+                authenticationTime: authenticationTime))
             let ticket = TLS13NewSessionTicket(
                 ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket: session.ticket)
             tickets.append((try HandshakeMessage.newSessionTicket(ticket).encode(), session))

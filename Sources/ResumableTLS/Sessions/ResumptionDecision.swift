@@ -32,6 +32,14 @@ public enum ResumptionDeclineReason: String, Sendable, Hashable, CaseIterable {
     case replayed
     /// The two sides have no PSK key-exchange mode in common (RFC 8446 §4.2.9).
     case noCommonPSKMode = "no_common_psk_mode"
+    /// The session does not satisfy the server's client-authentication policy now: no client
+    /// certificate where one is required, or one where none is wanted (security review M3).
+    case clientAuthentication = "client_authentication"
+    /// The peer certificate stored in the session has expired (security review M3).
+    case peerCertificateExpired = "peer_certificate_expired"
+    /// The peer last authenticated with a certificate longer ago than
+    /// `TLSConfiguration.maximumAuthenticationAge` (security review M3).
+    case authenticationAge = "authentication_age"
     /// Client side: the server answered with a full handshake (its reason is not on the wire).
     case declinedByServer = "declined_by_server"
 }

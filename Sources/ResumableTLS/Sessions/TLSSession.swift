@@ -65,6 +65,12 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     public let group: NamedGroup?
     /// The identity of the context that made or imported the session (S5).
     public let contextID: UUID
+    /// When the peer last proved who it is with a certificate (the CertificateVerify of the full
+    /// handshake this session descends from): a session from a resumed connection inherits it,
+    /// so resuming never extends authentication (security review M3). `creationTime` for a
+    /// session from a full handshake, and for one read from OpenSSL's DER, which has no field
+    /// for it.
+    public let authenticationTime: Date
 
     private let resumableFlag: Atomic<Bool>
 
@@ -90,6 +96,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         peerCertificates: [[UInt8]] = [],
         group: NamedGroup? = nil,
         contextID: UUID,
+        authenticationTime: Date? = nil,
         isResumable: Bool = true
     ) {
         self.protocolVersion = protocolVersion
@@ -109,6 +116,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         self.peerCertificates = peerCertificates
         self.group = group
         self.contextID = contextID
+        self.authenticationTime = min(authenticationTime ?? creationTime, creationTime)
         self.resumableFlag = Atomic(isResumable)
     }
 
@@ -156,7 +164,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
             serverName: serverName, applicationProtocol: applicationProtocol,
             maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
             peerCertificates: peerCertificates, group: group, contextID: contextID ?? self.contextID,
-            isResumable: resumableFlag.load(ordering: .acquiring))
+            authenticationTime: authenticationTime, isResumable: resumableFlag.load(ordering: .acquiring))
     }
 
     /// Whether two sessions have equal parameters (not identity; the resumable flag is ignored).
@@ -168,7 +176,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
             && timeout == other.timeout && serverName == other.serverName
             && applicationProtocol == other.applicationProtocol && maxEarlyDataSize == other.maxEarlyDataSize
             && sessionIDContext == other.sessionIDContext && peerCertificates == other.peerCertificates
-            && group == other.group && contextID == other.contextID
+            && group == other.group && contextID == other.contextID && authenticationTime == other.authenticationTime
     }
 
     /// A short description that never includes the secret.

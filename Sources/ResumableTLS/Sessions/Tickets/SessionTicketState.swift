@@ -13,7 +13,8 @@ import Foundation
 ///     struct {
 ///         uint8  format_version = 1;
 ///         uint8  flags;                       // bit 0 server_name, bit 1 alpn,
-///                                             // bit 2 group, bit 3 peer_certificates;
+///                                             // bit 2 group, bit 3 peer_certificates,
+///                                             // bit 4 authentication_time;
 ///                                             // any other bit set is decode_error
 ///         uint16 protocol_version;
 ///         uint16 cipher_suite;
@@ -29,6 +30,7 @@ import Foundation
 ///             opaque alpn<1..255>;            // UTF-8
 ///             uint16 group;
 ///             PeerCertificates peer_certificates;
+///             uint64 authentication_time_ms;  // ≤ creation_time_ms; absent: = creation_time
 ///         };
 ///     } SessionTicketState;
 ///
@@ -53,7 +55,8 @@ public struct SessionTicketState: Sendable, Hashable {
         static let applicationProtocol: UInt8 = 1 << 1
         static let group: UInt8 = 1 << 2
         static let peerCertificates: UInt8 = 1 << 3
-        static let all: UInt8 = serverName | applicationProtocol | group | peerCertificates
+        static let authenticationTime: UInt8 = 1 << 4
+        static let all: UInt8 = serverName | applicationProtocol | group | peerCertificates | authenticationTime
     }
 
     /// The negotiated protocol version.
@@ -83,6 +86,9 @@ public struct SessionTicketState: Sendable, Hashable {
     public var group: NamedGroup?
     /// The peer's certificate chain as DER, leaf first; empty when not kept.
     public var peerCertificates: [[UInt8]]
+    /// When the peer last authenticated with a certificate (`TLSSession.authenticationTime`),
+    /// in ms since 1970; nil when it is the creation time.
+    public var authenticationTimeMilliseconds: UInt64?
 
     /// A state with the given parameters.
     public init(
@@ -98,7 +104,8 @@ public struct SessionTicketState: Sendable, Hashable {
         sessionIDContext: [UInt8] = [],
         contextID: UUID,
         group: NamedGroup? = nil,
-        peerCertificates: [[UInt8]] = []
+        peerCertificates: [[UInt8]] = [],
+        authenticationTimeMilliseconds: UInt64? = nil
     ) {
         self.protocolVersion = protocolVersion
         self.cipherSuite = cipherSuite
@@ -113,6 +120,7 @@ public struct SessionTicketState: Sendable, Hashable {
         self.contextID = contextID
         self.group = group
         self.peerCertificates = peerCertificates
+        self.authenticationTimeMilliseconds = authenticationTimeMilliseconds
     }
 
     /// The state of `session`, as a server puts it in a ticket it issues (S24).
@@ -136,6 +144,13 @@ public struct SessionTicketState: Sendable, Hashable {
             contextID: session.contextID,
             group: session.group,
             peerCertificates: includePeerCertificates ? session.peerCertificates : [])
+        let authenticated = Self.milliseconds(since1970: session.authenticationTime)
+        if authenticated < creationTimeMilliseconds { authenticationTimeMilliseconds = authenticated }
+    }
+
+    /// When the peer last authenticated with a certificate.
+    public var authenticationTime: Date {
+        authenticationTimeMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) } ?? creationTime
     }
 
     /// When the session was made.
@@ -165,7 +180,8 @@ public struct SessionTicketState: Sendable, Hashable {
             creationTime: creationTime, timeout: timeout,
             serverName: serverName, applicationProtocol: applicationProtocol,
             maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
-            peerCertificates: peerCertificates, group: group, contextID: contextID)
+            peerCertificates: peerCertificates, group: group, contextID: contextID,
+            authenticationTime: authenticationTime)
     }
 
     // MARK: Encoding
@@ -203,6 +219,12 @@ public struct SessionTicketState: Sendable, Hashable {
         if alpnBytes != nil { flags |= Flag.applicationProtocol }
         if group != nil { flags |= Flag.group }
         if !peerCertificates.isEmpty { flags |= Flag.peerCertificates }
+        if let authenticationTimeMilliseconds {
+            guard authenticationTimeMilliseconds <= creationTimeMilliseconds else {
+                throw TLSError.internalError("ticket state: authentication after creation")
+            }
+            flags |= Flag.authenticationTime
+        }
 
         var writer = ByteWriter(capacity: 128 + secret.count + peerCertificates.reduce(0) { $0 + $1.count + 3 })
         writer.writeUInt8(Self.formatVersion)
@@ -224,6 +246,7 @@ public struct SessionTicketState: Sendable, Hashable {
                 for certificate in peerCertificates { try list.writeOpaque(prefixBytes: 3, certificate) }
             }
         }
+        if let authenticationTimeMilliseconds { writer.writeUInt64(authenticationTimeMilliseconds) }
         return writer.bytes
     }
 
@@ -271,6 +294,15 @@ public struct SessionTicketState: Sendable, Hashable {
             }
         }
         peerCertificates = certificates
+        if flags & Flag.authenticationTime != 0 {
+            let authenticated = try reader.readUInt64("ticket state authentication_time")
+            guard authenticated <= creationTimeMilliseconds else {
+                throw TLSError.decodeError("ticket state: authentication time after creation")
+            }
+            authenticationTimeMilliseconds = authenticated
+        } else {
+            authenticationTimeMilliseconds = nil
+        }
         try reader.expectEnd("ticket state")
     }
 
