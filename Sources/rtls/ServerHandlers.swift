@@ -74,6 +74,13 @@ final class StatusPageHandler: ChannelInboundHandler {
         }
     }
 
+    /// A malformed request: NIO's `HTTPServerProtocolErrorHandler` (in front) has queued its
+    /// `400 Bad Request`; close the connection, which sends it with close_notify (security
+    /// review L15: the connection stayed open and later bytes got a second 400).
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let status: HTTPResponseStatus
         let body: String

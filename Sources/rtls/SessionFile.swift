@@ -143,13 +143,9 @@ struct LoadedSessionFile {
 /// Writes `bytes` to `path` atomically (a temporary file in the same directory with mode
 /// 0600, then a rename). Throws a `CLIError` naming the file; `what` says what it holds.
 func writePrivateFile(_ bytes: [UInt8], to path: String, what: String) throws {
-    let temporaryPath = path + ".tmp-" + UUID().uuidString
-    guard FileManager.default.createFile(atPath: temporaryPath, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
-        throw CLIError("cannot write \(what) to '\(path)': cannot create a file in its directory")
-    }
-    guard rename(temporaryPath, path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(atPath: temporaryPath)
-        throw CLIError("cannot write \(what) to '\(path)': \(reason)")
+    do {
+        try PrivateFile.write(bytes, to: path)
+    } catch {
+        throw CLIError("cannot write \(what) to '\(path)': \(error.reason)")
     }
 }

@@ -90,3 +90,19 @@ import Testing
         #expect(result.stderr.contains("Error: cannot load ticket keys: ticket key file line 1"), "\(result.transcript)")
     }
 }
+
+/// Security review L15: `rtls server --www` answers a malformed request once and closes.
+@Suite(.serialized) struct MalformedRequestTests {
+    typealias Support = RTLSTestSupport
+
+    @Test("a malformed request line gets one 400 Bad Request and the connection is closed")
+    func malformedRequestIsAnsweredOnceAndClosed() throws {
+        let (server, port) = try Support.startRTLSServer()
+        defer { server.stop() }
+        // -ign_eof: s_client leaves only when the server closes; two bad lines would get two 400s.
+        let result = try Support.openssl(["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_3", "-ign_eof", "-quiet"],
+                                         input: "GARBAGE\r\n\r\nMORE GARBAGE\r\n\r\n", timeout: .seconds(20))
+        #expect(result.stdout.components(separatedBy: "400 Bad Request").count - 1 == 1, "\(result.transcript)")
+        #expect(result.stdout.contains("Connection: close"), "\(result.transcript)")
+    }
+}

@@ -576,7 +576,10 @@ public final class TLSConnection {
         guard case .server(var server) = handshake else { return }
         let authority = context.ticketAuthority
         let now = context.clock.now()
-        let tickets = try server.makeTickets(contextID: context.contextID) { try authority.issue($0, on: self, now: now) }
+        let logger = context.configuration.logger
+        let tickets = try server.makeTickets(
+            contextID: context.contextID, issue: { try authority.issue($0, on: self, now: now) },
+            failed: { error in logger?.warning("no ticket sent: it could not be issued", metadata: ["error": "\(error)"]) })
         handshake = .server(server)
         for ticket in tickets {
             recordLayer.queueHandshake(ticket.message)

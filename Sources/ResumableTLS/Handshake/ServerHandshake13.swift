@@ -90,6 +90,10 @@ struct ServerHandshake13 {
 
     private mutating func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
         let isSecond = state == .waitSecondClientHello
+        // RFC 8446 §D.5: a legacy_version of SSL 3.0 or lower MUST abort (security review L14).
+        guard hello.legacyVersion.rawValue > 0x0300 else {
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "ClientHello legacy_version \(hello.legacyVersion) is SSL 3.0 or older")
+        }
         guard case .supportedVersionsClientHello(let versions)? = hello.extensions[.supportedVersions],
               versions.contains(.tls13) else {
             throw TLSError.protocolViolation(alert: .protocolVersion, reason: "client does not offer TLS 1.3")
@@ -472,8 +476,13 @@ struct ServerHandshake13 {
     }
 
     /// Makes this connection's NewSessionTickets: a fresh nonce, PSK and ticket_age_add each;
-    /// `issue` turns each session into its ticket (sealing it, or storing it under an ID).
-    mutating func makeTickets(contextID: UUID, issue: (TLSSession) throws -> TLSSession) throws -> [(message: [UInt8], session: TLSSession)] {
+    /// `issue` turns each session into its ticket (sealing it, or storing it under an ID). A
+    /// session `issue` cannot turn into a ticket (no active ticket key, a state too large to
+    /// seal) is skipped and reported through `failed`: no ticket, never a failed connection
+    /// (security review L4).
+    mutating func makeTickets(
+        contextID: UUID, issue: (TLSSession) throws -> TLSSession, failed: (any Error) -> Void = { _ in }
+    ) throws -> [(message: [UInt8], session: TLSSession)] {
         guard state == .connected, let suite, let cipherSuite, let resumptionMasterSecret else {
             throw TLSError.internalError("tickets before the handshake completed")
         }
@@ -492,13 +501,20 @@ struct ServerHandshake13 {
             let psk = try KeySchedule.resumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce)
             var ageAdd: UInt32 = 0
             for byte in HandshakeRandom.bytes(4) { ageAdd = ageAdd << 8 | UInt32(byte) }
-            let session = try issue(TLSSession(
+            let made = TLSSession(
                 protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk.withUnsafeBytes { Array($0) },
                 ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce,
                 creationTime: now, timeout: lifetime, serverName: serverName,
                 applicationProtocol: applicationProtocol, sessionIDContext: configuration.effectiveSessionIDContext,
                 peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID,
-                authenticationTime: authenticationTime))
+                authenticationTime: authenticationTime)
+            let session: TLSSession
+            do {
+                session = try issue(made)
+            } catch {
+                failed(error)
+                continue
+            }
             let ticket = TLS13NewSessionTicket(
                 ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket: session.ticket)
             tickets.append((try HandshakeMessage.newSessionTicket(ticket).encode(), session))

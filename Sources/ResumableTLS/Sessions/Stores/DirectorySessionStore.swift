@@ -16,10 +16,11 @@ public struct DirectorySessionStore: SessionStore {
     public let contextID: UUID
     private let clock: any TLSClock
 
-    /// A store in `directory` (created if missing). Sessions read back belong to `contextID`,
-    /// normally the `TLSContext.contextID` of the server using the store.
+    /// A store in `directory` (created with mode 0700 if missing). Sessions read back belong to
+    /// `contextID`, normally the `TLSContext.contextID` of the server using the store. Session
+    /// files hold resumption secrets: each is written with mode 0600 (security review L5).
     public init(directory: URL, contextID: UUID, clock: any TLSClock = SystemClock()) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try PrivateFile.createDirectory(directory)
         self.directory = directory
         self.contextID = contextID
         self.clock = clock
@@ -34,14 +35,7 @@ public struct DirectorySessionStore: SessionStore {
     /// Writes `session` under its session ID.
     public func put(_ session: TLSSession) async throws {
         guard let url = fileURL(for: session.sessionID) else { return }
-        let der = try session.derEncoded()
-        let temporary = directory.appendingPathComponent(".tmp-\(UUID().uuidString)")
-        try Data(der).write(to: temporary)
-        // rename(2) replaces the target atomically.
-        guard rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CocoaError(.fileWriteUnknown)
-        }
+        try PrivateFile.write(try session.derEncoded(), to: url.path)
     }
 
     /// The session stored under `id`, if any and not expired.

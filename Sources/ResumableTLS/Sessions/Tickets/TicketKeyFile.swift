@@ -136,17 +136,10 @@ public struct TicketKeyFile: TicketKeySource, Sendable {
     /// directory, then `rename`), so a server reloading at the same moment sees the old file
     /// or the new one, never half of one. Throws `TicketKeyError.unwritableFile`.
     public static func write(_ keys: [TicketKey], to path: String) throws {
-        let temporaryPath = path + ".tmp-" + UUID().uuidString
-        let contents = Data(render(keys).utf8)
-        guard FileManager.default.createFile(
-            atPath: temporaryPath, contents: contents, attributes: [.posixPermissions: 0o600])
-        else {
-            throw TicketKeyError.unwritableFile(path: path, reason: "cannot create \(temporaryPath)")
-        }
-        guard rename(temporaryPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporaryPath)
-            throw TicketKeyError.unwritableFile(path: path, reason: reason)
+        do {
+            try PrivateFile.write(Array(render(keys).utf8), to: path)
+        } catch {
+            throw TicketKeyError.unwritableFile(path: path, reason: error.reason)
         }
     }
 

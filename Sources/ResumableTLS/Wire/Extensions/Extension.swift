@@ -235,7 +235,11 @@ extension Extension {
         guard nameType == 0 else {
             throw TLSError.illegalParameter("server_name type \(nameType) is not host_name")
         }
+        // DNS names are at most 253 bytes; a longer one could not be kept in a ticket (L4).
         let host = try list.readOpaque(prefixBytes: 2, minLength: 1, "HostName")
+        guard host.count <= 255 else {
+            throw TLSError.illegalParameter("server_name of \(host.count) bytes, more than 255")
+        }
         guard list.isEmpty else {
             throw TLSError.illegalParameter("server_name_list carries more than one name")
         }

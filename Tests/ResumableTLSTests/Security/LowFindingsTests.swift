@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import RTLSBenchmarks
+@testable import ResumableTLS
+
+/// The low findings of the security review that live in the handshake (L4, L14).
+@Suite("Security review: low findings")
+struct LowFindingsTests {
+    private func baseClientHello() throws -> ClientHello {
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration()).makeConnection()
+        try client.startHandshake()
+        return try HostileClientHello.parse(firstRecordOf: client.takeOutput())
+    }
+
+    private func send(_ hello: ClientHello, to configuration: TLSConfiguration = InMemoryIdentity.serverConfiguration()) throws -> TLSConnection {
+        let server = try TLSContext(configuration).makeConnection()
+        try server.receive(try HostileClientHello.records(hello))
+        return server
+    }
+
+    @Test("L14: a ClientHello with legacy_version SSL 3.0 or lower is protocol_version", arguments: [UInt16(0x0000), 0x0002, 0x0300])
+    func sslLegacyVersionIsRefused(version: UInt16) throws {
+        var hello = try baseClientHello()
+        hello.legacyVersion = ProtocolVersion(rawValue: version)
+        let server = try TLSContext(InMemoryIdentity.serverConfiguration()).makeConnection()
+        Hostile.expectThrows(.protocolVersion) { try server.receive(try HostileClientHello.records(hello)) }
+        Hostile.expectClosedWithPlaintextAlert(server, .protocolVersion, output: server.takeOutput())
+    }
+
+    @Test("L14: legacy_version TLS 1.0 with supported_versions TLS 1.3 still negotiates TLS 1.3")
+    func tls10LegacyVersionIsAccepted() throws {
+        var hello = try baseClientHello()
+        hello.legacyVersion = .tls10
+        let server = try send(hello)
+        #expect(server.state == .handshaking)
+        #expect(Hostile.records(server.takeOutput()).first?.type == ContentType.handshake.rawValue)
+    }
+
+    @Test("L4: an SNI over 255 bytes is illegal_parameter at the ClientHello, not a failure after the handshake")
+    func longServerNameIsRefused() throws {
+        var hello = try baseClientHello()
+        var extensions = hello.extensions.extensions
+        extensions.removeAll { $0.type == .serverName }
+        extensions.insert(.serverName(String(repeating: "a", count: 256)), at: 0)
+        hello.extensions = ExtensionList(extensions)
+        let server = try TLSContext(InMemoryIdentity.serverConfiguration()).makeConnection()
+        Hostile.expectThrows(.illegalParameter) { try server.receive(try HostileClientHello.records(hello)) }
+        Hostile.expectClosedWithPlaintextAlert(server, .illegalParameter, output: server.takeOutput())
+        // 255 bytes is still a name.
+        var longest = try baseClientHello()
+        extensions = longest.extensions.extensions
+        extensions.removeAll { $0.type == .serverName }
+        extensions.insert(.serverName(String(repeating: "b", count: 255)), at: 0)
+        longest.extensions = ExtensionList(extensions)
+        #expect(try send(longest).state == .handshaking)
+    }
+
+    @Test("L4: a server that cannot seal a ticket (no active key) completes the handshake without tickets")
+    func noActiveKeyMeansNoTicket() async throws {
+        let later = TicketKey.generate(notBefore: Date().addingTimeInterval(3_600))
+        var configuration = InMemoryIdentity.serverConfiguration()
+        configuration.ticketKeys = try TicketKeyRing(keys: [later])
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration()).makeConnection()
+        let server = try TLSContext(configuration).makeConnection()
+        try await ConnectionPump.run(client, server)
+        #expect(client.state == .established && server.state == .established)
+        let events = ConnectionPump.events(client)
+        #expect(!events.contains { if case .newSession = $0 { return true } else { return false } })
+        // Data still flows.
+        try client.write(Array("still here".utf8))
+        try server.receive(client.takeOutput())
+        #expect(ConnectionPump.applicationData(ConnectionPump.events(server)) == Array("still here".utf8))
+    }
+}
