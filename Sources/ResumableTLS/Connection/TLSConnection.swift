@@ -56,7 +56,19 @@ public final class TLSConnection {
     private var handshake: Handshake
     private var recordLayer = ConnectionRecordLayer()
     private var reassembler: HandshakeReassembler
+    /// Events not yet taken, from `nextEventIndex` on: taking one is O(1) (security review L2).
     private var events: [TLSEvent] = []
+    private var nextEventIndex = 0
+    /// Consecutive records that carried nothing (empty application data, warning alerts):
+    /// a peer may not send more than `maximumUselessRecords` in a row (security review L2).
+    private var uselessRecords = 0
+    /// KeyUpdates received since the peer last sent application data (security review L1).
+    private var keyUpdatesWithoutData = 0
+    /// A KeyUpdate answering the peer's request was sent during the current `receive`: later
+    /// requests in the same flight are answered by that one (RFC 8446 §4.6.3).
+    private var answeredKeyUpdateInThisFlight = false
+    /// The peer's ChangeCipherSpec arrived (at most one is allowed, security review L3).
+    private var receivedChangeCipherSpec = false
     private var pendingWork: TLSPendingWork?
     private var awaitingWork = false
     private var started = false
@@ -198,6 +210,7 @@ public final class TLSConnection {
             }
         }
         recordLayer.append(bytes)
+        answeredKeyUpdateInThisFlight = false
         try guarded { try processRecords() }
     }
 
@@ -207,8 +220,18 @@ public final class TLSConnection {
             throw TLSError.invalidState("application data can be written only on an established connection")
         }
         guard !sentCloseNotify else { throw TLSError.invalidState("write after close_notify") }
-        try guarded { try recordLayer.writeApplicationData(data) }
+        try guarded {
+            // RFC 8446 §5.5 (security review L8): new keys long before the AEAD's limits.
+            if let sent = recordLayer.writeProtection?.sequenceNumber, sent >= automaticKeyUpdateRecordCount {
+                try sendKeyUpdate(request: .updateNotRequested)
+            }
+            try recordLayer.writeApplicationData(data)
+        }
     }
+
+    /// Records sealed under one key before the next write first updates the keys: 2^23, half
+    /// of what RFC 8446 §5.5 allows AES-GCM (2^24.5 full records). Lowered by tests.
+    var automaticKeyUpdateRecordCount: UInt64 = 1 << 23
 
     /// Sends close_notify (`SSL_shutdown`). The connection is closed once the peer's
     /// close_notify arrives too, or at once if it already did.
@@ -234,7 +257,14 @@ public final class TLSConnection {
 
     /// The next event, in the order they happened.
     public func nextEvent() -> TLSEvent? {
-        events.isEmpty ? nil : events.removeFirst()
+        guard nextEventIndex < events.count else { return nil }
+        let event = events[nextEventIndex]
+        nextEventIndex += 1
+        if nextEventIndex == events.count {
+            events.removeAll(keepingCapacity: true)
+            nextEventIndex = 0
+        }
+        return event
     }
 
     /// Work the connection needs done asynchronously before it can go on (verifying the peer's
@@ -379,12 +409,21 @@ public final class TLSConnection {
 
     private func processRecords() throws {
         while !awaitingWork, !receivedCloseNotify, let record = try recordLayer.nextRecord() {
+            // RFC 8446 §5.1: nothing may come between the fragments of a handshake message (L3).
+            if record.contentType != .handshake, reassembler.hasPartialMessage {
+                throw TLSError.unexpectedMessage("\(record.contentType) record between the fragments of a handshake message")
+            }
             switch record.contentType {
             case .changeCipherSpec:
-                // Dropped during the handshake, after the first ClientHello (RFC 8446 §5).
+                // Dropped during the handshake, after the first ClientHello (RFC 8446 §5); only
+                // one, as OpenSSL and NSS allow (L3).
                 guard isHandshaking, !peerFinished, started, !serverAwaitsFirstClientHello else {
                     throw TLSError.unexpectedMessage("change_cipher_spec outside the handshake")
                 }
+                guard !receivedChangeCipherSpec else {
+                    throw TLSError.unexpectedMessage("a second change_cipher_spec")
+                }
+                receivedChangeCipherSpec = true
                 try ChangeCipherSpec.validate(record.content)
             case .alert:
                 guard record.wasProtected || isHandshaking else {
@@ -395,6 +434,7 @@ public final class TLSConnection {
                 guard record.wasProtected || recordLayer.readProtection == nil else {
                     throw TLSError.unexpectedMessage("unprotected handshake record after keys changed")
                 }
+                uselessRecords = 0
                 reassembler.append(record.content)
                 while !awaitingWork, let message = try reassembler.nextMessage() {
                     try handleHandshakeMessage(message)
@@ -403,8 +443,27 @@ public final class TLSConnection {
                 guard record.wasProtected, state == .established else {
                     throw TLSError.unexpectedMessage("application data before the handshake completed")
                 }
+                guard !record.content.isEmpty else {
+                    try countUselessRecord("empty application data records")
+                    continue
+                }
+                uselessRecords = 0
+                keyUpdatesWithoutData = 0
                 events.append(.applicationData(Array(record.content)))
             }
+        }
+    }
+
+    /// The most records in a row that carry nothing (BoringSSL allows 32 empty records).
+    static let maximumUselessRecords = 32
+    /// The most KeyUpdates a peer may send without application data in between (BoringSSL's
+    /// and rustls' limit).
+    static let maximumKeyUpdatesWithoutData = 32
+
+    private func countUselessRecord(_ what: String) throws {
+        uselessRecords += 1
+        guard uselessRecords <= Self.maximumUselessRecords else {
+            throw TLSError.unexpectedMessage("more than \(Self.maximumUselessRecords) \(what) in a row")
         }
     }
 
@@ -431,7 +490,7 @@ public final class TLSConnection {
             }
             state = .closed(error: isHandshaking ? TLSError.peerAlert(.closeNotify) : nil)
         case .userCanceled:
-            return // followed by close_notify (RFC 8446 §6.1)
+            try countUselessRecord("user_canceled alerts")   // followed by close_notify (RFC 8446 §6.1)
         default:
             let error = TLSError.peerAlert(alert.description)
             state = .closed(error: error)
@@ -592,9 +651,15 @@ public final class TLSConnection {
         guard !reassembler.hasPartialMessage, let secret = recordLayer.readSecret else {
             throw TLSError.unexpectedMessage("KeyUpdate not at a record boundary")
         }
+        keyUpdatesWithoutData += 1
+        guard keyUpdatesWithoutData <= Self.maximumKeyUpdatesWithoutData else {
+            throw TLSError.unexpectedMessage("more than \(Self.maximumKeyUpdatesWithoutData) KeyUpdates without application data")
+        }
         recordLayer.setReadKeys(secret.next())
         events.append(.peerKeyUpdated)
-        if update.request == .updateRequested && !sentCloseNotify {
+        // RFC 8446 §4.6.3: several requests while we are silent get a single update (L1).
+        if update.request == .updateRequested && !sentCloseNotify && !answeredKeyUpdateInThisFlight {
+            answeredKeyUpdateInThisFlight = true
             try sendKeyUpdate(request: .updateNotRequested)
         }
     }

@@ -11,7 +11,10 @@ struct PendingWorkBufferTests {
     private func serverAwaitingLookup() async throws -> (server: TLSConnection, client: TLSConnection) {
         var origin = InMemoryIdentity.serverConfiguration()
         origin.ticketMode = .stateful
-        let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        // Without middlebox compatibility: the test sends the one ChangeCipherSpec itself.
+        var clientConfiguration = try InMemoryIdentity.clientConfiguration()
+        clientConfiguration.middleboxCompatibility = false
+        let client = try TLSContext(clientConfiguration)
         let (first, _) = try await ConnectionPump.connect(client, try TLSContext(origin))
         let session = try #require(first.session)
         #expect(session.isResumable)
