@@ -352,6 +352,10 @@ struct ClientHandshake13 {
         for ext in message.extensions {
             switch ext {
             case .selectedApplicationProtocol(let name):
+                // RFC 8446 §4.2: an extension we did not offer is unsupported_extension (L11).
+                guard clientHello?.extensions.contains(.applicationLayerProtocolNegotiation) == true else {
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "ALPN answered but not offered")
+                }
                 guard let protocolName = String(validating: name, as: UTF8.self),
                       configuration.applicationProtocols.contains(protocolName) else {
                     throw TLSError.illegalParameter("server selected an ALPN protocol that was not offered")
@@ -362,6 +366,9 @@ struct ClientHandshake13 {
                     throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "server_name acknowledged but not sent")
                 }
             case .recordSizeLimit(let limit):
+                guard clientHello?.extensions.contains(.recordSizeLimit) == true else {
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "record_size_limit answered but not sent")
+                }
                 peerRecordSizeLimit = Int(limit)
             case .supportedGroups:
                 continue // the server's preferences, informational (RFC 8446 §4.2.7)
@@ -385,6 +392,10 @@ struct ClientHandshake13 {
         }
         guard let leaf = message.certificateList.first else {
             throw TLSError.decodeError("server sent an empty Certificate")
+        }
+        // We ask for no per-certificate extension (status_request, SCT): any is unsolicited (§4.4.2).
+        guard message.certificateList.allSatisfy({ $0.extensions.isEmpty }) else {
+            throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "CertificateEntry extension we did not ask for")
         }
         peerKey = try TLSPublicKey(certificateDER: leaf.certificateData)
         peerChain = message.certificateList.map(\.certificateData)

@@ -372,7 +372,8 @@ struct ServerHandshake13 {
     /// early_data removal, pre_shared_key and padding.
     private func checkSecondClientHello(_ hello: ClientHello) throws {
         guard let first = firstClientHello else { throw TLSError.internalError("no first ClientHello") }
-        guard hello.random == first.random, hello.legacySessionID == first.legacySessionID,
+        // RFC 8446 §4.1.2 lists what may change; everything else must repeat (L11).
+        guard hello.legacyVersion == first.legacyVersion, hello.random == first.random, hello.legacySessionID == first.legacySessionID,
               hello.cipherSuites == first.cipherSuites, hello.legacyCompressionMethods == first.legacyCompressionMethods else {
             throw TLSError.illegalParameter("second ClientHello changed fields it must repeat")
         }
@@ -387,6 +388,18 @@ struct ServerHandshake13 {
         guard !hello.extensions.contains(.earlyData) else {
             throw TLSError.illegalParameter("early_data after a HelloRetryRequest")
         }
+        // Exactly one share, for the group the HelloRetryRequest named (checked by the caller).
+        guard case .keyShareClientHello(let shares)? = hello.extensions[.keyShare], shares.count == 1 else {
+            throw TLSError.illegalParameter("second ClientHello must carry exactly one key share")
+        }
+        // The PSK offer may lose identities (those of another hash) and change ages and
+        // binders, but never gain an identity.
+        if let offer = hello.offeredPSKs {
+            let before = Set(first.offeredPSKs?.identities.map(\.identity) ?? [])
+            guard offer.identities.allSatisfy({ before.contains($0.identity) }) else {
+                throw TLSError.illegalParameter("second ClientHello offers a PSK the first did not")
+            }
+        }
         let mayChange: Set<ExtensionType> = [.keyShare, .cookie, .earlyData, .preSharedKey, .padding]
         let before = first.extensions.filter { !mayChange.contains($0.type) }
         let after = hello.extensions.filter { !mayChange.contains($0.type) }
@@ -400,6 +413,10 @@ struct ServerHandshake13 {
     private mutating func handleClientCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
         guard message.certificateRequestContext.isEmpty else {
             throw TLSError.illegalParameter("client Certificate with a request context we did not send")
+        }
+        // Our CertificateRequest asks for no per-certificate extension (RFC 8446 §4.4.2, L11).
+        guard message.certificateList.allSatisfy({ $0.extensions.isEmpty }) else {
+            throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "CertificateEntry extension we did not ask for")
         }
         transcript?.append(raw)
         guard let leaf = message.certificateList.first else {

@@ -41,12 +41,29 @@ public struct HandshakeReassembler: Sendable {
         buffer.append(contentsOf: fragment)
     }
 
+    /// The longest body a message of `type` can have, for types of fixed or small size:
+    /// Finished is one hash (at most SHA-512's 64 bytes; TLS 1.2's verify_data is 12),
+    /// KeyUpdate one byte, HelloRequest, EndOfEarlyData and ServerHelloDone empty.
+    static func maximumBodyLength(of type: HandshakeType) -> Int? {
+        switch type {
+        case .finished: return 64
+        case .keyUpdate: return 1
+        case .helloRequest, .endOfEarlyData, .serverHelloDone: return 0
+        default: return nil
+        }
+    }
+
     /// The next complete message, or nil until more fragments arrive.
     public mutating func nextMessage() throws -> RawHandshakeMessage? {
         guard buffer.count - readIndex >= 4 else { return nil }
         var reader = ByteReader(buffer[readIndex...])
         let type = HandshakeType(rawValue: try reader.readUInt8("handshake type"))
         let length = Int(try reader.readUInt24("handshake length"))
+        // A length no message of this type can have is malformed (security review L11): a
+        // Finished padded to 128 KiB is not buffered before it is refused.
+        if let typeMaximum = Self.maximumBodyLength(of: type), length > typeMaximum {
+            throw TLSError.decodeError("\(type) of \(length) bytes, at most \(typeMaximum) for its type")
+        }
         guard length <= maxMessageLength else {
             throw TLSError.protocolViolation(
                 alert: .illegalParameter,
