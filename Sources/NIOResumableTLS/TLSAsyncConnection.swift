@@ -6,8 +6,9 @@ import ResumableTLS
 /// `inbound` yields the decrypted data, `write(_:)` sends, `close()` sends close_notify and
 /// closes. The connection's `session` is read on its event loop.
 ///
-/// `inbound` is a single-consumer stream without backpressure: it buffers whatever arrives.
-/// It ends when the channel closes; it throws the error that closed it (a `TLSError`, or
+/// `inbound` is a single-consumer stream with backpressure (`TLSInboundStream`): at most about
+/// 256 KiB wait unread before the channel stops reading from the socket. It ends when the
+/// channel closes; it throws the error that closed it (a `TLSError`, or
 /// `NIOTLSError.uncleanShutdown` when the peer closed without close_notify).
 public final class TLSAsyncConnection: Sendable {
     /// The underlying channel (its pipeline holds a `TLSChannelHandler`).
@@ -15,7 +16,7 @@ public final class TLSAsyncConnection: Sendable {
     /// What the handshake agreed on.
     public let negotiated: NegotiatedParameters
     /// The decrypted application data, chunk by chunk, in order.
-    public let inbound: AsyncThrowingStream<ByteBuffer, any Error>
+    public let inbound: TLSInboundStream
 
     /// The newest session from a `.newSession` event, kept after the channel closed.
     private let latestSession: NIOLockedValueBox<TLSSession?>
@@ -23,7 +24,7 @@ public final class TLSAsyncConnection: Sendable {
     /// Whether the handshake resumed a session.
     public var sessionReused: Bool { negotiated.isResumed }
 
-    init(channel: any Channel, negotiated: NegotiatedParameters, inbound: AsyncThrowingStream<ByteBuffer, any Error>, latestSession: NIOLockedValueBox<TLSSession?>) {
+    init(channel: any Channel, negotiated: NegotiatedParameters, inbound: TLSInboundStream, latestSession: NIOLockedValueBox<TLSSession?>) {
         self.channel = channel
         self.negotiated = negotiated
         self.inbound = inbound
@@ -93,17 +94,28 @@ public enum TLSAsyncConnectionError: Error, Sendable, Hashable {
     case tooMuchData(limit: Int)
 }
 
-/// The last handler of a connection's pipeline: hands decrypted data to an
-/// `AsyncThrowingStream` (no backpressure).
-final class AsyncStreamBridgeHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// The last handler of a connection's pipeline: hands decrypted data to a
+/// `TLSInboundStream`, and holds back the reads asked for while too much waits unread.
+final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
 
     private let continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
     private let latestSession: NIOLockedValueBox<TLSSession?>
+    private let flow: InboundFlowControl
 
-    init(continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation, latestSession: NIOLockedValueBox<TLSSession?>) {
+    init(continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation, latestSession: NIOLockedValueBox<TLSSession?>,
+         flow: InboundFlowControl) {
         self.continuation = continuation
         self.latestSession = latestSession
+        self.flow = flow
+    }
+
+    /// A read (autoRead's, or `InboundFlowControl`'s resume) reaches the transport only while
+    /// the consumer keeps up.
+    func read(context: ChannelHandlerContext) {
+        guard !flow.isPaused else { return }
+        context.read()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -114,7 +126,9 @@ final class AsyncStreamBridgeHandler: ChannelInboundHandler, RemovableChannelHan
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        continuation.yield(unwrapInboundIn(data))
+        let buffer = unwrapInboundIn(data)
+        _ = flow.produced(buffer.readableBytes)
+        continuation.yield(buffer)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -138,12 +152,17 @@ final class AsyncStreamBridgeHandler: ChannelInboundHandler, RemovableChannelHan
     ) throws -> (EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection) {
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let latestSession = NIOLockedValueBox<TLSSession?>(nil)
+        let flow = InboundFlowControl { [weak channel] in
+            guard let channel else { return }
+            channel.eventLoop.execute { channel.read() }
+        }
         let promise = channel.eventLoop.makePromise(of: NegotiatedParameters.self)
         let tls = try TLSChannelHandler(context: context, offering: session, serverName: serverName, handshakePromise: promise)
         try channel.pipeline.syncOperations.addHandler(tls)
-        try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession))
+        try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession, flow: flow))
         return (promise.futureResult, { negotiated in
-            TLSAsyncConnection(channel: channel, negotiated: negotiated, inbound: stream, latestSession: latestSession)
+            TLSAsyncConnection(channel: channel, negotiated: negotiated, inbound: TLSInboundStream(base: stream, flow: flow),
+                               latestSession: latestSession)
         })
     }
 }

@@ -26,7 +26,9 @@ import ResumableTLS
 /// - A TLS error sends its alert, then `fireErrorCaught(error)` and the channel is closed.
 /// - The transport closing before the handshake completed fails the handshake with
 ///   `NIOTLSError.closedDuringHandshake`; closing without the peer's close_notify after it
-///   fires `NIOTLSError.uncleanShutdown`.
+///   fires `NIOTLSError.uncleanShutdown`. A handshake that takes longer than the
+///   configuration's `handshakeTimeout` (10 s by default) fails with
+///   `NIOTLSError.handshakeTimeout` and the channel is closed.
 ///
 /// All members must be used on the channel's event loop.
 public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -65,6 +67,8 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Inside a transport read cycle (`channelRead`… `channelReadComplete`).
     private var inReadCycle = false
     private weak var storedContext: ChannelHandlerContext?
+    /// Fails the handshake when `TLSConfiguration.handshakeTimeout` passes.
+    private var handshakeTimer: Scheduled<Void>?
 
     /// A handler for a new connection made from `context`; a client may offer `session` for
     /// resumption and name the server it connects to (`serverName`, overriding the
@@ -141,6 +145,14 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     private func startHandshake(context: ChannelHandlerContext) {
         guard phase == .idle else { return }
         phase = .handshaking
+        if let timeout = connection.context.configuration.handshakeTimeout {
+            // Security review L13: a peer that stalls the handshake does not keep the channel.
+            let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
+                guard phase == .handshaking, let context = storedContext else { return }
+                fail(NIOTLSError.handshakeTimeout, context: context)
+            }
+        }
         do {
             try connection.startHandshake()
         } catch {
@@ -226,6 +238,8 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             switch event {
             case .handshakeCompleted(let parameters):
                 if phase == .handshaking { phase = .established }
+                handshakeTimer?.cancel()
+                handshakeTimer = nil
                 handshakePromise?.succeed(parameters)
                 context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(parameters))
                 writeBufferedData(context: context)
@@ -430,6 +444,8 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func failPending(_ error: any Error) {
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
         handshakePromise?.fail(error) // no effect once it succeeded
         let writes = unsealedWrites
         unsealedWrites = []

@@ -19,6 +19,8 @@ public enum NIOTLSError: Error, Sendable, Hashable, CustomStringConvertible {
     case uncleanShutdown
     /// A write arrived after close_notify was sent or the connection failed.
     case writeAfterClose
+    /// The handshake did not complete within `TLSConfiguration.handshakeTimeout`.
+    case handshakeTimeout
 
     /// A human-readable explanation.
     public var description: String {
@@ -26,6 +28,7 @@ public enum NIOTLSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .closedDuringHandshake: return "the connection closed before the TLS handshake completed"
         case .uncleanShutdown: return "the connection closed without a TLS close_notify"
         case .writeAfterClose: return "write on a TLS connection that is closed or closing"
+        case .handshakeTimeout: return "the TLS handshake did not complete in time"
         }
     }
 }

@@ -60,6 +60,11 @@ public struct TLSConfiguration: Sendable {
     public var helloRetryRequestCookie: Bool
     /// The largest handshake message accepted from the peer.
     public var maxHandshakeMessageLength: Int
+    /// How long a handshake may take before drivers with a clock give up on it (the NIO
+    /// handler, `TLSServer`, `TLSClient`: `NIOTLSError.handshakeTimeout`), so a peer that
+    /// stalls cannot hold a connection open (security review L13). Default 10 s; nil waits
+    /// without limit. The sans-I/O `TLSConnection` has no clock of its own and ignores it.
+    public var handshakeTimeout: Duration?
 
     // MARK: Sessions and resumption
 
@@ -149,6 +154,7 @@ public struct TLSConfiguration: Sendable {
         self.recordSizeLimit = nil
         self.helloRetryRequestCookie = true
         self.maxHandshakeMessageLength = 128 * 1024
+        self.handshakeTimeout = .seconds(10)
         self.sessionTimeout = 7_200
         self.ticketMode = .stateless
         self.ticketKeys = nil
@@ -206,6 +212,7 @@ public struct TLSConfiguration: Sendable {
             throw TLSError.invalidState("record_size_limit \(limit) outside 64...16385")
         }
         guard sessionIDContext.count <= 32 else { throw TLSError.invalidState("session ID context over 32 bytes") }
+        if let handshakeTimeout, handshakeTimeout <= .zero { throw TLSError.invalidState("handshake timeout must be positive") }
         guard maximumAuthenticationAge >= 0 else { throw TLSError.invalidState("negative maximum authentication age") }
         guard sessionTimeout >= 0, ticketCount >= 0, ticketCountAfterResumption >= 0, maximumTicketCount >= 0 else {
             throw TLSError.invalidState("negative session timeout or ticket count")
