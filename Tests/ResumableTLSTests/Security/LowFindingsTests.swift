@@ -72,3 +72,47 @@ struct LowFindingsTests {
         #expect(ConnectionPump.applicationData(ConnectionPump.events(server)) == Array("still here".utf8))
     }
 }
+
+/// Security review L6: a ticket key seals a bounded number of tickets with random nonces, and
+/// an outside key that nobody replaces stops sealing after its maximum age.
+@Suite("L6: ticket key use limits")
+struct TicketKeyLimitTests {
+    private let state = SessionTicketState(protocolVersion: .tls13, cipherSuite: .tlsAES128GCMSHA256, secret: [UInt8](repeating: 1, count: 32),
+                                           creationTimeMilliseconds: 1_800_000_000_000, timeoutSeconds: 3_600, contextID: UUID())
+
+    @Test("A generated ring rotates once a key has sealed its maximum; the old key still opens its tickets")
+    func generatedRingRotates() throws {
+        let ring = TicketKeyRing(clock: TestClock(), maximumSealsPerKey: 3)
+        let first = try #require(ring.sealingKeyName)
+        let tickets = try (0..<3).map { _ in try ring.seal(state) }
+        #expect(ring.sealingKeyName == first)
+        let fourth = try ring.seal(state)
+        let second = try #require(ring.sealingKeyName)
+        #expect(second != first)
+        #expect(Array(fourth.prefix(16)) == second)
+        for ticket in tickets { #expect(ring.open(ticket) == state) }
+        #expect(ring.openTicket(tickets[0])?.shouldRenew == true)
+    }
+
+    @Test("An outside key that sealed its maximum refuses to seal until a newer key is installed")
+    func outsideKeyIsExhausted() throws {
+        let clock = TestClock()
+        let ring = try TicketKeyRing(keys: [TicketKey.generate(notBefore: clock.now())], clock: clock, maximumSealsPerKey: 2)
+        _ = try ring.seal(state)
+        let ticket = try ring.seal(state)
+        #expect(throws: TicketKeyError.self) { try ring.seal(state) }
+        #expect(ring.open(ticket) == state)   // its tickets still open
+        try ring.install([TicketKey.generate(notBefore: clock.now())])
+        #expect(throws: Never.self) { try ring.seal(state) }
+    }
+
+    @Test("An outside key past its maximum age (default 30 days) no longer seals")
+    func outsideKeyExpires() throws {
+        let clock = TestClock()
+        let ring = try TicketKeyRing(keys: [TicketKey.generate(notBefore: clock.now())], clock: clock)
+        #expect(throws: Never.self) { try ring.seal(state) }
+        clock.advance(by: TicketKeyRing.defaultMaximumKeyAge + 1)
+        #expect(throws: TicketKeyError.noActiveKey) { try ring.seal(state) }
+        #expect(ring.sealingKeyName == nil)
+    }
+}

@@ -28,8 +28,9 @@ struct TicketKeyRingTests {
     @Test func ticketFormatMatchesSwiftCryptoAESGCM() throws {
         let keyBytes = (0..<32).map { UInt8($0 &* 7 &+ 3) }
         let name = [UInt8](repeating: 0xA5, count: 16)
-        let key = try TicketKey(name: name, keyBytes: keyBytes, notBefore: Date(timeIntervalSince1970: 0))
-        let ring = try TicketKeyRing(keys: [key], clock: TicketTestClock())
+        let clock = TicketTestClock()
+        let key = try TicketKey(name: name, keyBytes: keyBytes, notBefore: clock.now())
+        let ring = try TicketKeyRing(keys: [key], clock: clock)
         let state = TicketFixtures.fullState()
         let plaintext = try state.encoded()
 

@@ -92,6 +92,9 @@ public enum TicketKeyError: Error, Sendable, Hashable, CustomStringConvertible {
     case noActiveKey
     /// The key file could not be written.
     case unwritableFile(path: String, reason: String)
+    /// The active outside key (name in hex) sealed `TicketKeyRing.maximumSealsPerKey`
+    /// tickets; install a newer key.
+    case keyExhausted(String)
 
     /// A one-line explanation.
     public var description: String {
@@ -103,7 +106,8 @@ public enum TicketKeyError: Error, Sendable, Hashable, CustomStringConvertible {
         case .duplicateKeyName(let name): return "duplicate ticket key name \(name)"
         case .noKeys: return "no ticket keys"
         case .tooManyKeys(let count, let limit): return "\(count) ticket keys, more than \(limit)"
-        case .noActiveKey: return "no ticket key is active yet (every notBefore is in the future)"
+        case .noActiveKey: return "no ticket key is active (every notBefore is in the future, or the newest key is past its maximum age)"
+        case .keyExhausted(let name): return "ticket key \(name) sealed its maximum number of tickets; install a newer key"
         case .unwritableFile(let path, let reason): return "cannot write ticket key file \(path): \(reason)"
         }
     }

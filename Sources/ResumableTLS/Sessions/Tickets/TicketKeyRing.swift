@@ -20,8 +20,10 @@ public struct OpenedSessionTicket: Sendable, Hashable {
 /// **Ticket format.** `key_name (16) ‖ nonce (12) ‖ AES-256-GCM(state) ‖ tag (16)`, with the
 /// key name as additional authenticated data: RFC 5077 §4's recommended construction with an
 /// AEAD in place of AES-CBC + HMAC. The plaintext is `SessionTicketState.encoded()`. A ticket
-/// is at most `maximumTicketLength` bytes (TLS 1.3's `ticket<1..2^16-1>`). Nonces are random;
-/// with daily rotation a key seals far fewer than the 2^32 tickets random 96-bit nonces allow.
+/// is at most `maximumTicketLength` bytes (TLS 1.3's `ticket<1..2^16-1>`). Nonces are random,
+/// so a key seals at most `maximumSealsPerKey` tickets (2^30, a quarter of NIST SP 800-38D's
+/// 2^32 for random 96-bit nonces; security review L6): then a generated ring rotates at once,
+/// and an outside key stops sealing until a newer key is installed.
 ///
 /// **Keys and rotation (S25).** Each key has an *encrypt window* and a *decrypt deadline*:
 /// - Generated keys (the default, `init(clock:rotationInterval:maximumTicketLifetime:)`): a key
@@ -29,9 +31,11 @@ public struct OpenedSessionTicket: Sendable, Hashable {
 ///   lazy, with no timer: the first `seal`/`open` that sees the clock past that point makes a
 ///   new key. So a key's windows are fixed when it is made, whatever the traffic.
 /// - Outside keys (a key file, a `TicketKeySource`, `install(_:)`): sorted by `notBefore`; a
-///   key encrypts from its `notBefore` until the next key's `notBefore` (the newest key, for
-///   ever). Keys whose `notBefore` has not passed already decrypt, so a fleet whose clocks
-///   differ a little still opens each other's tickets.
+///   key encrypts from its `notBefore` until the next key's `notBefore`, and never longer than
+///   `maximumKeyAge` (default 30 days; security review L6): a key file nobody rotates stops
+///   producing tickets rather than using one key for ever. Keys whose `notBefore` has not
+///   passed already decrypt, so a fleet whose clocks differ a little still opens each other's
+///   tickets.
 /// - **Decrypt deadline rule:** a key opens tickets until `maximumTicketLifetime` after its
 ///   encrypt window ends (default 7 days, RFC 8446's cap), i.e. for a generated key
 ///   `rotationInterval + maximumTicketLifetime` after it was made. The last ticket a key seals
@@ -66,10 +70,13 @@ public final class TicketKeyRing: Sendable {
 
     private struct Entry: Sendable {
         let key: TicketKey
-        /// The first instant the key no longer encrypts.
-        let encryptUntil: Date
+        /// The first instant the key no longer encrypts (earlier for a generated key that
+        /// sealed `maximumSealsPerKey` tickets).
+        var encryptUntil: Date
         /// The first instant the key no longer decrypts.
         let decryptUntil: Date
+        /// Tickets sealed with the key by this ring.
+        var sealed: UInt64 = 0
     }
 
     private struct State: Sendable {
@@ -87,6 +94,15 @@ public final class TicketKeyRing: Sendable {
     public let maximumTicketLifetime: TimeInterval
     /// The source `reload()` reads, if the ring was made from one.
     public let source: (any TicketKeySource)?
+    /// The most tickets one key seals (random nonces; L6). Default `defaultMaximumSealsPerKey`.
+    public let maximumSealsPerKey: UInt64
+    /// The longest an outside key encrypts after its `notBefore` when no newer key replaces it.
+    public let maximumKeyAge: TimeInterval
+
+    /// 2^30 tickets per key.
+    public static let defaultMaximumSealsPerKey: UInt64 = 1 << 30
+    /// 30 days.
+    public static let defaultMaximumKeyAge: TimeInterval = 30 * 86_400
 
     private let state: Mutex<State>
 
@@ -96,12 +112,15 @@ public final class TicketKeyRing: Sendable {
     public init(
         clock: any TLSClock = SystemClock(),
         rotationInterval: TimeInterval = TicketKeyRing.defaultRotationInterval,
-        maximumTicketLifetime: TimeInterval = TLSSession.maximumTLS13Lifetime
+        maximumTicketLifetime: TimeInterval = TLSSession.maximumTLS13Lifetime,
+        maximumSealsPerKey: UInt64 = TicketKeyRing.defaultMaximumSealsPerKey
     ) {
         self.clock = clock
         self.rotationInterval = rotationInterval.isFinite ? max(1, rotationInterval) : Self.defaultRotationInterval
         self.maximumTicketLifetime = Self.clampedLifetime(maximumTicketLifetime)
         self.source = nil
+        self.maximumSealsPerKey = max(1, maximumSealsPerKey)
+        self.maximumKeyAge = Self.defaultMaximumKeyAge
         let first = TicketKey.generate(notBefore: clock.now())
         let encryptUntil = first.notBefore.addingTimeInterval(self.rotationInterval)
         self.state = Mutex(State(origin: .generated, entries: [
@@ -116,13 +135,17 @@ public final class TicketKeyRing: Sendable {
         keys: [TicketKey],
         clock: any TLSClock = SystemClock(),
         maximumTicketLifetime: TimeInterval = TLSSession.maximumTLS13Lifetime,
-        source: (any TicketKeySource)? = nil
+        source: (any TicketKeySource)? = nil,
+        maximumSealsPerKey: UInt64 = TicketKeyRing.defaultMaximumSealsPerKey,
+        maximumKeyAge: TimeInterval = TicketKeyRing.defaultMaximumKeyAge
     ) throws {
         self.clock = clock
         self.rotationInterval = Self.defaultRotationInterval
         self.maximumTicketLifetime = Self.clampedLifetime(maximumTicketLifetime)
         self.source = source
-        let entries = try Self.externalEntries(keys, maximumTicketLifetime: self.maximumTicketLifetime)
+        self.maximumSealsPerKey = max(1, maximumSealsPerKey)
+        self.maximumKeyAge = maximumKeyAge.isFinite ? max(0, maximumKeyAge) : Self.defaultMaximumKeyAge
+        let entries = try Self.externalEntries(keys, maximumTicketLifetime: self.maximumTicketLifetime, maximumKeyAge: self.maximumKeyAge)
         self.state = Mutex(State(origin: .external, entries: entries))
     }
 
@@ -153,7 +176,7 @@ public final class TicketKeyRing: Sendable {
     /// Replaces every key with `keys` (a reload; `SSL_CTX_set_tlsext_ticket_keys`). The ring
     /// becomes `.external`. On error the old keys stay. Throws `TicketKeyError`.
     public func install(_ keys: [TicketKey]) throws {
-        let entries = try Self.externalEntries(keys, maximumTicketLifetime: maximumTicketLifetime)
+        let entries = try Self.externalEntries(keys, maximumTicketLifetime: maximumTicketLifetime, maximumKeyAge: maximumKeyAge)
         state.withLock { $0 = State(origin: .external, entries: entries) }
     }
 
@@ -181,7 +204,7 @@ public final class TicketKeyRing: Sendable {
         let now = clock.now()
         return state.withLock { state in
             advance(&state, now: now)
-            return Self.sealingEntry(state, now: now)?.key.name
+            return Self.sealingIndex(state, now: now).map { state.entries[$0].key.name }
         }
     }
 
@@ -191,7 +214,9 @@ public final class TicketKeyRing: Sendable {
     /// clock has passed the rotation time: the encrypt half of
     /// `SSL_CTX_set_tlsext_ticket_key_evp_cb`.
     ///
-    /// Throws `TicketKeyError.noActiveKey` when no outside key is active yet, and `TLSError`
+    /// Throws `TicketKeyError.noActiveKey` when no outside key is active (none yet, or the
+    /// newest is past `maximumKeyAge`), `TicketKeyError.keyExhausted` when the active outside
+    /// key sealed `maximumSealsPerKey` tickets, and `TLSError`
     /// `internal_error` when the state cannot be encoded or would make a ticket over
     /// `maximumTicketLength` (leave out the peer certificates and try again). A server that
     /// cannot seal simply sends no ticket.
@@ -203,8 +228,17 @@ public final class TicketKeyRing: Sendable {
         let now = clock.now()
         let key = try state.withLock { state -> TicketKey in
             advance(&state, now: now)
-            guard let entry = Self.sealingEntry(state, now: now) else { throw TicketKeyError.noActiveKey }
-            return entry.key
+            guard var index = Self.sealingIndex(state, now: now) else { throw TicketKeyError.noActiveKey }
+            if state.entries[index].sealed >= maximumSealsPerKey {
+                guard state.origin == .generated else { throw TicketKeyError.keyExhausted(state.entries[index].key.nameHex) }
+                // Rotate now: the used-up key keeps decrypting its tickets.
+                state.entries[index].encryptUntil = now
+                advance(&state, now: now, force: true)
+                guard let fresh = Self.sealingIndex(state, now: now) else { throw TicketKeyError.noActiveKey }
+                index = fresh
+            }
+            state.entries[index].sealed += 1
+            return state.entries[index].key
         }
         let nonceBytes = HandshakeRandom.bytes(12)
         // key name | nonce | ciphertext | tag, sealed in place with the name as additional data.
@@ -266,7 +300,7 @@ public final class TicketKeyRing: Sendable {
             guard let entry = state.entries.first(where: { $0.key.name.elementsEqual(name) }),
                 now < entry.decryptUntil
             else { return nil }
-            let sealingName = Self.sealingEntry(state, now: now)?.key.name
+            let sealingName = Self.sealingIndex(state, now: now).map { state.entries[$0].key.name }
             return (entry.key, sealingName == entry.key.name)
         }
         guard let found else { return nil }
@@ -293,10 +327,10 @@ public final class TicketKeyRing: Sendable {
 
     /// Drops keys past their decrypt deadline and, for generated keys, rotates when the
     /// newest key's encrypt window has ended. Called under the lock.
-    private func advance(_ state: inout State, now: Date) {
+    private func advance(_ state: inout State, now: Date, force: Bool = false) {
         state.entries.removeAll { now >= $0.decryptUntil }
         guard state.origin == .generated else { return }
-        if let newest = state.entries.last, now < newest.encryptUntil { return }
+        if !force, let newest = state.entries.last, now < newest.encryptUntil { return }
         let key = TicketKey.generate(notBefore: now)
         let encryptUntil = now.addingTimeInterval(rotationInterval)
         state.entries.append(Entry(
@@ -304,18 +338,18 @@ public final class TicketKeyRing: Sendable {
             decryptUntil: encryptUntil.addingTimeInterval(maximumTicketLifetime)))
     }
 
-    /// The key that encrypts at `now`: the latest whose `notBefore` has passed and whose
-    /// window is open (for generated keys, the newest, even if the clock went back).
-    private static func sealingEntry(_ state: State, now: Date) -> Entry? {
+    /// The index of the key that encrypts at `now`: the latest whose `notBefore` has passed
+    /// and whose window is open (for generated keys, the newest, even if the clock went back).
+    private static func sealingIndex(_ state: State, now: Date) -> Int? {
         switch state.origin {
         case .generated:
-            return state.entries.last
+            return state.entries.indices.last
         case .external:
-            return state.entries.last { $0.key.notBefore <= now && now < $0.encryptUntil }
+            return state.entries.lastIndex { $0.key.notBefore <= now && now < $0.encryptUntil }
         }
     }
 
-    private static func externalEntries(_ keys: [TicketKey], maximumTicketLifetime: TimeInterval) throws -> [Entry] {
+    private static func externalEntries(_ keys: [TicketKey], maximumTicketLifetime: TimeInterval, maximumKeyAge: TimeInterval) throws -> [Entry] {
         guard !keys.isEmpty else { throw TicketKeyError.noKeys }
         guard keys.count <= maximumKeyCount else {
             throw TicketKeyError.tooManyKeys(count: keys.count, limit: maximumKeyCount)
@@ -327,7 +361,7 @@ public final class TicketKeyRing: Sendable {
         let sorted = keys.sorted { $0.notBefore < $1.notBefore }
         return sorted.enumerated().map { index, key in
             let successor = sorted.dropFirst(index + 1).first
-            let encryptUntil = successor?.notBefore ?? .distantFuture
+            let encryptUntil = min(successor?.notBefore ?? .distantFuture, key.notBefore.addingTimeInterval(maximumKeyAge))
             return Entry(key: key, encryptUntil: encryptUntil,
                          decryptUntil: encryptUntil.addingTimeInterval(maximumTicketLifetime))
         }
