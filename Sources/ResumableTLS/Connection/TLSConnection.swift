@@ -400,6 +400,15 @@ public final class TLSConnection {
 
     private var isHandshaking: Bool { state == .handshaking }
 
+    /// Whether the handshake state machine still holds secrets other than the resumption
+    /// master secret (security review L7; for tests).
+    var holdsHandshakeSecrets: Bool {
+        switch handshake {
+        case .client(let client): return client.holdsHandshakeSecrets
+        case .server(let server): return server.holdsHandshakeSecrets
+        }
+    }
+
     private var parsingContext: HandshakeParsingContext {
         switch handshake {
         case .client(let client): return client.parsingContext

@@ -48,6 +48,13 @@ struct ClientHandshake13 {
         self.configuration = configuration
     }
 
+    /// Whether handshake, master or application traffic secrets are still held here (false
+    /// once our Finished is sent; security review L7).
+    var holdsHandshakeSecrets: Bool {
+        handshakeSchedule != nil || clientHandshakeSecret != nil || serverHandshakeSecret != nil
+            || master != nil || clientApplicationSecret != nil
+    }
+
     /// How to parse the next handshake message: lengths depend on the negotiated hash.
     var parsingContext: HandshakeParsingContext {
         suite.map { .tls13(hashLength: $0.hash.digestLength) } ?? .initial
@@ -486,6 +493,13 @@ struct ClientHandshake13 {
         resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
         self.transcript = transcript
         state = .connected
+        // RFC 8446 §7.2 (security review L7): only the resumption master secret is needed now;
+        // the record layer holds the current traffic secrets.
+        handshakeSchedule = nil
+        clientHandshakeSecret = nil
+        serverHandshakeSecret = nil
+        self.master = nil
+        self.clientApplicationSecret = nil
         actions.append(.completed(NegotiatedParameters(
             version: .tls13, cipherSuite: cipherSuite ?? .tlsAES128GCMSHA256, group: group,
             applicationProtocol: applicationProtocol, serverName: configuration.serverName,

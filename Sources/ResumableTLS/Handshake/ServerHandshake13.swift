@@ -64,6 +64,12 @@ struct ServerHandshake13 {
         suite.map { .tls13(hashLength: $0.hash.digestLength) } ?? .initial
     }
 
+    /// Whether handshake, master or application traffic secrets are still held here (false
+    /// once the client's Finished verified; security review L7).
+    var holdsHandshakeSecrets: Bool {
+        clientHandshakeSecret != nil || clientApplicationSecret != nil || master != nil
+    }
+
     /// The negotiated cipher suite parameters, once a ServerHello was sent.
     var negotiatedSuite: TLS13CipherSuiteParameters? { suite }
 
@@ -455,6 +461,10 @@ struct ServerHandshake13 {
         resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
         self.transcript = transcript
         var actions: [HandshakeAction] = [.setReadKeys(TrafficSecret(suite: suite, secret: clientApplicationSecret))]
+        // RFC 8446 §7.2 (security review L7): only the resumption master secret is needed now.
+        self.clientHandshakeSecret = nil
+        self.clientApplicationSecret = nil
+        self.master = nil
         if !peerChain.isEmpty {
             state = .waitChainVerification
             actions.append(.verifyPeerChain(PeerChainCheck(chain: peerChain, expectedServerName: nil, owner: .client)))

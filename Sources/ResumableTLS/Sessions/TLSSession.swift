@@ -33,8 +33,12 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// the same hash.
     public let cipherSuite: CipherSuite
     /// The resumption secret: the PSK derived from the resumption master secret and the ticket
-    /// nonce in TLS 1.3; the master secret in TLS 1.2 (`SSL_SESSION_get_master_key`).
-    public let secret: [UInt8]
+    /// nonce in TLS 1.3; the master secret in TLS 1.2 (`SSL_SESSION_get_master_key`). Each read
+    /// is a copy; the session's own copy is a `SymmetricKey`, which swift-crypto zeroes when
+    /// the session is released (security review L7).
+    public var secret: [UInt8] { secretKey.withUnsafeBytes { Array($0) } }
+    /// The resumption secret as a key (no copy).
+    let secretKey: SymmetricKey
     /// The session ID (`SSL_SESSION_get_id`): in TLS 1.2 the server-chosen ID; in TLS 1.3 an
     /// identifier of the ticket (for a stateful ticket, its opaque ID).
     public let sessionID: [UInt8]
@@ -101,7 +105,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     ) {
         self.protocolVersion = protocolVersion
         self.cipherSuite = cipherSuite
-        self.secret = secret
+        self.secretKey = SymmetricKey(data: secret)
         self.sessionID = sessionID
         self.ticket = ticket
         self.ticketLifetime = ticketLifetime
@@ -139,9 +143,6 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     public func markNotResumable() {
         resumableFlag.store(false, ordering: .releasing)
     }
-
-    /// The resumption secret as a key, for the key schedule.
-    var secretKey: SymmetricKey { SymmetricKey(data: secret) }
 
     /// The hash the session's secret belongs to; a resumption must use a suite with this hash.
     var hash: TLSHashAlgorithm? { cipherSuite.tls13Parameters?.hash }

@@ -116,3 +116,38 @@ struct TicketKeyLimitTests {
         #expect(ring.sealingKeyName == nil)
     }
 }
+
+/// Security review L7: secrets are kept no longer than needed.
+@Suite("L7: secrets are dropped")
+struct SecretLifetimeTests {
+    @Test("Handshake, master and application traffic secrets are dropped once the handshake is done, on both sides")
+    func handshakeSecretsAreDropped() async throws {
+        var clientConfiguration = try InMemoryIdentity.clientConfiguration()
+        clientConfiguration.middleboxCompatibility = false
+        let client = try TLSContext(clientConfiguration).makeConnection()
+        let server = try TLSContext(InMemoryIdentity.serverConfiguration()).makeConnection()
+        try client.startHandshake()
+        try server.receive(client.takeOutput())
+        #expect(server.holdsHandshakeSecrets)   // mid-handshake they are needed
+        try client.receive(server.takeOutput())
+        try await ConnectionPump.runPendingWork(client)
+        #expect(client.state == .established)
+        #expect(!client.holdsHandshakeSecrets)
+        try server.receive(client.takeOutput())
+        #expect(server.state == .established)
+        #expect(!server.holdsHandshakeSecrets)
+        // Tickets still work: the resumption master secret was kept.
+        try client.receive(server.takeOutput())
+        #expect(client.session?.isResumable == true)
+    }
+
+    @Test("A session's secret is held as a SymmetricKey and read back unchanged")
+    func sessionSecretRoundTrips() {
+        let bytes = (0..<48).map { UInt8($0) }
+        let session = TLSSession(protocolVersion: .tls13, cipherSuite: .tlsAES256GCMSHA384, secret: bytes,
+                                 creationTime: Date(), timeout: 60, contextID: UUID())
+        #expect(session.secret == bytes)
+        #expect(session.secretKey.bitCount == 384)
+        #expect(session.copy().secret == bytes)
+    }
+}
