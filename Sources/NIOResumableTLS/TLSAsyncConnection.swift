@@ -122,6 +122,11 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         if case .newSession(let session)? = event as? TLSUserEvent {
             latestSession.withLockedValue { $0 = session }
         }
+        // The peer's close_notify (passed on as `inputClosed` on half-closable channels) ends
+        // the stream; the application may still write.
+        if let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed {
+            continuation.finish()
+        }
         context.fireUserInboundEventTriggered(event)
     }
 

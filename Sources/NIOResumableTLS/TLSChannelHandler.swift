@@ -22,7 +22,10 @@ import ResumableTLS
 ///   no complete application-data record (otherwise that read would be lost and the channel
 ///   stall). Once plaintext is delivered, further reads are theirs to ask for.
 /// - `close(mode: .all/.output)` sends close_notify, then closes once it is written. A
-///   close_notify from the peer is answered and the channel closed.
+///   close_notify from the peer ends its side only (RFC 8446 §6.1): on a channel with
+///   `allowRemoteHalfClosure` it is passed on as `ChannelEvent.inputClosed` and the handlers
+///   behind may go on writing until they close; otherwise what they wrote is sent, then our
+///   close_notify, and the channel is closed.
 /// - A TLS error sends its alert, then `fireErrorCaught(error)` and the channel is closed.
 /// - The transport closing before the handshake completed fails the handshake with
 ///   `NIOTLSError.closedDuringHandshake`; closing without the peer's close_notify after it
@@ -218,6 +221,29 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         }
     }
 
+    /// The transport's end of input (a channel with `allowRemoteHalfClosure`): after the peer's
+    /// close_notify it is expected and already reported; before it, the peer's data may have
+    /// been cut short, so the connection fails like a transport close.
+    public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let channelEvent = event as? ChannelEvent, channelEvent == .inputClosed else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if receivedCloseNotify { return }
+        switch phase {
+        case .idle, .handshaking:
+            fail(NIOTLSError.closedDuringHandshake, context: context)
+        case .established:
+            fail(NIOTLSError.uncleanShutdown, context: context)
+        case .closing, .closed:
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private static func allowsRemoteHalfClosure(_ context: ChannelHandlerContext) -> Bool {
+        (try? context.channel.syncOptions?.getOption(.allowRemoteHalfClosure)) ?? false
+    }
+
     /// Drops transport errors once the TLS session ended (a peer that closes right after its
     /// close_notify may reset the connection); passes the others on.
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -251,8 +277,14 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
                 context.fireUserInboundEventTriggered(TLSUserEvent.newSession(session))
             case .closeNotifyReceived:
                 receivedCloseNotify = true
-                // The connection queued our close_notify in reply; send it, then close.
-                closeAfterFlushing(context: context, mode: .all, promise: nil)
+                if Self.allowsRemoteHalfClosure(context) {
+                    // RFC 8446 §6.1: the peer closed its side only; the handlers behind may
+                    // still write, and close when they are done (security review L9).
+                    context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+                } else {
+                    // What was written goes first, then our close_notify; then the channel closes.
+                    close(context: context, mode: .all, promise: nil)
+                }
             case .peerKeyUpdated:
                 break
             }

@@ -39,7 +39,8 @@ public final class TLSServer: Sendable {
 
     /// Binds `host:port` (port 0: the OS chooses) and hands each accepted connection, once its
     /// handshake completed, to `handleConnection` in its own task. A connection is closed when
-    /// the closure returns (with close_notify). A failed handshake is reported to
+    /// the closure returns (with close_notify). A client's close_notify ends its `inbound`
+    /// stream but not the connection: the closure may still answer (RFC 8446 §6.1). A failed handshake is reported to
     /// `handshakeFailed`, if given; the connection is closed.
     public static func bind(
         host: String = "127.0.0.1", port: Int = 0, context: TLSContext, group: any EventLoopGroup,
@@ -51,6 +52,7 @@ public final class TLSServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let (handshake, makeConnection) = try AsyncStreamBridgeHandler.install(on: channel, context: context, offering: nil)

@@ -214,7 +214,11 @@ public final class TLSConnection {
         try guarded { try processRecords() }
     }
 
-    /// Encrypts and queues application data (`SSL_write`). Only once the handshake completed.
+    /// Whether the peer sent close_notify: it sends nothing more, and we may still write.
+    public var peerClosedWriting: Bool { receivedCloseNotify }
+
+    /// Encrypts and queues application data (`SSL_write`). Only once the handshake completed;
+    /// also after the peer's close_notify, until ours is sent.
     public func write<C: RandomAccessCollection>(_ data: C) throws where C.Element == UInt8, C.Index == Int {
         guard state == .established else {
             throw TLSError.invalidState("application data can be written only on an established connection")
@@ -235,6 +239,9 @@ public final class TLSConnection {
 
     /// Sends close_notify (`SSL_shutdown`). The connection is closed once the peer's
     /// close_notify arrives too, or at once if it already did.
+    ///
+    /// A close_notify from the peer ends only its side (RFC 8446 §6.1, TLS 1.3's half-close):
+    /// the connection stays established for our writes until we call `close()`.
     public func close() throws {
         guard !sentCloseNotify else { return }
         if case .closed = state { return }
@@ -493,11 +500,13 @@ public final class TLSConnection {
         case .closeNotify:
             receivedCloseNotify = true
             events.append(.closeNotifyReceived)
-            if !sentCloseNotify {
-                sentCloseNotify = true
-                try recordLayer.writeAlert(.closeNotify)
+            if isHandshaking {
+                state = .closed(error: TLSError.peerAlert(.closeNotify))
+            } else if sentCloseNotify {
+                state = .closed(error: nil)
             }
-            state = .closed(error: isHandshaking ? TLSError.peerAlert(.closeNotify) : nil)
+            // RFC 8446 §6.1 (security review L9): the peer's close_notify closes only its
+            // side. We may go on writing; `close()` sends ours and closes the connection.
         case .userCanceled:
             try countUselessRecord("user_canceled alerts")   // followed by close_notify (RFC 8446 §6.1)
         default:

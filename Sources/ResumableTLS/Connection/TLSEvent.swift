@@ -4,8 +4,8 @@ public enum TLSEvent: Sendable, Hashable {
     case handshakeCompleted(NegotiatedParameters)
     /// Decrypted application data from the peer.
     case applicationData([UInt8])
-    /// The peer sent close_notify: it will send nothing more. Our close_notify is queued in
-    /// reply; the connection is closed once the output is sent.
+    /// The peer sent close_notify: it will send nothing more. We may still write (RFC 8446
+    /// §6.1); `TLSConnection.close()` sends our close_notify and closes the connection.
     case closeNotifyReceived
     /// The peer updated its sending keys (RFC 8446 §4.6.3), informational.
     case peerKeyUpdated

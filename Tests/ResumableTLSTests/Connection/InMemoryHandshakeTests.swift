@@ -39,8 +39,13 @@ import Testing
         try server.receive(client.takeOutput())
         serverEvents = ConnectionPump.events(server)
         #expect(serverEvents.contains(.closeNotifyReceived))
+        // RFC 8446 §6.1: the client closed its side; the server may still answer, then closes.
+        #expect(server.state == .established && server.peerClosedWriting)
+        try server.write(Array("bye".utf8))
+        try server.close()
         #expect(server.state == .closed(error: nil))
         try client.receive(server.takeOutput())
+        #expect(ConnectionPump.events(client) == [.applicationData(Array("bye".utf8)), .closeNotifyReceived])
         #expect(client.state == .closed(error: nil))
     }
 

@@ -355,12 +355,19 @@ struct HostileServerTests {
         let late = try peer.sendRaw(.applicationData, Array("after close".utf8))
         try server.receive(closeNotify + late + [0xDE, 0xAD, 0xBE, 0xEF])
         #expect(ConnectionPump.events(server) == [.closeNotifyReceived])
+        // RFC 8446 §6.1: no automatic answer; the server may still write until it closes.
+        #expect(server.state == .established)
+        let beforeClose = server.takeOutput()   // the tickets only
+        _ = try peer.receive(beforeClose)
+        #expect(peer.alertsReceived.isEmpty)
+        // Later garbage, in a separate read: still nothing.
+        try server.receive([0x17, 0x03, 0x03, 0x00, 0x01, 0x00])
+        #expect(server.nextEvent() == nil)
+        try server.close()
         #expect(server.state == .closed(error: nil))
         _ = try peer.receive(server.takeOutput())
-        #expect(peer.alertsReceived == [.closeNotify])   // its own close_notify in reply
-        // Later garbage, in a separate read: still nothing.
+        #expect(peer.alertsReceived == [.closeNotify])
         #expect(throws: TLSError.closed) { try server.receive([0x17, 0x03, 0x03, 0x00, 0x01, 0x00]) }
-        #expect(server.nextEvent() == nil)
         #expect(server.takeOutput().isEmpty)
     }
 }
