@@ -162,9 +162,17 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
             channel.eventLoop.execute { channel.read() }
         }
         let promise = channel.eventLoop.makePromise(of: NegotiatedParameters.self)
-        let tls = try TLSChannelHandler(context: context, offering: session, serverName: serverName, handshakePromise: promise)
-        try channel.pipeline.syncOperations.addHandler(tls)
-        try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession, flow: flow))
+        do {
+            let tls = try TLSChannelHandler(context: context, offering: session, serverName: serverName, handshakePromise: promise)
+            try channel.pipeline.syncOperations.addHandler(tls)
+            try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession, flow: flow))
+        } catch {
+            // A channel that closed before the handlers were added (or a bad argument) must not
+            // leave the handshake promise unfulfilled.
+            promise.fail(error)
+            continuation.finish(throwing: error)
+            throw error
+        }
         return (promise.futureResult, { negotiated in
             TLSAsyncConnection(channel: channel, negotiated: negotiated, inbound: TLSInboundStream(base: stream, flow: flow),
                                latestSession: latestSession)

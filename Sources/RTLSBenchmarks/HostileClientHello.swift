@@ -4,15 +4,15 @@ import ResumableTLS
 /// ClientHellos built to make a server work as hard as possible before any authentication
 /// (security review M1), from a real ClientHello of our client: `ClientHelloCostBench` times
 /// them and the hostile-peer tests assert how the server answers them.
-public enum HostileClientHello {
+package enum HostileClientHello {
     /// A list of a ClientHello whose length the server caps (`PeerListLimits`).
-    public enum CappedList: String, CaseIterable, Sendable {
+    package enum CappedList: String, CaseIterable, Sendable {
         case extensions, cipherSuites, supportedGroups, keyShares, signatureSchemes, applicationProtocols, pskIdentities
     }
 
     /// The ClientHello in the first record of `records` (what our client's `takeOutput()` gives
     /// after `startHandshake()`).
-    public static func parse(firstRecordOf records: [UInt8]) throws -> ClientHello {
+    package static func parse(firstRecordOf records: [UInt8]) throws -> ClientHello {
         guard records.count > 5 else { throw BenchError("no ClientHello record") }
         let length = Int(records[3]) << 8 | Int(records[4])
         guard records.count >= 5 + length,
@@ -22,7 +22,7 @@ public enum HostileClientHello {
     }
 
     /// `hello` as handshake records of at most 2^14 bytes each (RFC 8446 §5.1).
-    public static func records(_ hello: ClientHello) throws -> [UInt8] {
+    package static func records(_ hello: ClientHello) throws -> [UInt8] {
         let message = try HandshakeMessage.clientHello(hello).encode()
         var records: [UInt8] = []
         var offset = 0
@@ -41,7 +41,7 @@ public enum HostileClientHello {
     /// the server cannot redeem, and unknown extensions up to 128 in all, padded so the
     /// extension block is 65,535 bytes: a ClientHello the server accepts (a full handshake).
     /// `base` must carry a key share the server supports and psk_key_exchange_modes.
-    public static func maximalAccepted(from base: ClientHello) throws -> ClientHello {
+    package static func maximalAccepted(from base: ClientHello) throws -> ClientHello {
         guard case .keyShareClientHello(let baseShares)? = base.extensions[.keyShare], let realShare = baseShares.first,
               case .pskKeyExchangeModes(let modes)? = base.extensions[.pskKeyExchangeModes] else {
             throw BenchError("the base ClientHello needs a key share and psk_key_exchange_modes")
@@ -72,7 +72,7 @@ public enum HostileClientHello {
     /// The ClientHello the review describes: ~5,400 key shares of distinct unsupported groups
     /// and ~19,000 supported_groups entries with the share groups last, in reverse order — about
     /// 10^8 comparisons for a quadratic check. Refused now (`illegal_parameter`).
-    public static func reviewM1(from base: ClientHello) throws -> ClientHello {
+    package static func reviewM1(from base: ClientHello) throws -> ClientHello {
         let shareCount = 5_400, groupCount = 19_000
         let shareGroups = (0..<shareCount).map { NamedGroup(rawValue: 0x1000 + UInt16($0)) }
         let fillers = (0..<(groupCount - shareCount)).map { NamedGroup(rawValue: 0x4000 + UInt16($0)) }
@@ -85,7 +85,7 @@ public enum HostileClientHello {
     }
 
     /// `base` with `list` one entry over its cap; everything else as the base had it.
-    public static func overCap(_ list: CappedList, from base: ClientHello) throws -> ClientHello {
+    package static func overCap(_ list: CappedList, from base: ClientHello) throws -> ClientHello {
         var hello = base
         var extensions = base.extensions.extensions
         func replace(_ replacement: Extension) {

@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Benchmarks) import ResumableTLS
+import ResumableTLS
 
 /// Record protection throughput: `RecordProtection.seal` and `open` of full (16 KiB) and small
 /// (1 KiB) application-data records for each TLS 1.3 cipher suite, single thread, in MB/s

@@ -56,7 +56,7 @@ public struct CertificateChain: Sendable, Hashable {
 
     /// The entries of a Certificate message for this chain (RFC 8446 §4.4.2), without
     /// per-certificate extensions.
-    public var certificateEntries: [CertificateEntry] {
+    package var certificateEntries: [CertificateEntry] {
         certificatesDER.map { CertificateEntry(certificateData: $0) }
     }
 }

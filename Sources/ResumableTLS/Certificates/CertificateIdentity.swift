@@ -37,7 +37,7 @@ public struct CertificateIdentity: Sendable {
 
     /// The Certificate message for this identity (RFC 8446 §4.4.2): empty
     /// `certificate_request_context` for a server, the CertificateRequest's context for a client.
-    public func certificateMessage(certificateRequestContext: [UInt8] = []) -> CertificateMessage {
+    package func certificateMessage(certificateRequestContext: [UInt8] = []) -> CertificateMessage {
         CertificateMessage(certificateRequestContext: certificateRequestContext, certificateList: chain.certificateEntries)
     }
 }

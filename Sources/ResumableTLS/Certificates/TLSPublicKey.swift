@@ -87,7 +87,7 @@ public struct TLSPublicKey: Sendable {
     ///   CertificateVerify (RSASSA-PKCS1-v1_5, SHA-1) or does not fit this key (RFC 8446 §4.4.3:
     ///   "the signature algorithm MUST be one offered ... and compatible with the key");
     ///   `decrypt_error` when the signature does not verify.
-    public func verifyCertificateVerify(
+    package func verifyCertificateVerify(
         _ certificateVerify: CertificateVerify,
         signer: CertificateVerifySigner,
         transcriptHash: [UInt8],

@@ -2,13 +2,13 @@ import Crypto
 // swift-crypto's own copy of BoringSSL (symbols prefixed CCryptoBoringSSL_). It is a module of
 // swift-crypto, not one of its products: SwiftPM makes it importable here because `Crypto`
 // depends on it. We pin swift-crypto exactly, and `CryptoRecordAEADBackendTests` checks this
-// backend against swift-crypto's public API byte for byte. Why this route: BENCHMARKS.md.
+// backend against swift-crypto's package API byte for byte. Why this route: BENCHMARKS.md.
 internal import CCryptoBoringSSL
 
 /// The in-place record AEAD: one BoringSSL `EVP_AEAD_CTX` per traffic key (keyed once, AES key
 /// schedule and GHASH tables kept), sealing with `EVP_AEAD_CTX_seal_scatter` and opening with
 /// `EVP_AEAD_CTX_open_gather` directly on the record's bytes (in == out, tag after the
-/// ciphertext). No allocation and no copy per record; swift-crypto's public `seal` re-keys and
+/// ciphertext). No allocation and no copy per record; swift-crypto's package `seal` re-keys and
 /// copies through `SealedBox` on every call.
 ///
 /// BoringSSL documents seal and open as safe to call concurrently on one context, and the

@@ -11,7 +11,7 @@ extension TLSHashAlgorithm {
     ///
     /// Throws `internal_error` when a field does not fit its vector (label over 249 bytes,
     /// context over 255 bytes, length over 65535).
-    public static func hkdfLabel(label: some Collection<UInt8>, context: some Collection<UInt8>, length: Int) throws -> [UInt8] {
+    package static func hkdfLabel(label: some Collection<UInt8>, context: some Collection<UInt8>, length: Int) throws -> [UInt8] {
         guard label.count <= 255 - 6, context.count <= 255, length >= 0, length <= Int(UInt16.max) else {
             throw TLSError.internalError("HkdfLabel field too long (label \(label.count), context \(context.count), length \(length))")
         }
@@ -36,7 +36,7 @@ extension TLSHashAlgorithm {
     /// `secret` with the `HkdfLabel` as info. `label` is given without the `"tls13 "` prefix.
     ///
     /// Throws `internal_error` for a label, context or length that does not fit.
-    public func hkdfExpandLabel(secret: SymmetricKey, label: String, context: some Collection<UInt8>, length: Int) throws -> SymmetricKey {
+    package func hkdfExpandLabel(secret: SymmetricKey, label: String, context: some Collection<UInt8>, length: Int) throws -> SymmetricKey {
         let info = try Self.hkdfLabel(label: Array(label.utf8), context: context, length: length)
         return try hkdfExpand(pseudoRandomKey: secret, info: info, length: length)
     }
@@ -45,7 +45,7 @@ extension TLSHashAlgorithm {
     /// as `transcriptHash`: `HKDF-Expand-Label(Secret, Label, transcriptHash, Hash.length)`.
     ///
     /// Throws `internal_error` for a label over 249 bytes or a transcript hash over 255 bytes.
-    public func deriveSecret(_ secret: SymmetricKey, label: String, transcriptHash: [UInt8]) throws -> SymmetricKey {
+    package func deriveSecret(_ secret: SymmetricKey, label: String, transcriptHash: [UInt8]) throws -> SymmetricKey {
         try hkdfExpandLabel(secret: secret, label: label, context: transcriptHash, length: digestLength)
     }
 

@@ -15,18 +15,18 @@ import Crypto
 /// Secrets are held as swift-crypto `SymmetricKey`s, which zero their storage when released;
 /// they leave a key only as wire values (verify_data, binders) or exporter output.
 /// Transcript hashes are passed as the `[UInt8]` digest produced by `TranscriptHash`.
-public enum KeySchedule {
+package enum KeySchedule {
     /// The early stage: `Early Secret = HKDF-Extract(0, PSK)` (RFC 8446 §7.1).
-    public struct Early: Sendable {
+    package struct Early: Sendable {
         /// The hash of the negotiated (or the PSK's) cipher suite.
-        public let hash: TLSHashAlgorithm
+        package let hash: TLSHashAlgorithm
         /// The Early Secret.
-        public let earlySecret: SymmetricKey
+        package let earlySecret: SymmetricKey
         private let expander: HKDFExpander
 
         /// Starts the schedule. `psk` is the pre-shared key (a resumption PSK or an external
         /// PSK); `nil` means no PSK, and the RFC's `Hash.length` zero bytes are used.
-        public init(hash: TLSHashAlgorithm, psk: SymmetricKey? = nil) {
+        package init(hash: TLSHashAlgorithm, psk: SymmetricKey? = nil) {
             self.hash = hash
             let ikm = psk ?? SymmetricKey(data: [UInt8](repeating: 0, count: hash.digestLength))
             self.earlySecret = hash.hkdfExtract(salt: nil, inputKeyMaterial: ikm)
@@ -36,54 +36,54 @@ public enum KeySchedule {
         /// `binder_key = Derive-Secret(Early Secret, "ext binder" | "res binder", "")`
         /// (RFC 8446 §7.1). `external` selects `"ext binder"` (external PSK) over
         /// `"res binder"` (resumption PSK).
-        public func binderKey(external: Bool) -> SymmetricKey {
+        package func binderKey(external: Bool) -> SymmetricKey {
             expander.deriveSecret(external ? "ext binder" : "res binder", transcriptHash: hash.emptyHash)
         }
 
         /// The PSK binder value (RFC 8446 §4.2.11.2): the Finished computation with the binder key
         /// as base key, over `Transcript-Hash(Truncate(ClientHello1))` (plus ClientHello1 and
         /// HelloRetryRequest before it after a retry). Pass that hash as `truncatedTranscriptHash`.
-        public func binder(external: Bool, truncatedTranscriptHash: [UInt8]) -> [UInt8] {
+        package func binder(external: Bool, truncatedTranscriptHash: [UInt8]) -> [UInt8] {
             KeySchedule.verifyData(hash: hash, baseKey: binderKey(external: external), transcriptHash: truncatedTranscriptHash)
         }
 
         /// Whether `binder` is the correct binder for this PSK over `truncatedTranscriptHash`,
         /// compared in constant time (RFC 8446 §4.2.11.2).
-        public func isValidBinder(_ binder: [UInt8], external: Bool, truncatedTranscriptHash: [UInt8]) -> Bool {
+        package func isValidBinder(_ binder: [UInt8], external: Bool, truncatedTranscriptHash: [UInt8]) -> Bool {
             KeySchedule.isValidVerifyData(binder, hash: hash, baseKey: binderKey(external: external), transcriptHash: truncatedTranscriptHash)
         }
 
         /// `client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello)`
         /// (RFC 8446 §7.1).
-        public func clientEarlyTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func clientEarlyTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
             expander.deriveSecret("c e traffic", transcriptHash: transcriptHash)
         }
 
         /// `early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master", ClientHello)`
         /// (RFC 8446 §7.1).
-        public func earlyExporterMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func earlyExporterMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
             expander.deriveSecret("e exp master", transcriptHash: transcriptHash)
         }
 
         /// `Derive-Secret(Early Secret, "derived", "")`, the salt of the handshake extract.
-        public var derivedSecret: SymmetricKey {
+        package var derivedSecret: SymmetricKey {
             expander.deriveSecret("derived", transcriptHash: hash.emptyHash)
         }
 
         /// The next stage: `Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""),
         /// (EC)DHE)` (RFC 8446 §7.1). `sharedSecret` is the (EC)DHE shared secret, or `nil` for
         /// `psk_ke` (the RFC's `Hash.length` zero bytes are used).
-        public func handshake(sharedSecret: SymmetricKey?) -> Handshake {
+        package func handshake(sharedSecret: SymmetricKey?) -> Handshake {
             Handshake(hash: hash, salt: derivedSecret, sharedSecret: sharedSecret)
         }
     }
 
     /// The handshake stage: holds the Handshake Secret (RFC 8446 §7.1).
-    public struct Handshake: Sendable {
+    package struct Handshake: Sendable {
         /// The hash of the negotiated cipher suite.
-        public let hash: TLSHashAlgorithm
+        package let hash: TLSHashAlgorithm
         /// The Handshake Secret.
-        public let handshakeSecret: SymmetricKey
+        package let handshakeSecret: SymmetricKey
         private let expander: HKDFExpander
 
         init(hash: TLSHashAlgorithm, salt: SymmetricKey, sharedSecret: SymmetricKey?) {
@@ -95,34 +95,34 @@ public enum KeySchedule {
 
         /// `client_handshake_traffic_secret = Derive-Secret(Handshake Secret, "c hs traffic",
         /// ClientHello...ServerHello)` (RFC 8446 §7.1).
-        public func clientHandshakeTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func clientHandshakeTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
             expander.deriveSecret("c hs traffic", transcriptHash: transcriptHash)
         }
 
         /// `server_handshake_traffic_secret = Derive-Secret(Handshake Secret, "s hs traffic",
         /// ClientHello...ServerHello)` (RFC 8446 §7.1).
-        public func serverHandshakeTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func serverHandshakeTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
             expander.deriveSecret("s hs traffic", transcriptHash: transcriptHash)
         }
 
         /// `Derive-Secret(Handshake Secret, "derived", "")`, the salt of the master extract.
-        public var derivedSecret: SymmetricKey {
+        package var derivedSecret: SymmetricKey {
             expander.deriveSecret("derived", transcriptHash: hash.emptyHash)
         }
 
         /// The next stage: `Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0)`
         /// (RFC 8446 §7.1).
-        public func master() -> Master {
+        package func master() -> Master {
             Master(hash: hash, salt: derivedSecret)
         }
     }
 
     /// The master stage: holds the Master Secret (RFC 8446 §7.1).
-    public struct Master: Sendable {
+    package struct Master: Sendable {
         /// The hash of the negotiated cipher suite.
-        public let hash: TLSHashAlgorithm
+        package let hash: TLSHashAlgorithm
         /// The Master Secret.
-        public let masterSecret: SymmetricKey
+        package let masterSecret: SymmetricKey
         private let expander: HKDFExpander
 
         init(hash: TLSHashAlgorithm, salt: SymmetricKey) {
@@ -134,25 +134,25 @@ public enum KeySchedule {
 
         /// `client_application_traffic_secret_0 = Derive-Secret(Master Secret, "c ap traffic",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
-        public func clientApplicationTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func clientApplicationTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
             expander.deriveSecret("c ap traffic", transcriptHash: transcriptHash)
         }
 
         /// `server_application_traffic_secret_0 = Derive-Secret(Master Secret, "s ap traffic",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
-        public func serverApplicationTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func serverApplicationTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
             expander.deriveSecret("s ap traffic", transcriptHash: transcriptHash)
         }
 
         /// `exporter_master_secret = Derive-Secret(Master Secret, "exp master",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
-        public func exporterMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func exporterMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
             expander.deriveSecret("exp master", transcriptHash: transcriptHash)
         }
 
         /// `resumption_master_secret = Derive-Secret(Master Secret, "res master",
         /// ClientHello...client Finished)` (RFC 8446 §7.1).
-        public func resumptionMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func resumptionMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
             expander.deriveSecret("res master", transcriptHash: transcriptHash)
         }
     }

@@ -21,12 +21,12 @@ protocol RecordAEADBackend: Sendable {
 
 /// Which AEAD implementation a `RecordProtection` uses. Exposed to the benchmarks only, so that
 /// `rtls bench` measures both in one run (issue 7); the library always uses `.inPlace`.
-@_spi(Benchmarks)
-public enum RecordAEADImplementation: Sendable, CaseIterable {
+
+package enum RecordAEADImplementation: Sendable, CaseIterable {
     /// BoringSSL's `EVP_AEAD_CTX` (the copy inside swift-crypto), keyed once per traffic key,
     /// sealing and opening in place: no allocation or copy per record.
     case inPlace
-    /// swift-crypto's public `AES.GCM` / `ChaChaPoly`: keys the AEAD on every call and copies
+    /// swift-crypto's package `AES.GCM` / `ChaChaPoly`: keys the AEAD on every call and copies
     /// the result out of a `SealedBox`.
     case swiftCryptoSealedBox
 

@@ -24,32 +24,32 @@ import Crypto
 ///   handshake or alert record: `unexpected_message`.
 ///
 /// After a thrown error the buffer's contents in the record's range are unspecified.
-public struct RecordProtection: Sendable {
+package struct RecordProtection: Sendable {
     /// The TLSCiphertext header length: type, legacy version, length (RFC 8446 §5.2).
-    public static let headerLength = 5
+    package static let headerLength = 5
     /// The largest TLSInnerPlaintext content: 2^14 bytes (RFC 8446 §5.1).
-    public static let maxPlaintextLength = 1 << 14
+    package static let maxPlaintextLength = 1 << 14
     /// The largest TLSInnerPlaintext (content, type byte and padding): 2^14 + 1 bytes (§5.4).
-    public static let maxInnerPlaintextLength = (1 << 14) + 1
+    package static let maxInnerPlaintextLength = (1 << 14) + 1
     /// The largest TLSCiphertext.length: 2^14 + 256 bytes (RFC 8446 §5.2).
-    public static let maxCiphertextLength = (1 << 14) + 256
+    package static let maxCiphertextLength = (1 << 14) + 256
 
     /// The AEAD in use.
-    public let aead: TLSAEADAlgorithm
+    package let aead: TLSAEADAlgorithm
     /// The sequence number the next record will use (RFC 8446 §5.3).
-    public private(set) var sequenceNumber: UInt64
+    package private(set) var sequenceNumber: UInt64
     private let keys: TrafficKeys
     private let backend: any RecordAEADBackend
 
     /// Record protection with `keys`, starting at `sequenceNumber` (0 for a fresh key, §5.3).
     /// The AEAD is keyed here, once, and seals and opens in place (`RecordAEADImplementation.inPlace`).
-    public init(keys: TrafficKeys, sequenceNumber: UInt64 = 0) {
+    package init(keys: TrafficKeys, sequenceNumber: UInt64 = 0) {
         self.init(keys: keys, sequenceNumber: sequenceNumber, implementation: .inPlace)
     }
 
     /// Record protection with a chosen AEAD implementation (for the benchmarks).
-    @_spi(Benchmarks)
-    public init(keys: TrafficKeys, sequenceNumber: UInt64 = 0, implementation: RecordAEADImplementation) {
+
+    package init(keys: TrafficKeys, sequenceNumber: UInt64 = 0, implementation: RecordAEADImplementation) {
         self.aead = keys.aead
         self.keys = keys
         self.sequenceNumber = sequenceNumber
@@ -58,19 +58,19 @@ public struct RecordProtection: Sendable {
 
     /// Record protection for `suite` with the keys derived from `trafficSecret` (RFC 8446 §7.3),
     /// starting at sequence number 0.
-    public init(suite: TLS13CipherSuiteParameters, trafficSecret: SymmetricKey) {
+    package init(suite: TLS13CipherSuiteParameters, trafficSecret: SymmetricKey) {
         self.init(keys: TrafficKeys(suite: suite, trafficSecret: trafficSecret))
     }
 
     /// The total length of a sealed record holding `contentLength` bytes and `paddingLength`
     /// zero bytes of padding: header, content, type byte, padding and tag.
-    public func sealedRecordLength(contentLength: Int, paddingLength: Int = 0) -> Int {
+    package func sealedRecordLength(contentLength: Int, paddingLength: Int = 0) -> Int {
         Self.headerLength + contentLength + 1 + paddingLength + aead.tagLength
     }
 
     /// Seals the record that `record` holds: 5 reserved header bytes followed by the content.
     /// See `seal(_:recordStart:contentType:paddingLength:)`.
-    public mutating func seal(record: inout [UInt8], contentType: ContentType, paddingLength: Int = 0) throws {
+    package mutating func seal(record: inout [UInt8], contentType: ContentType, paddingLength: Int = 0) throws {
         try seal(&record, recordStart: 0, contentType: contentType, paddingLength: paddingLength)
     }
 
@@ -83,7 +83,7 @@ public struct RecordProtection: Sendable {
     /// an inner plaintext over 2^14 + 1 with padding, negative padding, change_cipher_spec (never
     /// protected), an empty handshake or alert record, or an exhausted sequence number (rekey
     /// before 2^64 - 1 records; a nonce is never reused).
-    public mutating func seal(_ buffer: inout [UInt8], recordStart: Int, contentType: ContentType, paddingLength: Int = 0) throws {
+    package mutating func seal(_ buffer: inout [UInt8], recordStart: Int, contentType: ContentType, paddingLength: Int = 0) throws {
         guard recordStart >= 0, recordStart <= buffer.count, buffer.count - recordStart >= Self.headerLength else {
             throw TLSError.internalError("seal: no room for the record header")
         }
@@ -119,7 +119,7 @@ public struct RecordProtection: Sendable {
 
     /// Opens, in place, the record that fills `record` (header included). See
     /// `open(_:record:)`.
-    public mutating func open(record: inout [UInt8]) throws -> OpenedRecord {
+    package mutating func open(record: inout [UInt8]) throws -> OpenedRecord {
         try open(&record, record: record.startIndex ..< record.endIndex)
     }
 
@@ -127,7 +127,7 @@ public struct RecordProtection: Sendable {
     /// §5.2): authenticates and decrypts it, strips the padding and returns the inner content
     /// type and the range of `buffer` now holding the plaintext content. Bytes outside `record`
     /// are untouched. Errors are listed in the type's documentation.
-    public mutating func open(_ buffer: inout [UInt8], record: Range<Int>) throws -> OpenedRecord {
+    package mutating func open(_ buffer: inout [UInt8], record: Range<Int>) throws -> OpenedRecord {
         guard record.lowerBound >= 0, record.upperBound <= buffer.count else {
             throw TLSError.internalError("open: record range outside the buffer")
         }

@@ -1,6 +1,6 @@
 import Crypto
 
-/// The swift-crypto backend: `AES.GCM` and `ChaChaPoly` through their public API. Each call keys
+/// The swift-crypto backend: `AES.GCM` and `ChaChaPoly` through their package API. Each call keys
 /// the AEAD afresh and copies through `SealedBox`, then the result is written back into the
 /// buffer. Kept as the reference the in-place backend is tested against, and for the benchmarks.
 struct SwiftCryptoAEADBackend: RecordAEADBackend {

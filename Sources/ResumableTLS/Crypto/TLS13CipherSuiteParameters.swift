@@ -1,21 +1,21 @@
 /// What a TLS 1.3 cipher suite fixes: the HKDF hash and the record AEAD (RFC 8446 §B.4).
-public struct TLS13CipherSuiteParameters: Sendable, Hashable {
+package struct TLS13CipherSuiteParameters: Sendable, Hashable {
     /// The suite these parameters describe.
-    public let suite: CipherSuite
+    package let suite: CipherSuite
     /// The hash used by HKDF, HMAC and the transcript hash.
-    public let hash: TLSHashAlgorithm
+    package let hash: TLSHashAlgorithm
     /// The record protection AEAD.
-    public let aead: TLSAEADAlgorithm
+    package let aead: TLSAEADAlgorithm
 
     /// The AEAD key length in bytes (RFC 8446 §7.3).
-    public var keyLength: Int { aead.keyLength }
+    package var keyLength: Int { aead.keyLength }
     /// The write IV length in bytes: 12 (RFC 8446 §5.3).
-    public var ivLength: Int { aead.ivLength }
+    package var ivLength: Int { aead.ivLength }
     /// The AEAD tag length in bytes: 16 (RFC 8446 §5.2).
-    public var tagLength: Int { aead.tagLength }
+    package var tagLength: Int { aead.tagLength }
 
     /// The parameters of a TLS 1.3 suite, or `nil` for any other code point.
-    public init?(suite: CipherSuite) {
+    package init?(suite: CipherSuite) {
         switch suite {
         case .tlsAES128GCMSHA256: (hash, aead) = (.sha256, .aes128GCM)
         case .tlsAES256GCMSHA384: (hash, aead) = (.sha384, .aes256GCM)
@@ -29,5 +29,5 @@ public struct TLS13CipherSuiteParameters: Sendable, Hashable {
 extension CipherSuite {
     /// The hash and AEAD of this suite if it is one of the TLS 1.3 suites of RFC 8446 §B.4,
     /// otherwise `nil` (TLS 1.2 suites, SCSVs and unknown code points).
-    public var tls13Parameters: TLS13CipherSuiteParameters? { TLS13CipherSuiteParameters(suite: self) }
+    package var tls13Parameters: TLS13CipherSuiteParameters? { TLS13CipherSuiteParameters(suite: self) }
 }

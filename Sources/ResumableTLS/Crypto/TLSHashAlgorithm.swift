@@ -5,14 +5,14 @@ import Crypto
 ///
 /// This is the library's only door to swift-crypto's hashes, HMAC and HKDF; no primitive is
 /// implemented here.
-public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
+package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// SHA-256 (32-byte digests), used by TLS_AES_128_GCM_SHA256 and TLS_CHACHA20_POLY1305_SHA256.
     case sha256
     /// SHA-384 (48-byte digests), used by TLS_AES_256_GCM_SHA384.
     case sha384
 
     /// `Hash.length` of RFC 8446 §7.1: the digest length in bytes (32 or 48).
-    public var digestLength: Int {
+    package var digestLength: Int {
         switch self {
         case .sha256: return SHA256.byteCount
         case .sha384: return SHA384.byteCount
@@ -20,7 +20,7 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The name of the hash, e.g. `SHA-256`.
-    public var description: String {
+    package var description: String {
         switch self {
         case .sha256: return "SHA-256"
         case .sha384: return "SHA-384"
@@ -28,7 +28,7 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `Hash(data)`: the digest of `data`.
-    public func hash(_ data: some Sequence<UInt8>) -> [UInt8] {
+    package func hash(_ data: some Sequence<UInt8>) -> [UInt8] {
         switch self {
         case .sha256: return Self.hash(data, with: SHA256.self)
         case .sha384: return Self.hash(data, with: SHA384.self)
@@ -36,7 +36,7 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `Hash("")`, the hash of the empty string used by Derive-Secret with no messages (RFC 8446 §7.1).
-    public var emptyHash: [UInt8] {
+    package var emptyHash: [UInt8] {
         switch self {
         case .sha256: return Self.emptySHA256
         case .sha384: return Self.emptySHA384
@@ -48,7 +48,7 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     private static let emptySHA384 = Array(SHA384.hash(data: [UInt8]()))
 
     /// `HMAC(key, data)` (RFC 2104) with this hash.
-    public func hmac(key: SymmetricKey, data: some Sequence<UInt8>) -> [UInt8] {
+    package func hmac(key: SymmetricKey, data: some Sequence<UInt8>) -> [UInt8] {
         let bytes = Array(data)
         // Straight into the array: a MAC is sent, not kept secret, so no SymmetricKey on the way.
         var computed = false
@@ -66,14 +66,14 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `mac` is `HMAC(key, data)`, compared in constant time.
-    public func isValidHMAC(_ mac: [UInt8], key: SymmetricKey, data: some Sequence<UInt8>) -> Bool {
+    package func isValidHMAC(_ mac: [UInt8], key: SymmetricKey, data: some Sequence<UInt8>) -> Bool {
         let bytes = Array(data)
         return bytes.withUnsafeBytes { BoringSSLHMAC.isValid(mac, hash: self, key: key, data: $0) }
     }
 
     /// `HKDF-Extract(salt, IKM)` (RFC 5869 §2.2, RFC 8446 §7.1) = `HMAC(salt, IKM)`. A `nil` salt
     /// means `Hash.length` zero bytes, which is what RFC 8446 writes as `0`.
-    public func hkdfExtract(salt: SymmetricKey?, inputKeyMaterial: SymmetricKey) -> SymmetricKey {
+    package func hkdfExtract(salt: SymmetricKey?, inputKeyMaterial: SymmetricKey) -> SymmetricKey {
         let key = salt ?? Self.zeroSalt(self)
         let extracted = inputKeyMaterial.withUnsafeBytes { BoringSSLHMAC.key(hash: self, key: key, data: $0, length: digestLength) }
         if let extracted { return extracted }
@@ -96,7 +96,7 @@ public enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// `HKDF-Expand(PRK, info, length)` (RFC 5869 §2.3).
     ///
     /// Throws `internal_error` unless `1 <= length <= 255 * Hash.length` (swift-crypto would trap).
-    public func hkdfExpand(pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) throws -> SymmetricKey {
+    package func hkdfExpand(pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) throws -> SymmetricKey {
         guard length >= 1, length <= 255 * digestLength else {
             throw TLSError.internalError("HKDF-Expand length \(length) out of range for \(self)")
         }

@@ -4,16 +4,16 @@ import Crypto
 ///
 ///     [sender]_write_key = HKDF-Expand-Label(Secret, "key", "", key_length)
 ///     [sender]_write_iv  = HKDF-Expand-Label(Secret, "iv", "", iv_length)
-public struct TrafficKeys: Sendable {
+package struct TrafficKeys: Sendable {
     /// The AEAD the keys are for.
-    public let aead: TLSAEADAlgorithm
+    package let aead: TLSAEADAlgorithm
     /// `[sender]_write_key`.
-    public let key: SymmetricKey
+    package let key: SymmetricKey
     /// `[sender]_write_iv` (12 bytes).
-    public let iv: [UInt8]
+    package let iv: [UInt8]
 
     /// Derives the key and IV of `suite` from `trafficSecret` (RFC 8446 §7.3).
-    public init(suite: TLS13CipherSuiteParameters, trafficSecret: SymmetricKey) {
+    package init(suite: TLS13CipherSuiteParameters, trafficSecret: SymmetricKey) {
         self.aead = suite.aead
         let expander = HKDFExpander(hash: suite.hash, pseudoRandomKey: trafficSecret)
         self.key = expander.expandLabel("key", context: [UInt8](), length: suite.keyLength)
@@ -21,7 +21,7 @@ public struct TrafficKeys: Sendable {
     }
 
     /// Keys given directly. Throws `internal_error` if the key or IV has the wrong length.
-    public init(aead: TLSAEADAlgorithm, key: SymmetricKey, iv: [UInt8]) throws {
+    package init(aead: TLSAEADAlgorithm, key: SymmetricKey, iv: [UInt8]) throws {
         guard key.bitCount == aead.keyLength * 8, iv.count == aead.ivLength else {
             throw TLSError.internalError("traffic key or IV of the wrong length for \(aead)")
         }
@@ -32,7 +32,7 @@ public struct TrafficKeys: Sendable {
 
     /// The per-record nonce (RFC 8446 §5.3): the 64-bit sequence number in network byte order,
     /// left-padded with zeros to the IV length, XORed with the write IV.
-    public func nonce(sequenceNumber: UInt64) -> [UInt8] {
+    package func nonce(sequenceNumber: UInt64) -> [UInt8] {
         RecordNonce(iv: iv, sequenceNumber: sequenceNumber).bytes
     }
 

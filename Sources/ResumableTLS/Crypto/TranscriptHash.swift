@@ -9,9 +9,9 @@ import Crypto
 ///
 /// Before the cipher suite is known (a client sending ClientHello), buffer messages in a
 /// `PendingTranscript` and call `start(hash:)` once the ServerHello fixes the hash.
-public struct TranscriptHash: Sendable {
+package struct TranscriptHash: Sendable {
     /// The suite's hash.
-    public let hash: TLSHashAlgorithm
+    package let hash: TLSHashAlgorithm
     private var state: State
 
     private enum State: Sendable {
@@ -20,7 +20,7 @@ public struct TranscriptHash: Sendable {
     }
 
     /// An empty transcript using `hash`.
-    public init(hash: TLSHashAlgorithm) {
+    package init(hash: TLSHashAlgorithm) {
         self.hash = hash
         switch hash {
         case .sha256: state = .sha256(SHA256())
@@ -30,7 +30,7 @@ public struct TranscriptHash: Sendable {
 
     /// Adds handshake message bytes (header included) to the transcript. Messages may be added
     /// whole or in pieces; only the concatenation matters.
-    public mutating func append(_ bytes: some Sequence<UInt8>) {
+    package mutating func append(_ bytes: some Sequence<UInt8>) {
         let data = Array(bytes)
         switch state {
         case .sha256(var h):
@@ -43,7 +43,7 @@ public struct TranscriptHash: Sendable {
     }
 
     /// `Transcript-Hash` of the messages added so far. The transcript is not changed.
-    public func currentHash() -> [UInt8] {
+    package func currentHash() -> [UInt8] {
         switch state {
         case .sha256(let h): return Array(h.finalize())
         case .sha384(let h): return Array(h.finalize())
@@ -52,7 +52,7 @@ public struct TranscriptHash: Sendable {
 
     /// The hash the transcript would have with `bytes` added, without adding them; for
     /// example the PSK binder hash over a truncated ClientHello (RFC 8446 §4.2.11.2).
-    public func hash(appending bytes: some Sequence<UInt8>) -> [UInt8] {
+    package func hash(appending bytes: some Sequence<UInt8>) -> [UInt8] {
         var copy = self
         copy.append(bytes)
         return copy.currentHash()
@@ -61,7 +61,7 @@ public struct TranscriptHash: Sendable {
     /// The synthetic handshake message that replaces ClientHello1 after a HelloRetryRequest
     /// (RFC 8446 §4.4.1): `message_hash` (254), a uint24 length of `Hash.length`, and
     /// `Hash(ClientHello1)`.
-    public static func messageHashMessage(clientHello1Hash: [UInt8]) -> [UInt8] {
+    package static func messageHashMessage(clientHello1Hash: [UInt8]) -> [UInt8] {
         var message: [UInt8] = [HandshakeType.messageHash.rawValue, 0, 0, UInt8(truncatingIfNeeded: clientHello1Hash.count)]
         message.append(contentsOf: clientHello1Hash)
         return message
@@ -71,7 +71,7 @@ public struct TranscriptHash: Sendable {
     /// exactly ClientHello1 at this point, is replaced by the `message_hash` message carrying
     /// `Hash(ClientHello1)`. Call it after adding ClientHello1 and before adding the
     /// HelloRetryRequest.
-    public mutating func replaceClientHelloWithMessageHash() {
+    package mutating func replaceClientHelloWithMessageHash() {
         let clientHello1Hash = currentHash()
         self = TranscriptHash(hash: hash)
         append(Self.messageHashMessage(clientHello1Hash: clientHello1Hash))
@@ -80,18 +80,18 @@ public struct TranscriptHash: Sendable {
 
 /// Handshake messages sent or received before the transcript's hash is known (a client's
 /// ClientHello, RFC 8446 §4.4.1). It keeps the bytes and hashes them once the suite is chosen.
-public struct PendingTranscript: Sendable {
+package struct PendingTranscript: Sendable {
     /// The message bytes added so far.
-    public private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
 
     /// An empty pending transcript.
-    public init() {}
+    package init() {}
 
     /// Adds handshake message bytes (header included).
-    public mutating func append(_ message: some Sequence<UInt8>) { bytes.append(contentsOf: message) }
+    package mutating func append(_ message: some Sequence<UInt8>) { bytes.append(contentsOf: message) }
 
     /// The transcript hash over the buffered messages with `hash`.
-    public func start(hash: TLSHashAlgorithm) -> TranscriptHash {
+    package func start(hash: TLSHashAlgorithm) -> TranscriptHash {
         var transcript = TranscriptHash(hash: hash)
         transcript.append(bytes)
         return transcript

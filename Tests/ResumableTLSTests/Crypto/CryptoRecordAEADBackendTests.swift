@@ -1,6 +1,6 @@
 import Crypto
 import Testing
-@testable @_spi(Benchmarks) import ResumableTLS
+@testable import ResumableTLS
 
 /// The in-place BoringSSL backend against swift-crypto's public AEADs, byte for byte.
 @Suite("Crypto: in-place record AEAD backend vs swift-crypto")

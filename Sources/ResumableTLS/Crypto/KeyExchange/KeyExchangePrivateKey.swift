@@ -11,12 +11,12 @@ import Crypto
 /// - `sharedSecret(peerKeyShare:)` checks the peer's `key_exchange` (length, point format, point
 ///   on the curve) and rejects an all-zero X25519 result (RFC 8446 §7.4.2), throwing
 ///   `illegal_parameter` for each.
-public struct KeyExchangePrivateKey: Sendable {
+package struct KeyExchangePrivateKey: Sendable {
     /// The groups this type implements, in the library's order of preference (RFC 8446 §4.2.7).
-    public static let supportedGroups: [NamedGroup] = [.x25519, .secp256r1, .secp384r1]
+    package static let supportedGroups: [NamedGroup] = [.x25519, .secp256r1, .secp384r1]
 
     /// Whether `group` is one of `supportedGroups` (RFC 8446 §4.2.7).
-    public static func supports(_ group: NamedGroup) -> Bool {
+    package static func supports(_ group: NamedGroup) -> Bool {
         supportedGroups.contains(group)
     }
 
@@ -29,7 +29,7 @@ public struct KeyExchangePrivateKey: Sendable {
     private let backing: Backing
 
     /// The group of this key (RFC 8446 §4.2.7).
-    public var group: NamedGroup {
+    package var group: NamedGroup {
         switch backing {
         case .x25519: return .x25519
         case .secp256r1: return .secp256r1
@@ -41,7 +41,7 @@ public struct KeyExchangePrivateKey: Sendable {
     ///
     /// Throws `internal_error` for a group this type does not implement (choosing the group is a
     /// local decision; the caller should only pick from `supportedGroups`).
-    public init(group: NamedGroup) throws {
+    package init(group: NamedGroup) throws {
         switch group {
         case .x25519: backing = .x25519(Curve25519.KeyAgreement.PrivateKey())
         case .secp256r1: backing = .secp256r1(P256.KeyAgreement.PrivateKey())
@@ -54,7 +54,7 @@ public struct KeyExchangePrivateKey: Sendable {
     /// (RFC 7748 §5), 32 bytes for secp256r1, 48 bytes for secp384r1 (big-endian scalar).
     ///
     /// Throws `internal_error` for an unsupported group or bytes swift-crypto refuses.
-    public init(group: NamedGroup, rawPrivateKey: [UInt8]) throws {
+    package init(group: NamedGroup, rawPrivateKey: [UInt8]) throws {
         do {
             switch group {
             case .x25519: backing = .x25519(try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: rawPrivateKey))
@@ -70,7 +70,7 @@ public struct KeyExchangePrivateKey: Sendable {
     }
 
     /// The `key_exchange` bytes of this side's `KeyShareEntry` (RFC 8446 §4.2.8, §4.2.8.2).
-    public var keyShare: [UInt8] {
+    package var keyShare: [UInt8] {
         switch backing {
         case .x25519(let key): return Array(key.publicKey.rawRepresentation)
         case .secp256r1(let key): return Array(key.publicKey.x963Representation)
@@ -86,7 +86,7 @@ public struct KeyExchangePrivateKey: Sendable {
     ///
     /// Throws `illegal_parameter` when the peer's share has the wrong length, is not an
     /// uncompressed point, is not on the curve, or yields the all-zero X25519 output.
-    public func sharedSecret(peerKeyShare: [UInt8]) throws -> SymmetricKey {
+    package func sharedSecret(peerKeyShare: [UInt8]) throws -> SymmetricKey {
         try Self.checkKeyShareFormat(peerKeyShare, group: group)
         do {
             switch backing {
@@ -119,7 +119,7 @@ public struct KeyExchangePrivateKey: Sendable {
 
     /// The length of a `key_exchange` value for `group` (RFC 8446 §4.2.8.2), or `nil` if the
     /// group is not supported.
-    public static func keyShareLength(for group: NamedGroup) -> Int? {
+    package static func keyShareLength(for group: NamedGroup) -> Int? {
         switch group {
         case .x25519: return 32
         case .secp256r1: return 1 + 2 * 32
@@ -133,7 +133,7 @@ public struct KeyExchangePrivateKey: Sendable {
     /// (RFC 8446 §4.2.8.2). A server can call this on a ClientHello's share before choosing it.
     ///
     /// Throws `illegal_parameter` on a mismatch, `internal_error` for an unsupported group.
-    public static func checkKeyShareFormat(_ keyShare: [UInt8], group: NamedGroup) throws {
+    package static func checkKeyShareFormat(_ keyShare: [UInt8], group: NamedGroup) throws {
         guard let length = keyShareLength(for: group) else {
             throw TLSError.internalError("key exchange group \(group) is not supported")
         }

@@ -4,33 +4,33 @@
 /// `TLSError.decodeError` otherwise, so a parser built on it cannot trap on hostile input.
 /// Length-prefixed vectors are read as sub-readers limited to their declared length; a parser
 /// finishes each one with `expectEnd(_:)` so trailing bytes are an error, not ignored.
-public struct ByteReader: Sendable {
+package struct ByteReader: Sendable {
     @usableFromInline let storage: ArraySlice<UInt8>
     @usableFromInline var cursor: Int
 
     /// A reader over the whole of `bytes`.
-    public init(_ bytes: [UInt8]) {
+    package init(_ bytes: [UInt8]) {
         self.storage = bytes[...]
         self.cursor = storage.startIndex
     }
 
     /// A reader over a slice; indices stay those of the slice.
-    public init(_ bytes: ArraySlice<UInt8>) {
+    package init(_ bytes: ArraySlice<UInt8>) {
         self.storage = bytes
         self.cursor = bytes.startIndex
     }
 
     /// Bytes not yet read.
-    @inlinable public var remaining: Int { storage.endIndex - cursor }
+    @inlinable package var remaining: Int { storage.endIndex - cursor }
 
     /// Whether every byte has been read.
-    @inlinable public var isEmpty: Bool { cursor >= storage.endIndex }
+    @inlinable package var isEmpty: Bool { cursor >= storage.endIndex }
 
     /// Bytes consumed so far (for error messages and for hashing a prefix of a message).
-    public var consumed: Int { cursor - storage.startIndex }
+    package var consumed: Int { cursor - storage.startIndex }
 
     /// The unread bytes, without consuming them.
-    public var remainingBytes: ArraySlice<UInt8> { storage[cursor...] }
+    package var remainingBytes: ArraySlice<UInt8> { storage[cursor...] }
 
     @inlinable
     mutating func require(_ count: Int, _ what: StaticString) throws {
@@ -41,7 +41,7 @@ public struct ByteReader: Sendable {
 
     /// Reads one byte.
     @inlinable
-    public mutating func readUInt8(_ what: StaticString = "uint8") throws -> UInt8 {
+    package mutating func readUInt8(_ what: StaticString = "uint8") throws -> UInt8 {
         try require(1, what)
         let value = storage[cursor]
         cursor += 1
@@ -50,7 +50,7 @@ public struct ByteReader: Sendable {
 
     /// Reads a big-endian 16-bit integer.
     @inlinable
-    public mutating func readUInt16(_ what: StaticString = "uint16") throws -> UInt16 {
+    package mutating func readUInt16(_ what: StaticString = "uint16") throws -> UInt16 {
         try require(2, what)
         let value = UInt16(storage[cursor]) << 8 | UInt16(storage[cursor + 1])
         cursor += 2
@@ -59,7 +59,7 @@ public struct ByteReader: Sendable {
 
     /// Reads a big-endian 24-bit integer.
     @inlinable
-    public mutating func readUInt24(_ what: StaticString = "uint24") throws -> UInt32 {
+    package mutating func readUInt24(_ what: StaticString = "uint24") throws -> UInt32 {
         try require(3, what)
         let value = UInt32(storage[cursor]) << 16 | UInt32(storage[cursor + 1]) << 8 | UInt32(storage[cursor + 2])
         cursor += 3
@@ -68,7 +68,7 @@ public struct ByteReader: Sendable {
 
     /// Reads a big-endian 32-bit integer.
     @inlinable
-    public mutating func readUInt32(_ what: StaticString = "uint32") throws -> UInt32 {
+    package mutating func readUInt32(_ what: StaticString = "uint32") throws -> UInt32 {
         try require(4, what)
         var value: UInt32 = 0
         for i in 0..<4 { value = value << 8 | UInt32(storage[cursor + i]) }
@@ -77,7 +77,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads a big-endian 64-bit integer.
-    public mutating func readUInt64(_ what: StaticString = "uint64") throws -> UInt64 {
+    package mutating func readUInt64(_ what: StaticString = "uint64") throws -> UInt64 {
         try require(8, what)
         var value: UInt64 = 0
         for i in 0..<8 { value = value << 8 | UInt64(storage[cursor + i]) }
@@ -86,7 +86,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads exactly `count` bytes as a slice (no copy).
-    public mutating func readSlice(_ count: Int, _ what: StaticString = "bytes") throws -> ArraySlice<UInt8> {
+    package mutating func readSlice(_ count: Int, _ what: StaticString = "bytes") throws -> ArraySlice<UInt8> {
         try require(count, what)
         let slice = storage[cursor..<(cursor + count)]
         cursor += count
@@ -94,12 +94,12 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads exactly `count` bytes into a new array.
-    public mutating func readBytes(_ count: Int, _ what: StaticString = "bytes") throws -> [UInt8] {
+    package mutating func readBytes(_ count: Int, _ what: StaticString = "bytes") throws -> [UInt8] {
         Array(try readSlice(count, what))
     }
 
     /// Reads everything that remains.
-    public mutating func readRemaining() -> ArraySlice<UInt8> {
+    package mutating func readRemaining() -> ArraySlice<UInt8> {
         let slice = storage[cursor...]
         cursor = storage.endIndex
         return slice
@@ -109,7 +109,7 @@ public struct ByteReader: Sendable {
     ///
     /// `minLength`/`maxLength` are the RFC's bounds on the body (`<min..max>`); a body outside
     /// them is `decode_error`, checked before anything is read.
-    public mutating func readVector(
+    package mutating func readVector(
         prefixBytes: Int, minLength: Int = 0, maxLength: Int = .max, _ what: StaticString
     ) throws -> ByteReader {
         let length: Int
@@ -126,7 +126,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Reads an opaque vector (`opaque x<min..max>`) with a `prefixBytes`-byte length.
-    public mutating func readOpaque(
+    package mutating func readOpaque(
         prefixBytes: Int, minLength: Int = 0, maxLength: Int = .max, _ what: StaticString
     ) throws -> [UInt8] {
         var body = try readVector(prefixBytes: prefixBytes, minLength: minLength, maxLength: maxLength, what)
@@ -134,7 +134,7 @@ public struct ByteReader: Sendable {
     }
 
     /// Throws `decode_error` unless every byte has been consumed.
-    public func expectEnd(_ what: StaticString) throws {
+    package func expectEnd(_ what: StaticString) throws {
         guard isEmpty else {
             throw TLSError.decodeError("\(remaining) trailing bytes after \(what)")
         }

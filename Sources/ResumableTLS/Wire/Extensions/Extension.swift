@@ -4,7 +4,7 @@
 /// example `keyShareClientHello`, `keyShareServerHello`, `keyShareHelloRetryRequest`); the
 /// parser picks it from the `ExtensionContext`. Extensions this library does not model are
 /// kept byte-for-byte as `unknown`.
-public enum Extension: Sendable, Hashable {
+package enum Extension: Sendable, Hashable {
     /// server_name in a ClientHello (RFC 6066 §3): the one host_name, ASCII without a trailing NUL.
     case serverName(String)
     /// server_name in a ServerHello or EncryptedExtensions: empty, acknowledging the name (RFC 6066 §3).
@@ -61,7 +61,7 @@ public enum Extension: Sendable, Hashable {
     case unknown(ExtensionType, [UInt8])
 
     /// The extension's code point.
-    public var type: ExtensionType {
+    package var type: ExtensionType {
         switch self {
         case .serverName, .serverNameAcknowledged: return .serverName
         case .maxFragmentLength: return .maxFragmentLength
@@ -123,7 +123,7 @@ extension Extension {
     ///
     /// The whole body must be consumed (trailing bytes are `decode_error`); a recognised type in
     /// a message it is not specified for is `illegal_parameter` (RFC 8446 §4.2).
-    public init(type: ExtensionType, body: ArraySlice<UInt8>, context: ExtensionContext) throws {
+    package init(type: ExtensionType, body: ArraySlice<UInt8>, context: ExtensionContext) throws {
         guard context.permits(type) else {
             throw TLSError.illegalParameter("\(type) extension not allowed in \(context)")
         }
@@ -251,7 +251,7 @@ extension Extension {
     }
 
     /// Writes this extension's body (without the type and length).
-    public func encodeBody(into writer: inout ByteWriter) throws {
+    package func encodeBody(into writer: inout ByteWriter) throws {
         switch self {
         case .serverName(let host):
             let bytes = Array(host.utf8)

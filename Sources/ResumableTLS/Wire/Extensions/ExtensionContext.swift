@@ -4,7 +4,7 @@
 /// ClientHello, one entry in a ServerHello and a bare group in a HelloRetryRequest), and
 /// RFC 8446 §4.2 makes a recognised extension in a message it is not specified for an
 /// `illegal_parameter`; both decisions need the context.
-public enum ExtensionContext: Sendable, Hashable, CaseIterable {
+package enum ExtensionContext: Sendable, Hashable, CaseIterable {
     /// ClientHello (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2).
     case clientHello
     /// ServerHello of TLS 1.3 or TLS 1.2 (RFC 8446 §4.1.3, RFC 5246 §7.4.1.3).

@@ -4,33 +4,33 @@
 /// pre_shared_key that is not last in a ClientHello (`illegal_parameter`, RFC 8446 §4.2.11) and
 /// any body not consumed exactly (`decode_error`). Order is kept so re-encoding reproduces the
 /// peer's bytes (transcripts and PSK binders hash them).
-public struct ExtensionList: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+package struct ExtensionList: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
     /// The extensions in wire order.
-    public var extensions: [Extension]
+    package var extensions: [Extension]
 
     /// A block holding `extensions` in this order.
-    public init(_ extensions: [Extension] = []) { self.extensions = extensions }
+    package init(_ extensions: [Extension] = []) { self.extensions = extensions }
 
     /// A block holding the listed extensions in this order.
-    public init(arrayLiteral elements: Extension...) { self.extensions = elements }
+    package init(arrayLiteral elements: Extension...) { self.extensions = elements }
 
     /// The position of the first extension (Collection conformance).
-    public var startIndex: Int { extensions.startIndex }
+    package var startIndex: Int { extensions.startIndex }
     /// The position past the last extension (Collection conformance).
-    public var endIndex: Int { extensions.endIndex }
+    package var endIndex: Int { extensions.endIndex }
     /// The extension at `position`, a valid index of this list (Collection conformance).
-    public subscript(position: Int) -> Extension { extensions[position] }
+    package subscript(position: Int) -> Extension { extensions[position] }
 
     /// The extension of `type`, if present (a parsed block holds at most one per type).
-    public subscript(type: ExtensionType) -> Extension? {
+    package subscript(type: ExtensionType) -> Extension? {
         extensions.first { $0.type == type }
     }
 
     /// Whether an extension of `type` is present.
-    public func contains(_ type: ExtensionType) -> Bool { self[type] != nil }
+    package func contains(_ type: ExtensionType) -> Bool { self[type] != nil }
 
     /// Reads a block with a 2-byte length prefix of at least `minLength` bytes.
-    public init(parsing reader: inout ByteReader, context: ExtensionContext, minLength: Int = 0) throws {
+    package init(parsing reader: inout ByteReader, context: ExtensionContext, minLength: Int = 0) throws {
         var block = try reader.readVector(prefixBytes: 2, minLength: minLength, "extensions")
         var parsed: [Extension] = []
         var seen = Set<UInt16>()
@@ -53,7 +53,7 @@ public struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Express
     ///
     /// Refuses (`internal_error`) a block the peer would reject: duplicate types, or a
     /// pre_shared_key offer that is not last.
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         var seen = Set<UInt16>()
         for (index, ext) in extensions.enumerated() {
             guard seen.insert(ext.type.rawValue).inserted else {

@@ -1,14 +1,14 @@
-/// One key share: a group and its public value (RFC 8446 §4.2.8).
+/// One key share: a group and its package value (RFC 8446 §4.2.8).
 ///
 ///     struct { NamedGroup group; opaque key_exchange<1..2^16-1>; } KeyShareEntry;
-public struct KeyShareEntry: Sendable, Hashable {
+package struct KeyShareEntry: Sendable, Hashable {
     /// The group the key belongs to.
-    public var group: NamedGroup
-    /// The public value, encoded per group (RFC 8446 §4.2.8.1–2); never empty.
-    public var keyExchange: [UInt8]
+    package var group: NamedGroup
+    /// The package value, encoded per group (RFC 8446 §4.2.8.1–2); never empty.
+    package var keyExchange: [UInt8]
 
-    /// A key share for `group` with public value `keyExchange`.
-    public init(group: NamedGroup, keyExchange: [UInt8]) {
+    /// A key share for `group` with package value `keyExchange`.
+    package init(group: NamedGroup, keyExchange: [UInt8]) {
         self.group = group
         self.keyExchange = keyExchange
     }

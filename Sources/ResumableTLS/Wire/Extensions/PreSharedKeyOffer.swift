@@ -1,14 +1,14 @@
 /// One PSK identity offered by a client (RFC 8446 §4.2.11).
 ///
 ///     struct { opaque identity<1..2^16-1>; uint32 obfuscated_ticket_age; } PskIdentity;
-public struct PSKIdentity: Sendable, Hashable {
+package struct PSKIdentity: Sendable, Hashable {
     /// The ticket or external PSK label; never empty.
-    public var identity: [UInt8]
+    package var identity: [UInt8]
     /// The ticket age in milliseconds plus `ticket_age_add`, modulo 2^32 (RFC 8446 §4.2.11.1).
-    public var obfuscatedTicketAge: UInt32
+    package var obfuscatedTicketAge: UInt32
 
     /// An identity with its obfuscated age.
-    public init(identity: [UInt8], obfuscatedTicketAge: UInt32) {
+    package init(identity: [UInt8], obfuscatedTicketAge: UInt32) {
         self.identity = identity
         self.obfuscatedTicketAge = obfuscatedTicketAge
     }
@@ -21,21 +21,21 @@ public struct PSKIdentity: Sendable, Hashable {
 ///
 /// The binders are the last bytes of the ClientHello; see `ClientHello.truncatedForBinders(_:)`
 /// and `ClientHello.patchBinders(in:with:)`.
-public struct OfferedPSKs: Sendable, Hashable {
+package struct OfferedPSKs: Sendable, Hashable {
     /// The identities, in the client's preference order; never empty.
-    public var identities: [PSKIdentity]
+    package var identities: [PSKIdentity]
     /// One HMAC per identity, in the same order; each 32...255 bytes.
-    public var binders: [[UInt8]]
+    package var binders: [[UInt8]]
 
     /// An offer; `binders.count` must equal `identities.count` for it to encode.
-    public init(identities: [PSKIdentity], binders: [[UInt8]]) {
+    package init(identities: [PSKIdentity], binders: [[UInt8]]) {
         self.identities = identities
         self.binders = binders
     }
 
     /// The encoded size of the binders vector including its 2-byte length: what follows the
     /// truncated ClientHello that binders are computed over (RFC 8446 §4.2.11.2).
-    public var bindersEncodedLength: Int {
+    package var bindersEncodedLength: Int {
         2 + binders.reduce(0) { $0 + 1 + $1.count }
     }
 

@@ -3,14 +3,14 @@
 ///     struct { opaque cert_data<1..2^24-1>; Extension extensions<0..2^16-1>; } CertificateEntry;
 ///
 /// Only the X.509 certificate type is modelled; `certificateData` is one DER certificate.
-public struct CertificateEntry: Sendable, Hashable {
+package struct CertificateEntry: Sendable, Hashable {
     /// The DER-encoded certificate; never empty.
-    public var certificateData: [UInt8]
+    package var certificateData: [UInt8]
     /// Per-certificate extensions (for example status_request or signed_certificate_timestamp).
-    public var extensions: ExtensionList
+    package var extensions: ExtensionList
 
     /// An entry for `certificateData`.
-    public init(certificateData: [UInt8], extensions: ExtensionList = []) {
+    package init(certificateData: [UInt8], extensions: ExtensionList = []) {
         self.certificateData = certificateData
         self.extensions = extensions
     }
@@ -24,20 +24,20 @@ public struct CertificateEntry: Sendable, Hashable {
 ///         opaque certificate_request_context<0..2^8-1>;
 ///         CertificateEntry certificate_list<0..2^24-1>;
 ///     } Certificate;
-public struct CertificateMessage: Sendable, Hashable {
+package struct CertificateMessage: Sendable, Hashable {
     /// Empty in a server's Certificate; echoes the CertificateRequest's context in a client's.
-    public var certificateRequestContext: [UInt8]
+    package var certificateRequestContext: [UInt8]
     /// The chain, end-entity first; empty when a client has no certificate to send.
-    public var certificateList: [CertificateEntry]
+    package var certificateList: [CertificateEntry]
 
     /// A Certificate message.
-    public init(certificateRequestContext: [UInt8] = [], certificateList: [CertificateEntry]) {
+    package init(certificateRequestContext: [UInt8] = [], certificateList: [CertificateEntry]) {
         self.certificateRequestContext = certificateRequestContext
         self.certificateList = certificateList
     }
 
     /// Parses the body; it must be consumed exactly.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         certificateRequestContext = try body.readOpaque(prefixBytes: 1, "certificate_request_context")
         var list = try body.readVector(prefixBytes: 3, "certificate_list")
         var entries: [CertificateEntry] = []
@@ -52,7 +52,7 @@ public struct CertificateMessage: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         try writer.writeOpaque(prefixBytes: 1, certificateRequestContext)
         try writer.writeVector(prefixBytes: 3) { w in
             for entry in certificateList {

@@ -6,26 +6,26 @@
 ///     } CertificateRequest;
 ///
 /// signature_algorithms is required; its absence is `missing_extension`.
-public struct CertificateRequest: Sendable, Hashable {
+package struct CertificateRequest: Sendable, Hashable {
     /// Echoed in the client's Certificate; empty during the handshake.
-    public var certificateRequestContext: [UInt8]
+    package var certificateRequestContext: [UInt8]
     /// The extensions in wire order; includes signature_algorithms.
-    public var extensions: ExtensionList
+    package var extensions: ExtensionList
 
     /// A CertificateRequest.
-    public init(certificateRequestContext: [UInt8] = [], extensions: ExtensionList) {
+    package init(certificateRequestContext: [UInt8] = [], extensions: ExtensionList) {
         self.certificateRequestContext = certificateRequestContext
         self.extensions = extensions
     }
 
     /// The signature schemes the server accepts for CertificateVerify.
-    public var signatureAlgorithms: [SignatureScheme] {
+    package var signatureAlgorithms: [SignatureScheme] {
         if case .signatureAlgorithms(let schemes) = extensions[.signatureAlgorithms] { return schemes }
         return []
     }
 
     /// Parses the body; it must be consumed exactly.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         certificateRequestContext = try body.readOpaque(prefixBytes: 1, "certificate_request_context")
         extensions = try ExtensionList(parsing: &body, context: .certificateRequest, minLength: 2)
         try body.expectEnd("CertificateRequest")
@@ -35,7 +35,7 @@ public struct CertificateRequest: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         guard extensions.contains(.signatureAlgorithms) else {
             throw TLSError.internalError("CertificateRequest needs signature_algorithms")
         }

@@ -1,27 +1,27 @@
 /// CertificateVerify (RFC 8446 §4.4.3); the same layout as TLS 1.2's digitally-signed CertificateVerify.
 ///
 ///     struct { SignatureScheme algorithm; opaque signature<0..2^16-1>; } CertificateVerify;
-public struct CertificateVerify: Sendable, Hashable {
+package struct CertificateVerify: Sendable, Hashable {
     /// The scheme the signature was made with.
-    public var algorithm: SignatureScheme
+    package var algorithm: SignatureScheme
     /// The signature bytes.
-    public var signature: [UInt8]
+    package var signature: [UInt8]
 
     /// A CertificateVerify.
-    public init(algorithm: SignatureScheme, signature: [UInt8]) {
+    package init(algorithm: SignatureScheme, signature: [UInt8]) {
         self.algorithm = algorithm
         self.signature = signature
     }
 
     /// Parses the body; it must be consumed exactly.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         algorithm = SignatureScheme(rawValue: try body.readUInt16("signature algorithm"))
         signature = try body.readOpaque(prefixBytes: 2, "signature")
         try body.expectEnd("CertificateVerify")
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         writer.writeUInt16(algorithm.rawValue)
         try writer.writeOpaque(prefixBytes: 2, signature)
     }

@@ -11,22 +11,22 @@
 ///
 /// A TLS 1.2 client may omit the extension block entirely; that parses as an empty list (and
 /// re-encodes with an empty block).
-public struct ClientHello: Sendable, Hashable {
+package struct ClientHello: Sendable, Hashable {
     /// `legacy_version`: 0x0303 for TLS 1.3 clients; the real offer is in supported_versions.
-    public var legacyVersion: ProtocolVersion
+    package var legacyVersion: ProtocolVersion
     /// The 32-byte client random.
-    public var random: [UInt8]
+    package var random: [UInt8]
     /// `legacy_session_id`, 0...32 bytes (non-empty in middlebox-compatibility mode, RFC 8446 §D.4).
-    public var legacySessionID: [UInt8]
+    package var legacySessionID: [UInt8]
     /// Offered cipher suites in preference order; never empty.
-    public var cipherSuites: [CipherSuite]
+    package var cipherSuites: [CipherSuite]
     /// `legacy_compression_methods`; a TLS 1.3 client sends exactly `[0]`.
-    public var legacyCompressionMethods: [UInt8]
+    package var legacyCompressionMethods: [UInt8]
     /// The extensions in wire order.
-    public var extensions: ExtensionList
+    package var extensions: ExtensionList
 
     /// A ClientHello; defaults are those of every TLS 1.3 ClientHello.
-    public init(
+    package init(
         legacyVersion: ProtocolVersion = .tls12,
         random: [UInt8],
         legacySessionID: [UInt8] = [],
@@ -43,7 +43,7 @@ public struct ClientHello: Sendable, Hashable {
     }
 
     /// Parses a ClientHello body (the handshake header already removed); the body must be consumed exactly.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         legacyVersion = ProtocolVersion(rawValue: try body.readUInt16("legacy_version"))
         random = try body.readBytes(32, "random")
         legacySessionID = try body.readOpaque(prefixBytes: 1, maxLength: 32, "legacy_session_id")
@@ -54,7 +54,7 @@ public struct ClientHello: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         guard random.count == 32 else { throw TLSError.internalError("ClientHello random of \(random.count) bytes") }
         guard legacySessionID.count <= 32 else { throw TLSError.internalError("legacy_session_id of \(legacySessionID.count) bytes") }
         guard !cipherSuites.isEmpty, !legacyCompressionMethods.isEmpty else {
@@ -69,7 +69,7 @@ public struct ClientHello: Sendable, Hashable {
     }
 
     /// The PSK offer, if the last extension is pre_shared_key.
-    public var offeredPSKs: OfferedPSKs? {
+    package var offeredPSKs: OfferedPSKs? {
         if case .preSharedKeyOffer(let offer) = extensions.last { return offer }
         return nil
     }
@@ -79,7 +79,7 @@ public struct ClientHello: Sendable, Hashable {
     /// How many bytes at the end of the encoded message are the binders vector (its 2-byte length
     /// and the binders), or nil without a PSK offer. The binders are computed over the message
     /// minus this suffix.
-    public var bindersSuffixLength: Int? { offeredPSKs?.bindersEncodedLength }
+    package var bindersSuffixLength: Int? { offeredPSKs?.bindersEncodedLength }
 
     /// The bytes binders are computed over: the complete ClientHello message (4-byte handshake
     /// header included, as RFC 8448 shows) up to and including the PSK identities, i.e. without the
@@ -87,7 +87,7 @@ public struct ClientHello: Sendable, Hashable {
     ///
     /// The message is parsed (so hostile bytes throw, never trap) and must end with a
     /// pre_shared_key offer; otherwise `illegal_parameter`.
-    public static func truncatedForBinders(_ fullMessage: [UInt8]) throws -> ArraySlice<UInt8> {
+    package static func truncatedForBinders(_ fullMessage: [UInt8]) throws -> ArraySlice<UInt8> {
         var reader = ByteReader(fullMessage)
         guard try reader.readUInt8("handshake type") == HandshakeType.clientHello.rawValue else {
             throw TLSError.unexpectedMessage("not a ClientHello")
@@ -106,7 +106,7 @@ public struct ClientHello: Sendable, Hashable {
     ///
     /// Checks that the message really ends with a binders vector of exactly these lengths, so a
     /// wrong call cannot corrupt other bytes (`internal_error`).
-    public static func patchBinders(in message: inout [UInt8], with binders: [[UInt8]]) throws {
+    package static func patchBinders(in message: inout [UInt8], with binders: [[UInt8]]) throws {
         var suffix = ByteWriter()
         try suffix.writeVector(prefixBytes: 2) { w in
             for binder in binders { try w.writeOpaque(prefixBytes: 1, binder) }

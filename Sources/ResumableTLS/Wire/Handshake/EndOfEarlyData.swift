@@ -1,10 +1,10 @@
 /// EndOfEarlyData (RFC 8446 §4.5): an empty body marking the end of 0-RTT data.
-public struct EndOfEarlyData: Sendable, Hashable {
+package struct EndOfEarlyData: Sendable, Hashable {
     /// The (only) EndOfEarlyData message.
-    public init() {}
+    package init() {}
 
     /// Parses the body, which must be empty.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         try body.expectEnd("EndOfEarlyData")
     }
 }

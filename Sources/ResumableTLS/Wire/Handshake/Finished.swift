@@ -4,15 +4,15 @@
 /// and 12 in TLS 1.2. The parser is therefore given the expected length and rejects any other
 /// as `decode_error`; the caller (the state machine, through `HandshakeParsingContext`) knows
 /// the negotiated hash.
-public struct Finished: Sendable, Hashable {
+package struct Finished: Sendable, Hashable {
     /// The HMAC (TLS 1.3) or PRF output (TLS 1.2) the peer computed.
-    public var verifyData: [UInt8]
+    package var verifyData: [UInt8]
 
     /// A Finished message carrying `verifyData`.
-    public init(verifyData: [UInt8]) { self.verifyData = verifyData }
+    package init(verifyData: [UInt8]) { self.verifyData = verifyData }
 
     /// Parses a body that must be exactly `verifyDataLength` bytes.
-    public init(parsing body: inout ByteReader, verifyDataLength: Int) throws {
+    package init(parsing body: inout ByteReader, verifyDataLength: Int) throws {
         guard body.remaining == verifyDataLength else {
             throw TLSError.decodeError("Finished of \(body.remaining) bytes, expected \(verifyDataLength)")
         }
@@ -20,7 +20,7 @@ public struct Finished: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.writeBytes(verifyData)
     }
 }

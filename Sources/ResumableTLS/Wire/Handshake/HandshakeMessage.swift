@@ -1,31 +1,31 @@
 /// What a handshake body's layout depends on besides its type: the negotiated version and the
 /// Finished length. The state machine owns both and passes them in, so the parser never guesses.
-public struct HandshakeParsingContext: Sendable, Hashable {
+package struct HandshakeParsingContext: Sendable, Hashable {
     /// The negotiated version, or nil before ServerHello. With `.tls12` (or below),
     /// NewSessionTicket and the TLS 1.2 key exchange messages take their TLS 1.2 form; otherwise
     /// the TLS 1.3 form.
-    public var negotiatedVersion: ProtocolVersion?
+    package var negotiatedVersion: ProtocolVersion?
     /// The exact length of Finished.verify_data: the hash length in TLS 1.3 (32 for SHA-256, 48
     /// for SHA-384), 12 in TLS 1.2 (RFC 5246 §7.4.9). Nil before a cipher suite is chosen, when a
     /// Finished is `unexpected_message`.
-    public var finishedLength: Int?
+    package var finishedLength: Int?
 
     /// A context for the given negotiated state.
-    public init(negotiatedVersion: ProtocolVersion?, finishedLength: Int?) {
+    package init(negotiatedVersion: ProtocolVersion?, finishedLength: Int?) {
         self.negotiatedVersion = negotiatedVersion
         self.finishedLength = finishedLength
     }
 
     /// Before ServerHello: only hello messages can be parsed meaningfully.
-    public static let initial = HandshakeParsingContext(negotiatedVersion: nil, finishedLength: nil)
+    package static let initial = HandshakeParsingContext(negotiatedVersion: nil, finishedLength: nil)
 
     /// TLS 1.3 with a cipher suite whose hash is `hashLength` bytes long.
-    public static func tls13(hashLength: Int) -> HandshakeParsingContext {
+    package static func tls13(hashLength: Int) -> HandshakeParsingContext {
         HandshakeParsingContext(negotiatedVersion: .tls13, finishedLength: hashLength)
     }
 
     /// TLS 1.2 (12-byte Finished).
-    public static let tls12 = HandshakeParsingContext(negotiatedVersion: .tls12, finishedLength: 12)
+    package static let tls12 = HandshakeParsingContext(negotiatedVersion: .tls12, finishedLength: 12)
 
     var isTLS12OrBelow: Bool {
         guard let version = negotiatedVersion else { return false }
@@ -43,7 +43,7 @@ public struct HandshakeParsingContext: Sendable, Hashable {
 /// Where TLS 1.2 lays a message out differently (Certificate, CertificateRequest,
 /// NewSessionTicket) the `tls12…` case is chosen when `context.negotiatedVersion` is TLS 1.2 or
 /// below; TLS 1.2 key exchange supports ECDHE only.
-public enum HandshakeMessage: Sendable, Hashable {
+package enum HandshakeMessage: Sendable, Hashable {
     /// ClientHello (RFC 8446 §4.1.2).
     case clientHello(ClientHello)
     /// ServerHello or HelloRetryRequest (RFC 8446 §4.1.3); see `ServerHello.isHelloRetryRequest`.
@@ -78,7 +78,7 @@ public enum HandshakeMessage: Sendable, Hashable {
     case tls12CertificateRequest(TLS12CertificateRequest)
 
     /// The message's type byte.
-    public var type: HandshakeType {
+    package var type: HandshakeType {
         switch self {
         case .clientHello: return .clientHello
         case .serverHello: return .serverHello
@@ -101,7 +101,7 @@ public enum HandshakeMessage: Sendable, Hashable {
     /// A type that is unknown or does not exist in the negotiated version is `unexpected_message`;
     /// malformed bodies throw the alert their fault calls for. Whether the message is allowed at
     /// this point of the handshake is the state machine's decision.
-    public init(type: HandshakeType, body: ArraySlice<UInt8>, context: HandshakeParsingContext) throws {
+    package init(type: HandshakeType, body: ArraySlice<UInt8>, context: HandshakeParsingContext) throws {
         var reader = ByteReader(body)
         let tls12 = context.isTLS12OrBelow
         switch type {
@@ -134,7 +134,7 @@ public enum HandshakeMessage: Sendable, Hashable {
     }
 
     /// Parses one complete message (4-byte header and body, nothing after it).
-    public init(parsingMessage bytes: ArraySlice<UInt8>, context: HandshakeParsingContext) throws {
+    package init(parsingMessage bytes: ArraySlice<UInt8>, context: HandshakeParsingContext) throws {
         var reader = ByteReader(bytes)
         let type = HandshakeType(rawValue: try reader.readUInt8("handshake type"))
         let body = try reader.readVector(prefixBytes: 3, "handshake message")
@@ -143,12 +143,12 @@ public enum HandshakeMessage: Sendable, Hashable {
     }
 
     /// Parses one complete message (4-byte header and body, nothing after it).
-    public init(parsingMessage bytes: [UInt8], context: HandshakeParsingContext) throws {
+    package init(parsingMessage bytes: [UInt8], context: HandshakeParsingContext) throws {
         try self.init(parsingMessage: bytes[...], context: context)
     }
 
     /// The encoded body, without the header.
-    public func encodeBody() throws -> [UInt8] {
+    package func encodeBody() throws -> [UInt8] {
         var writer = ByteWriter()
         switch self {
         case .clientHello(let message): try message.encode(into: &writer)
@@ -172,7 +172,7 @@ public enum HandshakeMessage: Sendable, Hashable {
     }
 
     /// The complete message: type, uint24 length and body, as hashed into the transcript.
-    public func encode() throws -> [UInt8] {
+    package func encode() throws -> [UInt8] {
         var writer = ByteWriter()
         writer.writeUInt8(type.rawValue)
         let body = try encodeBody()
@@ -187,7 +187,7 @@ public enum HandshakeMessage: Sendable, Hashable {
     /// A declared body longer than `maximumBodyLength` throws `illegal_parameter` before waiting
     /// for it (RFC 8446 names no alert for this; OpenSSL sends illegal_parameter), so a peer
     /// cannot make the reader buffer up to 16 MiB.
-    public static func peekHeader(
+    package static func peekHeader(
         _ buffer: ArraySlice<UInt8>, maximumBodyLength: Int = 1 << 16
     ) throws -> (type: HandshakeType, messageLength: Int)? {
         guard buffer.count >= 4 else { return nil }

@@ -1,7 +1,7 @@
 /// KeyUpdate (RFC 8446 §4.6.3): `KeyUpdateRequest request_update;`
-public struct KeyUpdate: Sendable, Hashable {
+package struct KeyUpdate: Sendable, Hashable {
     /// Whether the sender asks the peer to update its sending keys too.
-    public enum Request: UInt8, Sendable, Hashable, CaseIterable {
+    package enum Request: UInt8, Sendable, Hashable, CaseIterable {
         /// `update_not_requested` (0).
         case updateNotRequested = 0
         /// `update_requested` (1).
@@ -9,13 +9,13 @@ public struct KeyUpdate: Sendable, Hashable {
     }
 
     /// The sender's request.
-    public var request: Request
+    package var request: Request
 
     /// A KeyUpdate carrying `request`.
-    public init(request: Request) { self.request = request }
+    package init(request: Request) { self.request = request }
 
     /// Parses the body; a value other than 0 or 1 is `illegal_parameter` (RFC 8446 §4.6.3).
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         let value = try body.readUInt8("request_update")
         try body.expectEnd("KeyUpdate")
         guard let request = Request(rawValue: value) else {
@@ -25,7 +25,7 @@ public struct KeyUpdate: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.writeUInt8(request.rawValue)
     }
 }

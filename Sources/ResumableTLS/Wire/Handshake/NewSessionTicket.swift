@@ -7,23 +7,23 @@
 ///         opaque ticket<1..2^16-1>;
 ///         Extension extensions<0..2^16-2>;
 ///     } NewSessionTicket;
-public struct TLS13NewSessionTicket: Sendable, Hashable {
+package struct TLS13NewSessionTicket: Sendable, Hashable {
     /// The longest lifetime a server may announce: 7 days (RFC 8446 §4.6.1).
-    public static let maximumLifetime: UInt32 = 604_800
+    package static let maximumLifetime: UInt32 = 604_800
 
     /// Seconds the ticket may be used for; at most `maximumLifetime`.
-    public var ticketLifetime: UInt32
+    package var ticketLifetime: UInt32
     /// Added to the ticket age to obfuscate it (RFC 8446 §4.2.11.1).
-    public var ticketAgeAdd: UInt32
+    package var ticketAgeAdd: UInt32
     /// Per-ticket nonce fed into the PSK derivation.
-    public var ticketNonce: [UInt8]
+    package var ticketNonce: [UInt8]
     /// The opaque ticket the client presents as a PSK identity; never empty.
-    public var ticket: [UInt8]
+    package var ticket: [UInt8]
     /// The extensions (early_data's max_early_data_size).
-    public var extensions: ExtensionList
+    package var extensions: ExtensionList
 
     /// A NewSessionTicket.
-    public init(ticketLifetime: UInt32, ticketAgeAdd: UInt32, ticketNonce: [UInt8], ticket: [UInt8], extensions: ExtensionList = []) {
+    package init(ticketLifetime: UInt32, ticketAgeAdd: UInt32, ticketNonce: [UInt8], ticket: [UInt8], extensions: ExtensionList = []) {
         self.ticketLifetime = ticketLifetime
         self.ticketAgeAdd = ticketAgeAdd
         self.ticketNonce = ticketNonce
@@ -32,13 +32,13 @@ public struct TLS13NewSessionTicket: Sendable, Hashable {
     }
 
     /// The early-data limit the server allows with this ticket, if any (RFC 8446 §4.2.10).
-    public var maxEarlyDataSize: UInt32? {
+    package var maxEarlyDataSize: UInt32? {
         if case .maxEarlyDataSize(let size) = extensions[.earlyData] { return size }
         return nil
     }
 
     /// Parses the body; it must be consumed exactly. A lifetime above 7 days is `illegal_parameter`.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         ticketLifetime = try body.readUInt32("ticket_lifetime")
         guard ticketLifetime <= Self.maximumLifetime else {
             throw TLSError.illegalParameter("ticket_lifetime \(ticketLifetime) exceeds 7 days")
@@ -51,7 +51,7 @@ public struct TLS13NewSessionTicket: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         guard !ticket.isEmpty else { throw TLSError.internalError("empty ticket") }
         writer.writeUInt32(ticketLifetime)
         writer.writeUInt32(ticketAgeAdd)

@@ -2,15 +2,15 @@
 ///
 ///     opaque ASN.1Cert<1..2^24-1>;
 ///     struct { ASN.1Cert certificate_list<0..2^24-1>; } Certificate;
-public struct TLS12Certificate: Sendable, Hashable {
+package struct TLS12Certificate: Sendable, Hashable {
     /// The DER certificates, end-entity first; empty when a client has none to send.
-    public var certificates: [[UInt8]]
+    package var certificates: [[UInt8]]
 
     /// A TLS 1.2 Certificate message.
-    public init(certificates: [[UInt8]]) { self.certificates = certificates }
+    package init(certificates: [[UInt8]]) { self.certificates = certificates }
 
     /// Parses the body; it must be consumed exactly.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         var list = try body.readVector(prefixBytes: 3, "certificate_list")
         var certificates: [[UInt8]] = []
         while !list.isEmpty {
@@ -22,7 +22,7 @@ public struct TLS12Certificate: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         try writer.writeVector(prefixBytes: 3) { w in
             for certificate in certificates {
                 guard !certificate.isEmpty else { throw TLSError.internalError("empty certificate") }
@@ -40,23 +40,23 @@ public struct TLS12Certificate: Sendable, Hashable {
 ///         DistinguishedName certificate_authorities<0..2^16-1>;
 ///     } CertificateRequest;
 ///     opaque DistinguishedName<1..2^16-1>;
-public struct TLS12CertificateRequest: Sendable, Hashable {
+package struct TLS12CertificateRequest: Sendable, Hashable {
     /// `ClientCertificateType` codes (1 = rsa_sign, 64 = ecdsa_sign, RFC 8422 §5.5).
-    public var certificateTypes: [UInt8]
+    package var certificateTypes: [UInt8]
     /// Acceptable signature algorithms (TLS 1.2 pairs share SignatureScheme's code points).
-    public var signatureAlgorithms: [SignatureScheme]
+    package var signatureAlgorithms: [SignatureScheme]
     /// DER-encoded distinguished names of acceptable CAs; may be empty.
-    public var certificateAuthorities: [[UInt8]]
+    package var certificateAuthorities: [[UInt8]]
 
     /// A TLS 1.2 CertificateRequest.
-    public init(certificateTypes: [UInt8], signatureAlgorithms: [SignatureScheme], certificateAuthorities: [[UInt8]] = []) {
+    package init(certificateTypes: [UInt8], signatureAlgorithms: [SignatureScheme], certificateAuthorities: [[UInt8]] = []) {
         self.certificateTypes = certificateTypes
         self.signatureAlgorithms = signatureAlgorithms
         self.certificateAuthorities = certificateAuthorities
     }
 
     /// Parses the body; it must be consumed exactly.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         certificateTypes = try body.readOpaque(prefixBytes: 1, minLength: 1, "certificate_types")
         signatureAlgorithms = try body.readUInt16List(minLength: 2, maxLength: 0xFFFE, "supported_signature_algorithms")
             .map(SignatureScheme.init(rawValue:))
@@ -70,7 +70,7 @@ public struct TLS12CertificateRequest: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         guard !certificateTypes.isEmpty, !signatureAlgorithms.isEmpty else {
             throw TLSError.internalError("TLS 1.2 CertificateRequest needs certificate types and signature algorithms")
         }

@@ -7,21 +7,21 @@
 ///
 /// `digitally-signed` in TLS 1.2 is `SignatureAndHashAlgorithm algorithm; opaque signature<0..2^16-1>`;
 /// the signature covers `client_random + server_random + signedParamsBytes`.
-public struct TLS12ServerKeyExchange: Sendable, Hashable {
+package struct TLS12ServerKeyExchange: Sendable, Hashable {
     /// `ECCurveType.named_curve`, the only curve type accepted (RFC 8422 §5.4).
-    public static let namedCurveType: UInt8 = 3
+    package static let namedCurveType: UInt8 = 3
 
     /// The ECDHE group.
-    public var group: NamedGroup
-    /// The server's ephemeral public point; 1...255 bytes.
-    public var publicPoint: [UInt8]
+    package var group: NamedGroup
+    /// The server's ephemeral package point; 1...255 bytes.
+    package var publicPoint: [UInt8]
     /// The signature algorithm (TLS 1.2 SignatureAndHashAlgorithm shares SignatureScheme's code points).
-    public var signatureAlgorithm: SignatureScheme
+    package var signatureAlgorithm: SignatureScheme
     /// The signature over the randoms and `signedParamsBytes`.
-    public var signature: [UInt8]
+    package var signature: [UInt8]
 
     /// An ECDHE ServerKeyExchange.
-    public init(group: NamedGroup, publicPoint: [UInt8], signatureAlgorithm: SignatureScheme, signature: [UInt8]) {
+    package init(group: NamedGroup, publicPoint: [UInt8], signatureAlgorithm: SignatureScheme, signature: [UInt8]) {
         self.group = group
         self.publicPoint = publicPoint
         self.signatureAlgorithm = signatureAlgorithm
@@ -29,7 +29,7 @@ public struct TLS12ServerKeyExchange: Sendable, Hashable {
     }
 
     /// The encoded ServerECDHParams, the part of the signed content that comes from this message.
-    public var signedParamsBytes: [UInt8] {
+    package var signedParamsBytes: [UInt8] {
         get throws {
             var writer = ByteWriter()
             try encodeParams(into: &writer)
@@ -38,7 +38,7 @@ public struct TLS12ServerKeyExchange: Sendable, Hashable {
     }
 
     /// Parses the body; it must be consumed exactly.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         let curveType = try body.readUInt8("curve_type")
         guard curveType == Self.namedCurveType else {
             throw TLSError.illegalParameter("ECCurveType \(curveType) is not named_curve")
@@ -58,7 +58,7 @@ public struct TLS12ServerKeyExchange: Sendable, Hashable {
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         try encodeParams(into: &writer)
         writer.writeUInt16(signatureAlgorithm.rawValue)
         try writer.writeOpaque(prefixBytes: 2, signature)
@@ -66,33 +66,33 @@ public struct TLS12ServerKeyExchange: Sendable, Hashable {
 }
 
 /// The TLS 1.2 ECDHE ClientKeyExchange (RFC 8422 §5.7): `opaque point<1..2^8-1>;`
-public struct TLS12ClientKeyExchange: Sendable, Hashable {
-    /// The client's ephemeral public point.
-    public var publicPoint: [UInt8]
+package struct TLS12ClientKeyExchange: Sendable, Hashable {
+    /// The client's ephemeral package point.
+    package var publicPoint: [UInt8]
 
     /// A ClientKeyExchange carrying `publicPoint`.
-    public init(publicPoint: [UInt8]) { self.publicPoint = publicPoint }
+    package init(publicPoint: [UInt8]) { self.publicPoint = publicPoint }
 
     /// Parses the body; it must be consumed exactly.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         publicPoint = try body.readOpaque(prefixBytes: 1, minLength: 1, "ECPoint")
         try body.expectEnd("ClientKeyExchange")
     }
 
     /// Writes the body (no handshake header).
-    public func encode(into writer: inout ByteWriter) throws {
+    package func encode(into writer: inout ByteWriter) throws {
         guard !publicPoint.isEmpty else { throw TLSError.internalError("empty ECDHE point") }
         try writer.writeOpaque(prefixBytes: 1, publicPoint)
     }
 }
 
 /// The TLS 1.2 ServerHelloDone (RFC 5246 §7.4.5): an empty body.
-public struct TLS12ServerHelloDone: Sendable, Hashable {
+package struct TLS12ServerHelloDone: Sendable, Hashable {
     /// The (only) ServerHelloDone message.
-    public init() {}
+    package init() {}
 
     /// Parses the body, which must be empty.
-    public init(parsing body: inout ByteReader) throws {
+    package init(parsing body: inout ByteReader) throws {
         try body.expectEnd("ServerHelloDone")
     }
 }

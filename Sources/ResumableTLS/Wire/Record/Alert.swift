@@ -1,26 +1,26 @@
 /// An alert message (RFC 8446 §6): level and description, exactly two bytes.
-public struct Alert: Sendable, Hashable {
+package struct Alert: Sendable, Hashable {
     /// warning or fatal. TLS 1.3 receivers treat every alert except close_notify and
     /// user_canceled as fatal whatever this says.
-    public var level: AlertLevel
+    package var level: AlertLevel
     /// What happened.
-    public var description: AlertDescription
+    package var description: AlertDescription
 
     /// An alert with the given level and description.
-    public init(level: AlertLevel, description: AlertDescription) {
+    package init(level: AlertLevel, description: AlertDescription) {
         self.level = level
         self.description = description
     }
 
     /// A fatal alert.
-    public static func fatal(_ description: AlertDescription) -> Alert { Alert(level: .fatal, description: description) }
+    package static func fatal(_ description: AlertDescription) -> Alert { Alert(level: .fatal, description: description) }
 
     /// The close_notify alert, sent at level warning as TLS 1.2 requires and TLS 1.3 tolerates.
-    public static let closeNotify = Alert(level: .warning, description: .closeNotify)
+    package static let closeNotify = Alert(level: .warning, description: .closeNotify)
 
     /// Parses an alert record's plaintext: exactly two bytes (decode_error otherwise), a known
     /// level (illegal_parameter otherwise).
-    public init<C: Collection>(parsing bytes: C) throws where C.Element == UInt8 {
+    package init<C: Collection>(parsing bytes: C) throws where C.Element == UInt8 {
         guard bytes.count == 2 else { throw TLSError.decodeError("alert of \(bytes.count) bytes, expected 2") }
         var reader = ByteReader(Array(bytes))
         let level = try reader.readUInt8("alert level")
@@ -33,5 +33,5 @@ public struct Alert: Sendable, Hashable {
     }
 
     /// The two alert bytes.
-    public var bytes: [UInt8] { [level.rawValue, description.rawValue] }
+    package var bytes: [UInt8] { [level.rawValue, description.rawValue] }
 }

@@ -1,12 +1,12 @@
 /// One handshake message cut out of the handshake byte stream: its type, its body, and its full
 /// encoding (header included) as it goes into the transcript hash (RFC 8446 §4.4.1).
-public struct RawHandshakeMessage: Sendable, Hashable {
+package struct RawHandshakeMessage: Sendable, Hashable {
     /// The message type byte.
-    public var type: HandshakeType
+    package var type: HandshakeType
     /// The whole message: 4-byte header then body.
-    public var bytes: [UInt8]
+    package var bytes: [UInt8]
     /// The body, without the 4-byte header.
-    public var body: ArraySlice<UInt8> { bytes.dropFirst(4) }
+    package var body: ArraySlice<UInt8> { bytes.dropFirst(4) }
 }
 
 /// Reassembles handshake messages from the fragments of handshake records (RFC 8446 §5.1):
@@ -16,24 +16,24 @@ public struct RawHandshakeMessage: Sendable, Hashable {
 /// seen (illegal_parameter, as OpenSSL's "excessive message size"), so a peer cannot make us
 /// buffer up to 2^24 bytes. A connection checks
 /// `hasPartialMessage` when keys change: a message must not span a key change.
-public struct HandshakeReassembler: Sendable {
+package struct HandshakeReassembler: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
 
     /// The largest handshake message accepted. The default (128 KiB) fits long certificate
     /// chains; OpenSSL's default limit is about 100 KiB.
-    public var maxMessageLength: Int
+    package var maxMessageLength: Int
 
     /// An empty reassembler.
-    public init(maxMessageLength: Int = 128 * 1024) {
+    package init(maxMessageLength: Int = 128 * 1024) {
         self.maxMessageLength = maxMessageLength
     }
 
     /// Whether bytes of an incomplete message are buffered.
-    public var hasPartialMessage: Bool { readIndex < buffer.count }
+    package var hasPartialMessage: Bool { readIndex < buffer.count }
 
     /// Adds the fragment of one handshake record.
-    public mutating func append<C: Collection>(_ fragment: C) where C.Element == UInt8 {
+    package mutating func append<C: Collection>(_ fragment: C) where C.Element == UInt8 {
         if readIndex > 0 && readIndex >= buffer.count / 2 {
             buffer.removeSubrange(0..<readIndex)
             readIndex = 0
@@ -54,7 +54,7 @@ public struct HandshakeReassembler: Sendable {
     }
 
     /// The next complete message, or nil until more fragments arrive.
-    public mutating func nextMessage() throws -> RawHandshakeMessage? {
+    package mutating func nextMessage() throws -> RawHandshakeMessage? {
         guard buffer.count - readIndex >= 4 else { return nil }
         var reader = ByteReader(buffer[readIndex...])
         let type = HandshakeType(rawValue: try reader.readUInt8("handshake type"))

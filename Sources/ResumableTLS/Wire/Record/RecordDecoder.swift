@@ -4,24 +4,24 @@
 /// `nextRecord()` returns each complete record, or nil while one is still partial. The header's
 /// length is checked against the current limit before any of the fragment is waited for or
 /// copied, so a peer cannot make us buffer more than one maximal record.
-public struct RecordDecoder: Sendable {
+package struct RecordDecoder: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
 
     /// The largest fragment accepted: 2^14 for plaintext records, 2^14 + 256 once the peer
     /// protects its records. The connection raises it when it installs read keys.
-    public var maxFragmentLength: Int
+    package var maxFragmentLength: Int
 
     /// A decoder expecting plaintext records first.
-    public init(maxFragmentLength: Int = RecordLimits.maxPlaintextLength) {
+    package init(maxFragmentLength: Int = RecordLimits.maxPlaintextLength) {
         self.maxFragmentLength = maxFragmentLength
     }
 
     /// Bytes received and not yet returned as records.
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    package var bufferedByteCount: Int { buffer.count - readIndex }
 
     /// Buffers received bytes.
-    public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    package mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         if readIndex > 0 && readIndex >= buffer.count / 2 {
             buffer.removeSubrange(0..<readIndex)
             readIndex = 0
@@ -31,7 +31,7 @@ public struct RecordDecoder: Sendable {
 
     /// The next complete record, or nil if more bytes are needed. Throws on a header that can
     /// never become a valid record (see `RecordHeader.init(parsing:maxFragmentLength:)`).
-    public mutating func nextRecord() throws -> TLSRecord? {
+    package mutating func nextRecord() throws -> TLSRecord? {
         guard buffer.count - readIndex >= RecordLimits.headerLength else { return nil }
         var reader = ByteReader(buffer[readIndex...])
         let header = try RecordHeader(parsing: &reader, maxFragmentLength: maxFragmentLength)

@@ -4,18 +4,18 @@
 /// Several handshake messages of one flight are coalesced by passing their concatenation as one
 /// payload; a message larger than a record is split across records. Protected records are
 /// written by record protection, which reuses `fragmentRanges(payloadLength:maxFragmentLength:)`.
-public enum RecordEncoder {
+package enum RecordEncoder {
     /// The ranges of a payload that become successive records. An empty payload gives one empty
     /// range (an empty application_data record is legal; callers never send empty handshake or
     /// alert payloads).
-    public static func fragmentRanges(payloadLength: Int, maxFragmentLength: Int) -> [Range<Int>] {
+    package static func fragmentRanges(payloadLength: Int, maxFragmentLength: Int) -> [Range<Int>] {
         let limit = max(1, min(maxFragmentLength, RecordLimits.maxPlaintextLength))
         guard payloadLength > 0 else { return [0..<0] }
         return stride(from: 0, to: payloadLength, by: limit).map { $0..<min($0 + limit, payloadLength) }
     }
 
     /// Appends `payload` to `output` as plaintext records of type `contentType`.
-    public static func appendPlaintextRecords<C: RandomAccessCollection>(
+    package static func appendPlaintextRecords<C: RandomAccessCollection>(
         contentType: ContentType,
         payload: C,
         legacyVersion: ProtocolVersion = .tls12,

@@ -1,16 +1,16 @@
 /// The 5-byte header every TLS record starts with (RFC 8446 §5.1):
 /// `ContentType type; ProtocolVersion legacy_record_version; uint16 length`.
-public struct RecordHeader: Sendable, Hashable {
+package struct RecordHeader: Sendable, Hashable {
     /// What the fragment carries (for protected records: always application_data on the wire).
-    public var contentType: ContentType
+    package var contentType: ContentType
     /// `legacy_record_version`: 0x0301 in an initial ClientHello record, 0x0303 afterwards. TLS 1.3
     /// ignores it beyond requiring a TLS major version.
-    public var legacyVersion: ProtocolVersion
+    package var legacyVersion: ProtocolVersion
     /// The fragment length that follows the header.
-    public var length: Int
+    package var length: Int
 
     /// A header for a record with the given contents.
-    public init(contentType: ContentType, legacyVersion: ProtocolVersion = .tls12, length: Int) {
+    package init(contentType: ContentType, legacyVersion: ProtocolVersion = .tls12, length: Int) {
         self.contentType = contentType
         self.legacyVersion = legacyVersion
         self.length = length
@@ -21,7 +21,7 @@ public struct RecordHeader: Sendable, Hashable {
     /// An unknown content type is `unexpected_message`; a major version other than 3 (not TLS at
     /// all, e.g. an HTTP request on a TLS port) is `decode_error`; a length above
     /// `maxFragmentLength` is `record_overflow`.
-    public init(parsing reader: inout ByteReader, maxFragmentLength: Int) throws {
+    package init(parsing reader: inout ByteReader, maxFragmentLength: Int) throws {
         let type = try reader.readUInt8("record type")
         guard let contentType = ContentType(rawValue: type) else {
             throw TLSError.unexpectedMessage("unknown record content type \(type)")
@@ -40,7 +40,7 @@ public struct RecordHeader: Sendable, Hashable {
     }
 
     /// Appends the 5 header bytes.
-    public func encode(into writer: inout ByteWriter) {
+    package func encode(into writer: inout ByteWriter) {
         writer.writeUInt8(contentType.rawValue)
         writer.writeUInt16(legacyVersion.rawValue)
         writer.writeUInt16(UInt16(truncatingIfNeeded: length))
