@@ -77,7 +77,9 @@ final class SilentHandler: ChannelInboundHandler {
     @Test func aClientGivesUpOnAServerThatNeverAnswers() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let silent = try await ServerBootstrap(group: group)
-            .childChannelInitializer { $0.pipeline.addHandler(SilentHandler()) }
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SilentHandler()) }
+            }
             .bind(host: "127.0.0.1", port: 0).get()
         var configuration = TLSConfiguration.client(serverName: "localhost")
         configuration.certificateVerification = .fullVerification(trustRoots: try .certificates([TestIdentity.shared.certificateDER]))
@@ -99,7 +101,9 @@ final class SilentHandler: ChannelInboundHandler {
             handshakeFailed: { error in failures.withLockedValue { $0.append("\(error)") } }
         ) { _ in }
         // A raw TCP client that sends nothing (slowloris).
-        let idle = try await ClientBootstrap(group: group).channelInitializer { $0.pipeline.addHandler(SilentHandler()) }
+        let idle = try await ClientBootstrap(group: group).channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SilentHandler()) }
+            }
             .connect(host: "127.0.0.1", port: server.port).get()
         // The server closes it after 300 ms (the suite's time limit bounds the wait).
         try await idle.closeFuture.get()

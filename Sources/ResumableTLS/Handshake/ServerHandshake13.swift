@@ -94,8 +94,74 @@ struct ServerHandshake13 {
 
     // MARK: ClientHello
 
+    /// A ClientHello, first or second, in RFC 8446's order (§4.1.2, §4.2): check the version and
+    /// the fields that must repeat, read what the client offers, agree on SNI and ALPN, look for
+    /// a session to resume, ask for another key share if needed (§4.1.4), choose the certificate,
+    /// then send ServerHello and the rest of our flight.
     private mutating func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
         let isSecond = state == .waitSecondClientHello
+        try checkVersions(hello)
+        if isSecond {
+            try checkSecondClientHello(hello)
+        }
+        let offer = try readOffer(hello)
+        var encryptedExtensions = try negotiateNameAndProtocol(hello)
+        let resumption = try checkForResumption(hello, raw: raw, offer: offer)
+        if case .ticketRequest(let newCount, let resumptionCount)? = hello.extensions[.ticketRequest] {
+            ticketRequest = (newCount, resumptionCount)
+        }
+
+        if offer.share == nil && !(resumption != nil && resumption?.keyExchangeOnly == true) {
+            guard !isSecond else {
+                throw TLSError.illegalParameter("second ClientHello still has no key_share for the requested group")
+            }
+            guard let retryGroup = offer.ourGroups.first(where: offer.groups.contains) else {
+                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no key-exchange group in common")
+            }
+            return try sendHelloRetryRequest(hello, raw: raw, suite: offer.suite, parameters: offer.parameters, group: retryGroup)
+        }
+        if isSecond, let share = offer.share, share.group != group {
+            throw TLSError.illegalParameter("second ClientHello key_share is not for the requested group")
+        }
+        let signing = try pickCertificate(offer, resuming: resumption != nil)
+        encryptedExtensions += acknowledgements(hello, resuming: resumption != nil)
+        let (chosenSuite, parameters) = resumption.flatMap { r in r.suite.tls13Parameters.map { (r.suite, $0) } } ?? (offer.suite, offer.parameters)
+        if isSecond, chosenSuite != cipherSuite {
+            throw TLSError.illegalParameter("resumption would change the suite chosen in the HelloRetryRequest")
+        }
+        resumedSession = resumption?.session
+        cipherSuite = chosenSuite
+        suite = parameters
+        return try sendServerFlight(
+            hello, raw: raw, parameters: parameters, share: resumption?.keyExchangeOnly == true ? nil : offer.share,
+            resumption: resumption, encryptedExtensions: encryptedExtensions, signing: signing)
+    }
+
+    /// What a ClientHello offers, checked: our preferred suite among the client's, its
+    /// signature schemes, groups and key shares (RFC 8446 §4.2.3, §4.2.7, §4.2.8).
+    private struct ClientOffer {
+        var suite: CipherSuite
+        var parameters: TLS13CipherSuiteParameters
+        var schemes: [SignatureScheme]
+        var groups: [NamedGroup]
+        /// The groups we support, in our order.
+        var ourGroups: [NamedGroup]
+        /// The client's first key share for a group we support, if any.
+        var share: KeyShareEntry?
+    }
+
+    /// A session chosen for resumption (RFC 8446 §4.2.11).
+    private struct Resumption {
+        var session: TLSSession
+        var index: Int
+        var suite: CipherSuite
+        /// psk_ke: no (EC)DHE (both sides allow it and psk_dhe_ke is not possible).
+        var keyExchangeOnly: Bool
+    }
+
+    /// RFC 8446 §4.1.2, §4.2.1, §D.5: TLS 1.3 offered, legacy_version above SSL 3.0, null
+    /// compression only.
+    private func checkVersions(_ hello: ClientHello) throws {
         // RFC 8446 §D.5: a legacy_version of SSL 3.0 or lower MUST abort (security review L14).
         guard hello.legacyVersion.rawValue > 0x0300 else {
             throw TLSError.protocolViolation(alert: .protocolVersion, reason: "ClientHello legacy_version \(hello.legacyVersion) is SSL 3.0 or older")
@@ -107,24 +173,25 @@ struct ServerHandshake13 {
         guard hello.legacyCompressionMethods == [0] else {
             throw TLSError.illegalParameter("TLS 1.3 ClientHello must offer only null compression")
         }
-        if isSecond {
-            try checkSecondClientHello(hello)
-        }
+    }
+
+    /// The client's suites, schemes, groups and shares (RFC 8446 §4.2.3, §4.2.7, §4.2.8).
+    private func readOffer(_ hello: ClientHello) throws -> ClientOffer {
         // Cipher suite: our preference among the client's offers.
-        guard let preferredSuite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters != nil }),
-              let preferredParameters = preferredSuite.tls13Parameters else {
+        guard let suite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters != nil }),
+              let parameters = suite.tls13Parameters else {
             throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no cipher suite in common")
         }
-        guard case .signatureAlgorithms(let clientSchemes)? = hello.extensions[.signatureAlgorithms] else {
+        guard case .signatureAlgorithms(let schemes)? = hello.extensions[.signatureAlgorithms] else {
             throw TLSError.protocolViolation(alert: .missingExtension, reason: "ClientHello without signature_algorithms")
         }
-        guard case .supportedGroups(let clientGroups)? = hello.extensions[.supportedGroups],
+        guard case .supportedGroups(let groups)? = hello.extensions[.supportedGroups],
               case .keyShareClientHello(let shares)? = hello.extensions[.keyShare] else {
             throw TLSError.protocolViolation(alert: .missingExtension, reason: "ClientHello without supported_groups and key_share")
         }
         // RFC 8446 §4.2.8: each share's group must be in supported_groups, in the same order, once.
         // A set, so the check is linear in the (capped, PeerListLimits) lists: security review M1.
-        let offeredGroups = Set(clientGroups)
+        let offeredGroups = Set(groups)
         var seenGroups = Set<NamedGroup>()
         for share in shares {
             guard offeredGroups.contains(share.group), seenGroups.insert(share.group).inserted else {
@@ -133,84 +200,86 @@ struct ServerHandshake13 {
         }
         let ourGroups = configuration.groups.filter(KeyExchangePrivateKey.supports)
         // Prefer a group the client already sent a share for: no extra round trip.
-        let shared = shares.first { ourGroups.contains($0.group) }
-        if case .serverName(let name)? = hello.extensions[.serverName] { serverName = name }
-        var encryptedExtensions: [Extension] = []
-        if case .applicationLayerProtocols(let offered)? = hello.extensions[.applicationLayerProtocolNegotiation],
-           !configuration.applicationProtocols.isEmpty {
-            let offeredNames = offered.compactMap { String(validating: $0, as: UTF8.self) }
-            guard let selected = configuration.applicationProtocols.first(where: offeredNames.contains) else {
-                throw TLSError.protocolViolation(alert: .noApplicationProtocol, reason: "no ALPN protocol in common")
-            }
-            applicationProtocol = selected
-            encryptedExtensions.append(.selectedApplicationProtocol(Array(selected.utf8)))
-        }
+        let share = shares.first { ourGroups.contains($0.group) }
+        return ClientOffer(suite: suite, parameters: parameters, schemes: schemes, groups: groups, ourGroups: ourGroups, share: share)
+    }
 
-        // Resumption (RFC 8446 §4.2.9–4.2.11): which PSK modes both sides allow.
+    /// SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2): the name is kept; the protocol is our first
+    /// choice the client offers. Returns the ALPN answer for EncryptedExtensions.
+    private mutating func negotiateNameAndProtocol(_ hello: ClientHello) throws -> [Extension] {
+        if case .serverName(let name)? = hello.extensions[.serverName] { serverName = name }
+        guard case .applicationLayerProtocols(let offered)? = hello.extensions[.applicationLayerProtocolNegotiation],
+              !configuration.applicationProtocols.isEmpty else { return [] }
+        let offeredNames = offered.compactMap { String(validating: $0, as: UTF8.self) }
+        guard let selected = configuration.applicationProtocols.first(where: offeredNames.contains) else {
+            throw TLSError.protocolViolation(alert: .noApplicationProtocol, reason: "no ALPN protocol in common")
+        }
+        applicationProtocol = selected
+        return [.selectedApplicationProtocol(Array(selected.utf8))]
+    }
+
+    /// Resumption (RFC 8446 §4.2.9–4.2.11): the PSK modes both sides allow, then the first
+    /// offered session we can resume; records the decision (S30).
+    private mutating func checkForResumption(_ hello: ClientHello, raw: [UInt8], offer: ClientOffer) throws -> Resumption? {
         var clientModes: [PSKKeyExchangeMode]?
         if case .pskKeyExchangeModes(let modes)? = hello.extensions[.pskKeyExchangeModes] { clientModes = modes }
         if hello.offeredPSKs != nil && clientModes == nil {
             throw TLSError.protocolViolation(alert: .missingExtension, reason: "pre_shared_key without psk_key_exchange_modes")
         }
         commonPSKModes = configuration.pskKeyExchangeModes.filter { clientModes?.contains($0) == true }
-        let dheMode = commonPSKModes.contains(.pskDHEKE) && shared != nil
-        let keMode = commonPSKModes.contains(.pskKE)
-        var resumption: (session: TLSSession, index: Int, suite: CipherSuite)?
         clientOfferedPSK = hello.offeredPSKs != nil
-        if let offer = hello.offeredPSKs {
-            if dheMode || keMode {
-                let selection = try selectPSK(offer, in: hello, raw: raw)
-                resumption = selection.chosen
-                resumptionDecision = selection.chosen.map { .resumed(identityIndex: $0.index) } ?? .declined(selection.declined)
-            } else {
-                resumptionDecision = .declined([.noCommonPSKMode])
-            }
+        guard let psks = hello.offeredPSKs else { return nil }
+        let dheMode = commonPSKModes.contains(.pskDHEKE) && offer.share != nil
+        let keMode = commonPSKModes.contains(.pskKE)
+        guard dheMode || keMode else {
+            resumptionDecision = .declined([.noCommonPSKMode])
+            return nil
         }
-        if case .ticketRequest(let newCount, let resumptionCount)? = hello.extensions[.ticketRequest] {
-            ticketRequest = (newCount, resumptionCount)
-        }
-
-        if shared == nil && !(resumption != nil && keMode) {
-            guard !isSecond else {
-                throw TLSError.illegalParameter("second ClientHello still has no key_share for the requested group")
-            }
-            guard let retryGroup = ourGroups.first(where: clientGroups.contains) else {
-                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no key-exchange group in common")
-            }
-            return try sendHelloRetryRequest(hello, raw: raw, suite: preferredSuite, parameters: preferredParameters, group: retryGroup)
-        }
-        if isSecond, let share = shared, share.group != group {
-            throw TLSError.illegalParameter("second ClientHello key_share is not for the requested group")
-        }
+        let selection = try selectPSK(psks, in: hello, raw: raw)
+        resumptionDecision = selection.chosen.map { .resumed(identityIndex: $0.index) } ?? .declined(selection.declined)
         // psk_dhe_ke when both allow it, else psk_ke (OpenSSL's choice too).
-        let useKeyExchange = resumption == nil || dheMode
-        var signing: (key: TLSPrivateKey, chain: CertificateChain, scheme: SignatureScheme)?
-        if resumption == nil {
-            guard let key = configuration.privateKey, let chain = configuration.certificateChain,
-                  let scheme = key.selectSignatureScheme(peerSignatureAlgorithms: clientSchemes) else {
-                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme in common with the client")
-            }
-            signing = (key, chain, scheme)
+        return selection.chosen.map { Resumption(session: $0.session, index: $0.index, suite: $0.suite, keyExchangeOnly: !dheMode) }
+    }
+
+    /// The certificate and signature scheme of a full handshake (RFC 8446 §4.4.2, §4.4.3);
+    /// none when resuming.
+    private func pickCertificate(_ offer: ClientOffer, resuming: Bool) throws -> (key: TLSPrivateKey, chain: CertificateChain, scheme: SignatureScheme)? {
+        guard !resuming else { return nil }
+        guard let key = configuration.privateKey, let chain = configuration.certificateChain,
+              let scheme = key.selectSignatureScheme(peerSignatureAlgorithms: offer.schemes) else {
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme in common with the client")
         }
-        if serverName != nil { encryptedExtensions.append(.serverNameAcknowledged) }
+        return (key, chain, scheme)
+    }
+
+    /// EncryptedExtensions answering what the client sent: server_name (RFC 6066 §3),
+    /// record_size_limit (RFC 8449 §4), ticket_request (RFC 9149).
+    private mutating func acknowledgements(_ hello: ClientHello, resuming: Bool) -> [Extension] {
+        var extensions: [Extension] = []
+        if serverName != nil { extensions.append(.serverNameAcknowledged) }
         if case .recordSizeLimit(let limit)? = hello.extensions[.recordSizeLimit] {
             peerRecordSizeLimit = Int(limit)
             // RFC 8449 §4: answer with ours only to a client that sent one.
-            encryptedExtensions.append(.recordSizeLimit(UInt16(configuration.recordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1))))
+            extensions.append(.recordSizeLimit(UInt16(configuration.recordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1))))
         }
         if ticketRequest != nil {
-            encryptedExtensions.append(.ticketRequestExpectedCount(UInt8(clamping: plannedTicketCount(resumed: resumption != nil))))
+            extensions.append(.ticketRequestExpectedCount(UInt8(clamping: plannedTicketCount(resumed: resuming))))
         }
-        let (finalSuite, finalParameters) = resumption.flatMap { r in r.suite.tls13Parameters.map { (r.suite, $0) } } ?? (preferredSuite, preferredParameters)
-        if isSecond, finalSuite != cipherSuite {
-            throw TLSError.illegalParameter("resumption would change the suite chosen in the HelloRetryRequest")
-        }
-        resumedSession = resumption?.session
+        return extensions
+    }
 
+    /// ServerHello (with our key share and the chosen PSK), the handshake keys,
+    /// EncryptedExtensions, [CertificateRequest, Certificate, CertificateVerify], Finished and
+    /// the application write keys (RFC 8446 §4.1.3–§4.4.4).
+    private mutating func sendServerFlight(
+        _ hello: ClientHello, raw: [UInt8], parameters: TLS13CipherSuiteParameters, share: KeyShareEntry?,
+        resumption: Resumption?, encryptedExtensions: [Extension],
+        signing: (key: TLSPrivateKey, chain: CertificateChain, scheme: SignatureScheme)?
+    ) throws -> [HandshakeAction] {
         var serverHelloExtensions: [Extension] = [.supportedVersionsSelected(.tls13)]
         var sharedSecret: SymmetricKey?
         group = nil
-        if useKeyExchange, let share = shared {
+        if let share {
             let keyExchange = try KeyExchangePrivateKey(group: share.group)
             sharedSecret = try keyExchange.sharedSecret(peerKeyShare: share.keyExchange)
             group = share.group
@@ -219,9 +288,7 @@ struct ServerHandshake13 {
         if let resumption {
             serverHelloExtensions.append(.preSharedKeySelected(UInt16(resumption.index)))
         }
-        let chosenSuite = finalSuite, parameters = finalParameters
-        cipherSuite = chosenSuite
-        suite = parameters
+        guard let chosenSuite = cipherSuite else { throw TLSError.internalError("no suite chosen") }
 
         var transcript = self.transcript ?? TranscriptHash(hash: parameters.hash)
         transcript.append(raw)

@@ -68,7 +68,8 @@ struct ResumptionAuthenticationTests {
     func certificateWhereNoneIsWanted() async throws {
         let client = try client(withCertificate: true)
         let (first, _) = try await connect(client, try server(.required, context: [2]))
-        let (again, server) = try await connect(client, try server(.none, context: [2]), offering: try #require(first.session))
+        let session = try #require(first.session)
+        let (again, server) = try await connect(client, try server(.none, context: [2]), offering: session)
         #expect(!again.sessionReused)
         #expect(serverReasons(server) == [.clientAuthentication])
     }
@@ -77,9 +78,11 @@ struct ResumptionAuthenticationTests {
     func defaultContextBindsThePolicy() async throws {
         let client = try client(withCertificate: true)
         let (first, _) = try await connect(client, try server(.optional))
-        let (same, sameServer) = try await connect(client, try server(.optional), offering: try #require(first.session))
+        let firstSession = try #require(first.session)
+        let (same, sameServer) = try await connect(client, try server(.optional), offering: firstSession)
         #expect(same.sessionReused && sameServer.sessionReused)
-        let (other, otherServer) = try await connect(client, try server(.required), offering: try #require(same.session))
+        let sameSession = try #require(same.session)
+        let (other, otherServer) = try await connect(client, try server(.required), offering: sameSession)
         #expect(!other.sessionReused)
         #expect(serverReasons(otherServer) == [.sessionIDContext])
         // Other trust roots are another context too.
