@@ -44,18 +44,51 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Ciphertext to the transport.
     public typealias OutboundOut = ByteBuffer
 
-    private enum Phase {
+    /// Where the handler stands, as one value (swift-nio-ssl's `ConnectionState`).
+    private enum State: Equatable {
         case idle
-        case handshaking
-        case established
-        /// We sent close_notify (or are closing the channel).
-        case closing
+        /// The handshake runs; `workPending`: a `TLSPendingWork` is out, and no read reaches
+        /// the transport meanwhile (security review M2).
+        case handshaking(workPending: Bool)
+        /// Application data flows; `peerClosed`: the peer's close_notify arrived on a
+        /// half-closable channel and we may still write (RFC 8446 §6.1, security review L9).
+        case established(peerClosed: Bool)
+        /// We sent close_notify, failed, or are closing the channel; `peerClosed`: the peer's
+        /// close_notify arrived (transport errors are expected and dropped then).
+        case closing(peerClosed: Bool)
         case closed
+
+        var workPending: Bool {
+            if case .handshaking(workPending: true) = self { return true }
+            return false
+        }
+
+        var peerClosed: Bool {
+            switch self {
+            case .established(let peerClosed), .closing(let peerClosed): return peerClosed
+            case .idle, .handshaking, .closed: return false
+            }
+        }
+
+        var isHandshaking: Bool {
+            if case .handshaking = self { return true }
+            return false
+        }
+
+        var isEstablished: Bool {
+            if case .established = self { return true }
+            return false
+        }
+
+        var isClosing: Bool {
+            if case .closing = self { return true }
+            return false
+        }
     }
 
     /// The sans-I/O connection this handler drives.
     public let connection: TLSConnection
-    private var phase: Phase = .idle
+    private var state: State = .idle
     private var handshakePromise: EventLoopPromise<NegotiatedParameters>?
     /// Plaintext written and not yet sealed: until the next flush, or the handshake.
     private var unsealedWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
@@ -63,8 +96,6 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Output written inside a read cycle and not yet flushed: `channelReadComplete` flushes
     /// it, so what one read produces (tickets, a reply, close_notify) leaves in one write.
     private var outputAwaitingFlush = false
-    private var awaitingWork = false
-    private var receivedCloseNotify = false
     /// The handlers behind asked for a read and no plaintext has reached them since.
     private var readRequested = false
     /// Inside a transport read cycle (`channelRead`… `channelReadComplete`).
@@ -129,16 +160,16 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// The transport ended: fails a handshake in progress and buffered writes, reports an unclean
     /// shutdown if the peer never sent close_notify.
     public func channelInactive(context: ChannelHandlerContext) {
-        let wasPhase = phase
-        phase = .closed
+        let was = state
+        state = .closed
         // The core decides what an unclean end means for the session (S13).
         connection.transportClosed()
-        switch wasPhase {
+        switch was {
         case .idle, .handshaking:
             failPending(NIOTLSError.closedDuringHandshake)
-        case .established:
+        case .established(let peerClosed):
             failPending(NIOTLSError.uncleanShutdown)
-            if !receivedCloseNotify { context.fireErrorCaught(NIOTLSError.uncleanShutdown) }
+            if !peerClosed { context.fireErrorCaught(NIOTLSError.uncleanShutdown) }
         case .closing, .closed:
             failPending(NIOTLSError.writeAfterClose)
         }
@@ -146,13 +177,13 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func startHandshake(context: ChannelHandlerContext) {
-        guard phase == .idle else { return }
-        phase = .handshaking
+        guard state == .idle else { return }
+        state = .handshaking(workPending: false)
         if let timeout = connection.context.configuration.handshakeTimeout {
             // Security review L13: a peer that stalls the handshake does not keep the channel.
             let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
             handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(nanoseconds)) { [self] in
-                guard phase == .handshaking, let context = storedContext else { return }
+                guard state.isHandshaking, let context = storedContext else { return }
                 fail(NIOTLSError.handshakeTimeout, context: context)
             }
         }
@@ -175,7 +206,10 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadCycle = true
         var buffer = unwrapInboundIn(data)
-        guard phase == .handshaking || phase == .established || phase == .closing else { return }
+        switch state {
+        case .handshaking, .established, .closing: break
+        case .idle, .closed: return
+        }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         do {
             try connection.receive(bytes)
@@ -203,17 +237,16 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// to buffer what arrives.
     public func read(context: ChannelHandlerContext) {
         readRequested = true
-        guard !awaitingWork else { return }
+        guard !state.workPending else { return }
         context.read()
     }
 
     /// Reads again if the handshake still needs bytes or the handlers behind asked for a read
     /// that produced no plaintext; never while pending work runs (it reads when the work ends).
     private func readAgainIfNeeded(context: ChannelHandlerContext) {
-        guard !awaitingWork else { return }
-        switch phase {
-        case .handshaking:
-            context.read()
+        switch state {
+        case .handshaking(let workPending):
+            if !workPending { context.read() }
         case .established, .closing:
             if readRequested { context.read() }
         case .idle, .closed:
@@ -229,8 +262,8 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             context.fireUserInboundEventTriggered(event)
             return
         }
-        if receivedCloseNotify { return }
-        switch phase {
+        if state.peerClosed { return }
+        switch state {
         case .idle, .handshaking:
             fail(NIOTLSError.closedDuringHandshake, context: context)
         case .established:
@@ -247,7 +280,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Drops transport errors once the TLS session ended (a peer that closes right after its
     /// close_notify may reset the connection); passes the others on.
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if receivedCloseNotify || phase == .closed { return }
+        if state.peerClosed || state == .closed { return }
         context.fireErrorCaught(error)
     }
 
@@ -263,7 +296,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         while let event = connection.nextEvent() {
             switch event {
             case .handshakeCompleted(let parameters):
-                if phase == .handshaking { phase = .established }
+                if state.isHandshaking { state = .established(peerClosed: false) }
                 handshakeTimer?.cancel()
                 handshakeTimer = nil
                 handshakePromise?.succeed(parameters)
@@ -276,7 +309,13 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             case .newSession(let session):
                 context.fireUserInboundEventTriggered(TLSUserEvent.newSession(session))
             case .closeNotifyReceived:
-                receivedCloseNotify = true
+                guard case .established = state else {
+                    // During the handshake (an error) or after our own close_notify: close.
+                    close(context: context, mode: .all, promise: nil)
+                    if state.isClosing { state = .closing(peerClosed: true) }
+                    continue
+                }
+                state = .established(peerClosed: true)
                 if Self.allowsRemoteHalfClosure(context) {
                     // RFC 8446 §6.1: the peer closed its side only; the handlers behind may
                     // still write, and close when they are done (security review L9).
@@ -295,13 +334,14 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func startPendingWork(context: ChannelHandlerContext) {
-        guard !awaitingWork, let work = connection.takePendingWork() else { return }
-        awaitingWork = true
+        guard !state.workPending, let work = connection.takePendingWork() else { return }
+        if state.isHandshaking { state = .handshaking(workPending: true) }
         let promise = context.eventLoop.makePromise(of: Result<Void, TLSError>.self)
         promise.completeWithTask { await work.run() }
         promise.futureResult.assumeIsolated().whenSuccess { [self] result in
-            awaitingWork = false
-            guard let context = storedContext, phase == .handshaking || phase == .established else { return }
+            // The handshake may have failed or timed out meanwhile: then the result is moot.
+            guard let context = storedContext, state.isHandshaking else { return }
+            state = .handshaking(workPending: false)
             do {
                 try connection.completePendingWork(result)
             } catch {
@@ -336,7 +376,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Queues application data; it is sealed at the next flush (or when the handshake completes).
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch phase {
+        switch state {
         case .idle, .handshaking, .established:
             unsealedWrites.append((unwrapOutboundIn(data), promise))
         case .closing, .closed:
@@ -346,7 +386,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Seals what was written and flushes it; remembered while writes wait for the handshake.
     public func flush(context: ChannelHandlerContext) {
-        if phase == .established {
+        if state.isEstablished {
             sealUnsealedWrites(context: context)
             outputAwaitingFlush = false
             context.flush()
@@ -357,13 +397,13 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Sends close_notify, then closes once it is written (`.all`, `.output`); `.input` is passed on.
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        switch (phase, mode) {
+        switch (state, mode) {
         case (_, .input):
             context.close(mode: mode, promise: promise)
         case (.established, _):
             // What was written before the close goes first, in the same write as close_notify.
             sealUnsealedWrites(context: context)
-            guard phase == .established else {
+            guard state.isEstablished else {
                 context.close(mode: mode, promise: promise)
                 return
             }
@@ -374,7 +414,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             }
             closeAfterFlushing(context: context, mode: mode, promise: promise)
         case (.idle, _), (.handshaking, _):
-            phase = .closing
+            state = .closing(peerClosed: false)
             failPending(NIOTLSError.closedDuringHandshake)
             context.close(mode: mode, promise: promise)
         case (.closing, _), (.closed, _):
@@ -444,11 +484,11 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Sends what the connection queued (close_notify), then closes the channel.
     private func closeAfterFlushing(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
-        guard phase != .closed else {
+        guard state != .closed else {
             context.close(mode: mode, promise: promise)
             return
         }
-        phase = .closing
+        state = .closing(peerClosed: state.peerClosed)
         failPending(NIOTLSError.writeAfterClose)
         let written = context.eventLoop.makePromise(of: Void.self)
         flushOutput(context: context, promise: written)
@@ -461,9 +501,9 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
 
     /// Sends the alert the connection queued, reports `error` and closes the channel.
     private func fail(_ error: any Error, context: ChannelHandlerContext) {
-        guard phase != .closed, phase != .closing || !receivedCloseNotify else { return }
-        let wasClosing = phase == .closing
-        phase = .closing
+        guard state != .closed, state != .closing(peerClosed: true) else { return }
+        let wasClosing = state.isClosing
+        state = .closing(peerClosed: state.peerClosed)
         failPending(error)
         let written = context.eventLoop.makePromise(of: Void.self)
         flushOutput(context: context, promise: written)
