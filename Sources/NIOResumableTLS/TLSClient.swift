@@ -19,7 +19,7 @@ public enum TLSClient {
         group: any EventLoopGroup, connectTimeout: TimeAmount = .seconds(10)
     ) async throws -> TLSAsyncConnection {
         guard (0...65_535).contains(port) else { throw TLSClientError.invalidPort(port) }
-        let hostName = context.configuration.serverName == nil ? Self.serverName(forHost: host) : nil
+        let hostName = context.configuration.serverName == nil ? host : nil
         // Before connecting: a bad name fails without touching the network.
         try context.configuration.validateServerIdentity(serverName: hostName ?? context.configuration.serverName)
         let channel = try await ClientBootstrap(group: group)
@@ -36,11 +36,6 @@ public enum TLSClient {
             throw error
         }
         return makeConnection(try await handshake.get())
-    }
-
-    /// The name to verify for `host`: a bracketed IPv6 literal without its brackets.
-    static func serverName(forHost host: String) -> String {
-        host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
     }
 }
 

@@ -11,6 +11,8 @@ struct ServerHandshake13 {
     }
 
     private let configuration: TLSConfiguration
+    /// `configuration.effectiveSessionIDContext`, hashed once per handshake (S5, M3).
+    private let sessionIDContext: [UInt8]
     private(set) var state = State.waitClientHello
     private var transcript: TranscriptHash?
     private var cipherSuite: CipherSuite?
@@ -56,6 +58,7 @@ struct ServerHandshake13 {
         claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true }
     ) {
         self.configuration = configuration
+        self.sessionIDContext = configuration.effectiveSessionIDContext
         self.redeem = redeem
         self.claim = claim
     }
@@ -382,7 +385,7 @@ struct ServerHandshake13 {
         guard session.protocolVersion == .tls13 else { return .protocolVersion }
         guard session.isResumable else { return .notResumable }
         guard !session.isExpired(at: now) else { return .expired }
-        guard session.sessionIDContext == configuration.effectiveSessionIDContext else { return .sessionIDContext }
+        guard session.sessionIDContext == sessionIDContext else { return .sessionIDContext }
         // Security review M3: resumption must not get around authentication.
         guard now.timeIntervalSince(session.authenticationTime) <= configuration.maximumAuthenticationAge else {
             return .authenticationAge
@@ -599,7 +602,7 @@ struct ServerHandshake13 {
                 protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk.withUnsafeBytes { Array($0) },
                 ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce,
                 creationTime: now, timeout: lifetime, serverName: serverName,
-                applicationProtocol: applicationProtocol, sessionIDContext: configuration.effectiveSessionIDContext,
+                applicationProtocol: applicationProtocol, sessionIDContext: sessionIDContext,
                 peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID,
                 authenticationTime: authenticationTime)
             let session: TLSSession

@@ -31,6 +31,16 @@ struct PendingWorkBufferTests {
         return (server, resuming)
     }
 
+    /// A client that received the server's whole flight and now verifies its chain.
+    private func clientAwaitingChainVerification() throws -> (client: TLSConnection, server: TLSConnection) {
+        let client = try TLSContext(try InMemoryIdentity.clientConfiguration()).makeConnection()
+        let server = try TLSContext(InMemoryIdentity.serverConfiguration()).makeConnection()
+        try client.startHandshake()
+        try server.receive(client.takeOutput())
+        try client.receive(server.takeOutput())
+        return (client, server)
+    }
+
     /// Feeds `total` bytes of application-data-looking records in 64 KiB reads until the
     /// connection throws; returns the bytes accepted before and the error.
     private func flood(_ connection: TLSConnection, total: Int) -> (accepted: Int, error: TLSError?) {
@@ -67,11 +77,7 @@ struct PendingWorkBufferTests {
 
     @Test("10 MB during the client's chain verification: unexpected_message")
     func floodDuringChainVerification() async throws {
-        let client = try TLSContext(try InMemoryIdentity.clientConfiguration()).makeConnection()
-        let server = try TLSContext(InMemoryIdentity.serverConfiguration()).makeConnection()
-        try client.startHandshake()
-        try server.receive(client.takeOutput())
-        try client.receive(server.takeOutput())
+        let (client, server) = try clientAwaitingChainVerification()
         #expect(client.isAwaitingPendingWork)
         let (accepted, error) = flood(client, total: 10_000_000)
         #expect(error?.alertToSend == .unexpectedMessage, "\(String(describing: error))")
@@ -95,11 +101,7 @@ struct PendingWorkBufferTests {
 
     @Test("L12: a result after transportClosed() does not revive the connection")
     func resultAfterTransportClosedIsIgnored() async throws {
-        let client = try TLSContext(try InMemoryIdentity.clientConfiguration()).makeConnection()
-        let server = try TLSContext(InMemoryIdentity.serverConfiguration()).makeConnection()
-        try client.startHandshake()
-        try server.receive(client.takeOutput())
-        try client.receive(server.takeOutput())
+        let (client, server) = try clientAwaitingChainVerification()
         let work = try #require(client.takePendingWork())
         client.transportClosed()
         try client.completePendingWork(await work.run())

@@ -5,7 +5,7 @@
 /// at most: these caps are several times what OpenSSL, BoringSSL, NSS, GnuTLS, Go and Java
 /// send, and a list over its cap is refused (`illegal_parameter`) before it is allocated or
 /// searched, so no step of ClientHello processing costs more than a small constant times the
-/// cap. rustls and BoringSSL bound the same lists.
+/// cap.
 public enum PeerListLimits {
     /// Extensions in one message (a ClientHello carries about 20 with GREASE).
     public static let extensions = 128
