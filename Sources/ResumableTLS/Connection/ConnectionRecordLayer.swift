@@ -15,8 +15,9 @@ struct ConnectionRecordLayer {
     }
 
     private var decoder = RecordDecoder()
-    private(set) var readProtection: RecordProtection?
-    private(set) var writeProtection: RecordProtection?
+    private(set) var readProtection: RecordCipher?
+    private(set) var writeProtection: RecordCipher?
+    /// The TLS 1.3 traffic secrets in use, for KeyUpdate (nil in TLS 1.2).
     private(set) var readSecret: TrafficSecret?
     private(set) var writeSecret: TrafficSecret?
     private var pendingHandshake: [UInt8] = []
@@ -42,7 +43,7 @@ struct ConnectionRecordLayer {
     /// The next record, opened if read keys are installed, or nil if more bytes are needed.
     mutating func nextRecord() throws -> Received? {
         guard let record = try decoder.nextRecord() else { return nil }
-        guard var protection = readProtection, record.contentType == .applicationData else {
+        guard var protection = readProtection, protection.protects(record.contentType) else {
             if record.fragment.isEmpty && record.contentType != .applicationData {
                 throw TLSError.unexpectedMessage("empty \(record.contentType) record")
             }
@@ -50,7 +51,7 @@ struct ConnectionRecordLayer {
         }
         var buffer = record.header
         buffer.append(contentsOf: record.fragment)
-        let opened = try protection.open(record: &buffer)
+        let opened = try protection.open(&buffer, record: buffer.startIndex ..< buffer.endIndex)
         readProtection = protection
         guard opened.content.count <= maxReceiveFragment else {
             throw TLSError.recordOverflow("record of \(opened.content.count) bytes exceeds our record_size_limit")
@@ -59,9 +60,9 @@ struct ConnectionRecordLayer {
     }
 
     /// Installs read keys; a handshake message must not straddle the change (checked by the caller).
-    mutating func setReadKeys(_ secret: TrafficSecret) {
-        readSecret = secret
-        readProtection = secret.makeProtection()
+    mutating func setReadKeys(_ keys: RecordKeys) {
+        if case .tls13(let secret) = keys { readSecret = secret } else { readSecret = nil }
+        readProtection = keys.makeCipher()
         decoder.maxFragmentLength = RecordLimits.maxCiphertextLength
     }
 
@@ -81,13 +82,14 @@ struct ConnectionRecordLayer {
     }
 
     /// Installs write keys, first flushing what was queued under the old ones.
-    mutating func setWriteKeys(_ secret: TrafficSecret) throws {
+    mutating func setWriteKeys(_ keys: RecordKeys) throws {
         try flushHandshake()
-        writeSecret = secret
-        writeProtection = secret.makeProtection()
+        if case .tls13(let secret) = keys { writeSecret = secret } else { writeSecret = nil }
+        writeProtection = keys.makeCipher()
     }
 
-    /// Writes the middlebox-compatibility ChangeCipherSpec (always unprotected).
+    /// Writes a ChangeCipherSpec (always unprotected): TLS 1.3's middlebox-compatibility one,
+    /// or TLS 1.2's, after which the caller installs the new write keys.
     mutating func writeChangeCipherSpec() throws {
         try flushHandshake()
         output.append(contentsOf: ChangeCipherSpec.record)
@@ -121,7 +123,7 @@ struct ConnectionRecordLayer {
         let base = payload.startIndex
         for range in RecordEncoder.fragmentRanges(payloadLength: payload.count, maxFragmentLength: maxSendFragment) {
             let start = output.count
-            output.append(contentsOf: repeatElement(0, count: RecordLimits.headerLength))
+            output.append(contentsOf: repeatElement(0, count: protection.recordPrefixLength))
             output.append(contentsOf: payload[(base + range.lowerBound)..<(base + range.upperBound)])
             try protection.seal(&output, recordStart: start, contentType: type)
         }

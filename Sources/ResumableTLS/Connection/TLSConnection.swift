@@ -673,7 +673,7 @@ public final class TLSConnection {
         guard keyUpdatesWithoutData <= Self.maximumKeyUpdatesWithoutData else {
             throw TLSError.unexpectedMessage("more than \(Self.maximumKeyUpdatesWithoutData) KeyUpdates without application data")
         }
-        recordLayer.setReadKeys(secret.next())
+        recordLayer.setReadKeys(.tls13(secret.next()))
         events.append(.peerKeyUpdated)
         // RFC 8446 §4.6.3: several requests while we are silent get a single update (L1).
         if update.request == .updateRequested && !sentCloseNotify && !answeredKeyUpdateInThisFlight {
@@ -685,6 +685,6 @@ public final class TLSConnection {
     private func sendKeyUpdate(request: KeyUpdate.Request) throws {
         guard let secret = recordLayer.writeSecret else { throw TLSError.internalError("no write keys") }
         recordLayer.queueHandshake(try HandshakeMessage.keyUpdate(KeyUpdate(request: request)).encode())
-        try recordLayer.setWriteKeys(secret.next())
+        try recordLayer.setWriteKeys(.tls13(secret.next()))
     }
 }

@@ -50,17 +50,48 @@ final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
     }
 
     func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
+        let count = buffer.count
+        try seal(&buffer, plaintext: plaintext, nonce: nonce) { base in
+            guard additionalData.lowerBound >= 0, additionalData.upperBound <= count else { return nil }
+            return UnsafeRawBufferPointer(start: base + additionalData.lowerBound, count: additionalData.count)
+        }
+    }
+
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
+        let count = buffer.count
+        try open(&buffer, ciphertext: ciphertext, nonce: nonce) { base in
+            guard additionalData.lowerBound >= 0, additionalData.upperBound <= count else { return nil }
+            return UnsafeRawBufferPointer(start: base + additionalData.lowerBound, count: additionalData.count)
+        }
+    }
+
+    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: [UInt8]) throws {
+        try additionalData.withUnsafeBytes { ad in
+            try seal(&buffer, plaintext: plaintext, nonce: nonce) { _ in ad }
+        }
+    }
+
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: [UInt8]) throws {
+        try additionalData.withUnsafeBytes { ad in
+            try open(&buffer, ciphertext: ciphertext, nonce: nonce) { _ in ad }
+        }
+    }
+
+    /// Seals with the additional data that `additionalData` points at (given the buffer's base
+    /// address; nil when its range is outside the buffer).
+    private func seal(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce,
+                      additionalData: (UnsafeMutablePointer<UInt8>) -> UnsafeRawBufferPointer?) throws {
         let tagLength = self.tagLength
         let sealed: Bool = buffer.withUnsafeMutableBufferPointer { bytes in
-            guard let base = bytes.baseAddress, plaintext.lowerBound >= 0, additionalData.lowerBound >= 0,
-                  plaintext.upperBound + tagLength <= bytes.count, additionalData.upperBound <= bytes.count else { return false }
+            guard let base = bytes.baseAddress, plaintext.lowerBound >= 0,
+                  plaintext.upperBound + tagLength <= bytes.count, let ad = additionalData(base) else { return false }
             var writtenTagLength = 0
             let result = nonce.withUnsafeBytes { nonceBytes in
                 CCryptoBoringSSL_EVP_AEAD_CTX_seal_scatter(
                     context, base + plaintext.lowerBound, base + plaintext.upperBound, &writtenTagLength, tagLength,
                     nonceBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonceBytes.count,
                     base + plaintext.lowerBound, plaintext.count, nil, 0,
-                    base + additionalData.lowerBound, additionalData.count)
+                    ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count)
             }
             return result == 1 && writtenTagLength == tagLength
         }
@@ -70,17 +101,18 @@ final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
         }
     }
 
-    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
+    private func open(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce,
+                      additionalData: (UnsafeMutablePointer<UInt8>) -> UnsafeRawBufferPointer?) throws {
         let tagLength = self.tagLength
         let opened: Bool = buffer.withUnsafeMutableBufferPointer { bytes in
-            guard let base = bytes.baseAddress, ciphertext.lowerBound >= 0, additionalData.lowerBound >= 0,
-                  ciphertext.upperBound + tagLength <= bytes.count, additionalData.upperBound <= bytes.count else { return false }
+            guard let base = bytes.baseAddress, ciphertext.lowerBound >= 0,
+                  ciphertext.upperBound + tagLength <= bytes.count, let ad = additionalData(base) else { return false }
             let result = nonce.withUnsafeBytes { nonceBytes in
                 CCryptoBoringSSL_EVP_AEAD_CTX_open_gather(
                     context, base + ciphertext.lowerBound,
                     nonceBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonceBytes.count,
                     base + ciphertext.lowerBound, ciphertext.count, base + ciphertext.upperBound, tagLength,
-                    base + additionalData.lowerBound, additionalData.count)
+                    ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count)
             }
             return result == 1
         }

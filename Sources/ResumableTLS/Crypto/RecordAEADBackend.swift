@@ -17,6 +17,13 @@ protocol RecordAEADBackend: Sendable {
     /// `bad_record_mac` on authentication failure; the buffer's contents in `ciphertext` are then
     /// unspecified.
     func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws
+
+    /// `sealInPlace` with additional data held outside the buffer (TLS 1.2's 13-byte
+    /// `seq_num + type + version + length`, RFC 5246 §6.2.3.3).
+    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: [UInt8]) throws
+
+    /// `openInPlace` with additional data held outside the buffer.
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: [UInt8]) throws
 }
 
 /// Which AEAD implementation a `RecordProtection` uses. Exposed to the benchmarks only, so that

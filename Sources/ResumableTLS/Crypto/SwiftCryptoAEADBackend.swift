@@ -13,8 +13,15 @@ struct SwiftCryptoAEADBackend: RecordAEADBackend {
     }
 
     func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
+        try sealInPlace(&buffer, plaintext: plaintext, nonce: nonce, additionalData: Array(buffer[additionalData]))
+    }
+
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
+        try openInPlace(&buffer, ciphertext: ciphertext, nonce: nonce, additionalData: Array(buffer[additionalData]))
+    }
+
+    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData header: [UInt8]) throws {
         let tagRange = plaintext.upperBound ..< plaintext.upperBound + algorithm.tagLength
-        let header = Array(buffer[additionalData])
         do {
             switch algorithm {
             case .aes128GCM, .aes256GCM:
@@ -31,9 +38,8 @@ struct SwiftCryptoAEADBackend: RecordAEADBackend {
         }
     }
 
-    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData header: [UInt8]) throws {
         let tagRange = ciphertext.upperBound ..< ciphertext.upperBound + algorithm.tagLength
-        let header = Array(buffer[additionalData])
         do {
             switch algorithm {
             case .aes128GCM, .aes256GCM:

@@ -352,7 +352,7 @@ struct ClientHandshake13 {
         self.transcript = transcript
         keyShares = []
         state = .waitEncryptedExtensions
-        return [.setReadKeys(TrafficSecret(suite: parameters, secret: serverSecret))]
+        return [.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: serverSecret)))]
     }
 
     private mutating func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: [UInt8]) throws -> [HandshakeAction] {
@@ -437,7 +437,7 @@ struct ClientHandshake13 {
         self.master = master
         self.transcript = transcript
         clientApplicationSecret = master.clientApplicationTrafficSecret(transcriptHash: hash)
-        var actions: [HandshakeAction] = [.setReadKeys(TrafficSecret(suite: suite, secret: serverApplicationSecret))]
+        var actions: [HandshakeAction] = [.setReadKeys(.tls13(TrafficSecret(suite: suite, secret: serverApplicationSecret)))]
         if let resumed = resumedSession {
             peerChain = resumed.peerCertificates
             return try actions + finish()
@@ -466,7 +466,7 @@ struct ClientHandshake13 {
             sentChangeCipherSpec = true
             actions.append(.sendChangeCipherSpec)
         }
-        actions.append(.setWriteKeys(TrafficSecret(suite: suite, secret: clientSecret)))
+        actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: suite, secret: clientSecret))))
         if let request = certificateRequest {
             let chain = configuration.certificateChain
             let certificate = CertificateMessage(
@@ -489,7 +489,7 @@ struct ClientHandshake13 {
         let finishedBytes = try HandshakeMessage.finished(Finished(verifyData: verifyData)).encode()
         transcript.append(finishedBytes)
         actions.append(.send(finishedBytes))
-        actions.append(.setWriteKeys(TrafficSecret(suite: suite, secret: clientApplicationSecret)))
+        actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: suite, secret: clientApplicationSecret))))
         resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
         self.transcript = transcript
         state = .connected

@@ -6,9 +6,9 @@ enum HandshakeAction {
     /// Send the middlebox-compatibility ChangeCipherSpec (RFC 8446 §D.4).
     case sendChangeCipherSpec
     /// Protect received records with a new traffic secret from now on.
-    case setReadKeys(TrafficSecret)
+    case setReadKeys(RecordKeys)
     /// Protect sent records with a new traffic secret from now on.
-    case setWriteKeys(TrafficSecret)
+    case setWriteKeys(RecordKeys)
     /// Verify the peer's chain (asynchronous); the handshake continues with
     /// `peerChainVerified()` once it passed.
     case verifyPeerChain(PeerChainCheck)

@@ -309,8 +309,8 @@ struct ServerHandshake13 {
         let helloHash = transcript.currentHash()
         let serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: helloHash)
         let clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(transcriptHash: helloHash)
-        actions.append(.setWriteKeys(TrafficSecret(suite: parameters, secret: serverHandshakeSecret)))
-        actions.append(.setReadKeys(TrafficSecret(suite: parameters, secret: clientHandshakeSecret)))
+        actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: parameters, secret: serverHandshakeSecret))))
+        actions.append(.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: clientHandshakeSecret))))
 
         let encryptedExtensionsBytes = try HandshakeMessage.encryptedExtensions(EncryptedExtensions(extensions: ExtensionList(encryptedExtensions))).encode()
         transcript.append(encryptedExtensionsBytes)
@@ -338,7 +338,7 @@ struct ServerHandshake13 {
 
         let master = schedule.master()
         let finishedHash = transcript.currentHash()
-        actions.append(.setWriteKeys(TrafficSecret(suite: parameters, secret: master.serverApplicationTrafficSecret(transcriptHash: finishedHash))))
+        actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: parameters, secret: master.serverApplicationTrafficSecret(transcriptHash: finishedHash)))))
         clientApplicationSecret = master.clientApplicationTrafficSecret(transcriptHash: finishedHash)
         self.master = master
         self.clientHandshakeSecret = clientHandshakeSecret
@@ -530,7 +530,7 @@ struct ServerHandshake13 {
         transcript.append(raw)
         resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
         self.transcript = transcript
-        var actions: [HandshakeAction] = [.setReadKeys(TrafficSecret(suite: suite, secret: clientApplicationSecret))]
+        var actions: [HandshakeAction] = [.setReadKeys(.tls13(TrafficSecret(suite: suite, secret: clientApplicationSecret)))]
         // RFC 8446 §7.2 (security review L7): only the resumption master secret is needed now.
         self.clientHandshakeSecret = nil
         self.clientApplicationSecret = nil

@@ -117,7 +117,7 @@ final class ScriptedPeer {
     private var records = ConnectionRecordLayer()
     private var reassembler = HandshakeReassembler()
     /// Protection for `sendRaw`, started from the record layer's write keys at first use.
-    private var rawWriteProtection: RecordProtection?
+    private var rawWriteProtection: RecordCipher?
     /// Rewrites each handshake message (header included) we are about to send.
     var tamper: (HandshakeType, [UInt8]) -> [UInt8] = { $1 }
     /// Alerts received (opened when protected).
@@ -173,8 +173,8 @@ final class ScriptedPeer {
     func sendRaw(_ type: ContentType, _ payload: [UInt8]) throws -> [UInt8] {
         if rawWriteProtection == nil { rawWriteProtection = records.writeProtection }
         guard var protection = rawWriteProtection else { return Hostile.record(type.rawValue, payload) }
-        var record = [UInt8](repeating: 0, count: 5) + payload
-        try protection.seal(record: &record, contentType: type)
+        var record = [UInt8](repeating: 0, count: protection.recordPrefixLength) + payload
+        try protection.seal(&record, recordStart: 0, contentType: type)
         rawWriteProtection = protection
         return record
     }
@@ -191,7 +191,7 @@ final class ScriptedPeer {
         var buffer = header + inner + [UInt8](repeating: 0, count: keys.aead.tagLength)
         try SwiftCryptoAEADBackend(algorithm: keys.aead, key: keys.key).sealInPlace(
             &buffer, plaintext: 5 ..< 5 + inner.count, nonce: keys.recordNonce(sequenceNumber: protection.sequenceNumber), additionalData: 0 ..< 5)
-        rawWriteProtection = RecordProtection(keys: keys, sequenceNumber: protection.sequenceNumber + 1)
+        rawWriteProtection = .tls13(RecordProtection(keys: keys, sequenceNumber: protection.sequenceNumber + 1))
         return buffer
     }
 
