@@ -71,6 +71,17 @@ public struct TLSPrivateKey: Sendable {
         }
     }
 
+    /// The schemes this key can produce in a TLS 1.2 ServerKeyExchange or CertificateVerify
+    /// (RFC 5246 §7.4.1.4.1 with the RFC 8446 code points): the TLS 1.3 ones and, for RSA keys,
+    /// RSASSA-PKCS1-v1_5, which TLS 1.2 still allows. Ed25519 is not offered in TLS 1.2.
+    package var tls12SignatureSchemes: [SignatureScheme] {
+        switch backing {
+        case .p256, .p384: return signatureSchemes
+        case .ed25519: return []
+        case .rsa: return signatureSchemes + [.rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512]
+        }
+    }
+
     /// The scheme to sign with, given the peer's `signature_algorithms` list (RFC 8446 §4.2.3,
     /// §4.4.2.2): the first scheme of the peer's list, in the peer's order of preference, that
     /// this key can produce; `nil` when there is none, in which case the handshake must abort with
@@ -85,7 +96,7 @@ public struct TLSPrivateKey: Sendable {
     ///
     /// Throws `internal_error` when this key cannot produce `scheme`.
     public func sign(_ content: [UInt8], scheme: SignatureScheme) throws -> [UInt8] {
-        guard signatureSchemes.contains(scheme) else {
+        guard signatureSchemes.contains(scheme) || tls12SignatureSchemes.contains(scheme) else {
             throw TLSError.internalError("a \(keyDescription) key cannot sign with \(scheme)")
         }
         do {
@@ -102,7 +113,11 @@ public struct TLSPrivateKey: Sendable {
                 switch scheme {
                 case .rsaPSSRSAESHA256: signature = try key.signature(for: SHA256.hash(data: content), padding: .PSS)
                 case .rsaPSSRSAESHA384: signature = try key.signature(for: SHA384.hash(data: content), padding: .PSS)
-                default: signature = try key.signature(for: SHA512.hash(data: content), padding: .PSS)
+                case .rsaPSSRSAESHA512: signature = try key.signature(for: SHA512.hash(data: content), padding: .PSS)
+                // TLS 1.2 only (tls12SignatureSchemes): RSASSA-PKCS1-v1_5.
+                case .rsaPKCS1SHA256: signature = try key.signature(for: SHA256.hash(data: content), padding: .insecurePKCS1v1_5)
+                case .rsaPKCS1SHA384: signature = try key.signature(for: SHA384.hash(data: content), padding: .insecurePKCS1v1_5)
+                default: signature = try key.signature(for: SHA512.hash(data: content), padding: .insecurePKCS1v1_5)
                 }
                 return Array(signature.rawRepresentation)
             }

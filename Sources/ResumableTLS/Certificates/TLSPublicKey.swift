@@ -110,6 +110,31 @@ public struct TLSPublicKey: Sendable {
     /// `rsa_pss_pss_*`, whose keys this library does not support, and PKCS#1 v1.5), and
     /// `decrypt_error` when the signature is malformed or does not verify (RFC 8446 §4.4.3).
     public func verifySignature(_ signature: [UInt8], over content: [UInt8], scheme: SignatureScheme) throws {
+        try verify(signature, over: content, scheme: scheme, allowingPKCS1: false)
+    }
+
+    /// `verifySignature` for TLS 1.2 (ServerKeyExchange, CertificateVerify), where an RSA key
+    /// may also sign with RSASSA-PKCS1-v1_5 (rsa_pkcs1_sha256/384/512).
+    package func verifyTLS12Signature(_ signature: [UInt8], over content: [UInt8], scheme: SignatureScheme) throws {
+        try verify(signature, over: content, scheme: scheme, allowingPKCS1: true)
+    }
+
+    private static let pkcs1Schemes: [SignatureScheme] = [.rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512]
+
+    private func verify(_ signature: [UInt8], over content: [UInt8], scheme: SignatureScheme, allowingPKCS1: Bool) throws {
+        let isPKCS1 = allowingPKCS1 && Self.pkcs1Schemes.contains(scheme)
+        if isPKCS1, case .rsa(let key) = backing {
+            let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: signature)
+            let valid = switch scheme {
+            case .rsaPKCS1SHA256: key.isValidSignature(rsaSignature, for: SHA256.hash(data: content), padding: .insecurePKCS1v1_5)
+            case .rsaPKCS1SHA384: key.isValidSignature(rsaSignature, for: SHA384.hash(data: content), padding: .insecurePKCS1v1_5)
+            default: key.isValidSignature(rsaSignature, for: SHA512.hash(data: content), padding: .insecurePKCS1v1_5)
+            }
+            guard valid else {
+                throw TLSError.protocolViolation(alert: .decryptError, reason: "\(scheme) signature does not verify")
+            }
+            return
+        }
         guard signatureSchemes.contains(scheme) else {
             throw TLSError.illegalParameter("\(scheme) does not fit the certificate's \(keyDescription) key")
         }

@@ -1,6 +1,6 @@
 /// What a completed handshake agreed on.
 public struct NegotiatedParameters: Sendable, Hashable {
-    /// Always TLS 1.3 for now.
+    /// TLS 1.3 or TLS 1.2 (`SSL_version`).
     public var version: ProtocolVersion
     /// The cipher suite (`SSL_get_current_cipher`).
     public var cipherSuite: CipherSuite
@@ -22,4 +22,9 @@ public struct NegotiatedParameters: Sendable, Hashable {
     public var peerRecordSizeLimit: Int
     /// What the handshake decided about an offered session, and why it was declined (S11, S30).
     public var resumption: ResumptionDecision = .notOffered
+    /// How the handshake resumed, if it did.
+    public var resumptionMechanism: ResumptionMechanism? = nil
+    /// TLS 1.2: whether the extended master secret was negotiated (RFC 7627); false in TLS 1.3,
+    /// whose key schedule always binds the transcript.
+    public var extendedMasterSecret: Bool = false
 }

@@ -32,8 +32,21 @@ public struct TLSConfiguration: Sendable {
     public var certificateVerification: CertificateVerification
     /// For a server: whether to request a client certificate.
     public var clientAuthentication: ClientAuthentication
-    /// TLS 1.3 cipher suites in preference order (`SSL_CTX_set_ciphersuites`).
+    /// Cipher suites in preference order: the TLS 1.3 ones (`SSL_CTX_set_ciphersuites`) and
+    /// the TLS 1.2 ECDHE AEAD ones (`SSL_CTX_set_cipher_list`) in one list; each version uses
+    /// the suites that belong to it. Default: `CipherSuite.tls13Suites + CipherSuite.tls12Suites`.
     public var cipherSuites: [CipherSuite]
+    /// The oldest version this side negotiates (`SSL_CTX_set_min_proto_version`); default TLS 1.2.
+    public var minimumVersion: ProtocolVersion
+    /// The newest version this side negotiates (`SSL_CTX_set_max_proto_version`); default TLS
+    /// 1.3. A server whose range includes TLS 1.3 marks a TLS 1.2 ServerHello with the
+    /// downgrade sentinel (RFC 8446 §4.1.3). The client speaks TLS 1.3 only for now and needs
+    /// TLS 1.3 in its range.
+    public var maximumVersion: ProtocolVersion
+    /// TLS 1.2: refuse a peer that does not support the extended master secret (RFC 7627 §5.2,
+    /// §5.3; OpenSSL's `SSL_OP_NO_EXTENDED_MASTER_SECRET` is the opposite switch). EMS is always
+    /// negotiated when the peer offers it; this makes it mandatory. Default false.
+    public var requireExtendedMasterSecret: Bool
     /// Key-exchange groups in preference order (`SSL_CTX_set1_groups`).
     public var groups: [NamedGroup]
     /// For a client: the groups it sends key shares for in its first ClientHello (default: the
@@ -140,7 +153,10 @@ public struct TLSConfiguration: Sendable {
         self.privateKey = nil
         self.certificateVerification = .systemTrustRoots
         self.clientAuthentication = .none
-        self.cipherSuites = CipherSuite.tls13Suites
+        self.cipherSuites = CipherSuite.tls13Suites + CipherSuite.tls12Suites
+        self.minimumVersion = .tls12
+        self.maximumVersion = .tls13
+        self.requireExtendedMasterSecret = false
         self.groups = [.x25519, .secp256r1, .secp384r1]
         self.keyShareGroups = nil
         self.signatureSchemes = [
@@ -193,10 +209,25 @@ public struct TLSConfiguration: Sendable {
         return configuration
     }
 
+    /// Whether this configuration may negotiate `version`.
+    func allows(_ version: ProtocolVersion) -> Bool {
+        version >= minimumVersion && version <= maximumVersion
+    }
+
     /// Checks what can be checked before any connection exists.
     func validate() throws {
-        let tls13 = cipherSuites.filter { $0.tls13Parameters != nil }
-        guard !tls13.isEmpty else { throw TLSError.invalidState("no TLS 1.3 cipher suite configured") }
+        guard minimumVersion >= .tls12, maximumVersion <= .tls13, minimumVersion <= maximumVersion else {
+            throw TLSError.invalidState("version range \(minimumVersion)...\(maximumVersion) is not within TLS 1.2...TLS 1.3")
+        }
+        if role == .client, maximumVersion < .tls13 {
+            throw TLSError.invalidState("the TLS 1.2 client is not built yet: a client needs TLS 1.3 in its version range")
+        }
+        if allows(.tls13) {
+            guard cipherSuites.contains(where: { $0.tls13Parameters != nil }) else { throw TLSError.invalidState("no TLS 1.3 cipher suite configured") }
+        }
+        if maximumVersion == .tls12 {
+            guard cipherSuites.contains(where: { $0.tls12Parameters != nil }) else { throw TLSError.invalidState("no TLS 1.2 cipher suite configured") }
+        }
         guard !groups.isEmpty else { throw TLSError.invalidState("no key-exchange group configured") }
         if role == .server, certificateChain == nil || privateKey == nil {
             throw TLSError.invalidState("a server needs a certificate chain and a private key")

@@ -28,7 +28,7 @@ public final class TLSConnection {
 
     private enum Handshake {
         case client(ClientHandshake13)
-        case server(ServerHandshake13)
+        case server(ServerHandshake)
     }
 
     /// The context this connection was made from.
@@ -85,12 +85,31 @@ public final class TLSConnection {
         case .server:
             let prefetched = prefetchedSessions
             let authority = context.ticketAuthority
-            handshake = .server(ServerHandshake13(
+            let contextID = context.contextID
+            let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession? = { identity, _ in prefetched.take(identity) }
+            let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { identity, session, now in
+                authority.claimSingleUse(identity, session: session, now: now)
+            }
+            let clock = context.clock
+            let owner = self.owner
+            handshake = .server(ServerHandshake(
                 configuration: configuration,
-                redeem: { identity, _ in prefetched.take(identity) },
-                claim: { identity, session, now in authority.claimSingleUse(identity, session: session, now: now) }))
+                makeTLS13: { ServerHandshake13(configuration: configuration, redeem: redeem, claim: claim) },
+                makeTLS12: {
+                    ServerHandshake12(configuration: configuration, contextID: contextID, redeem: redeem, claim: claim,
+                                      issueTicket: { try authority.issue($0, on: owner.connection, now: clock.now()) })
+                }))
         }
         reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
+        owner.connection = self
+    }
+
+    /// This connection, weakly, for the ticket authority's new-session callback (S19) called
+    /// from inside the handshake.
+    private let owner = WeakConnection()
+
+    private final class WeakConnection {
+        weak var connection: TLSConnection?
     }
 
     /// Whether this is the client side.
@@ -226,7 +245,7 @@ public final class TLSConnection {
         guard !sentCloseNotify else { throw TLSError.invalidState("write after close_notify") }
         try guarded {
             // RFC 8446 §5.5 (security review L8): new keys long before the AEAD's limits.
-            if let sent = recordLayer.writeProtection?.sequenceNumber, sent >= automaticKeyUpdateRecordCount {
+            if recordLayer.writeSecret != nil, let sent = recordLayer.writeProtection?.sequenceNumber, sent >= automaticKeyUpdateRecordCount {
                 try sendKeyUpdate(request: .updateNotRequested)
             }
             try recordLayer.writeApplicationData(data)
@@ -430,6 +449,14 @@ public final class TLSConnection {
                 throw TLSError.unexpectedMessage("\(record.contentType) record between the fragments of a handshake message")
             }
             switch record.contentType {
+            case .changeCipherSpec where negotiatedVersion == .tls12:
+                // TLS 1.2: the peer's next records are protected (RFC 5246 §7.1).
+                guard isHandshaking else { throw TLSError.unexpectedMessage("change_cipher_spec after the handshake") }
+                try ChangeCipherSpec.validate(record.content)
+                guard case .server(var server) = handshake else { throw TLSError.unexpectedMessage("change_cipher_spec") }
+                let actions = try server.handleChangeCipherSpec()
+                handshake = .server(server)
+                try apply(actions)
             case .changeCipherSpec:
                 // Dropped during the handshake, after the first ClientHello (RFC 8446 §5); only
                 // one, as OpenSSL and NSS allow (L3).
@@ -490,6 +517,14 @@ public final class TLSConnection {
         }
     }
 
+    /// The version the handshake negotiated (a server knows it from the ClientHello on).
+    private var negotiatedVersion: ProtocolVersion? {
+        switch handshake {
+        case .client: return negotiated?.version ?? .tls13
+        case .server(let server): return server.negotiatedVersion
+        }
+    }
+
     private var serverAwaitsFirstClientHello: Bool {
         if case .server(let server) = handshake { return server.awaitingFirstClientHello }
         return false
@@ -509,6 +544,8 @@ public final class TLSConnection {
             // side. We may go on writing; `close()` sends ours and closes the connection.
         case .userCanceled:
             try countUselessRecord("user_canceled alerts")   // followed by close_notify (RFC 8446 §6.1)
+        case _ where alert.level == .warning && negotiatedVersion == .tls12:
+            try countUselessRecord("warning alerts")   // RFC 5246 §7.2: a warning does not end a TLS 1.2 connection
         default:
             let error = TLSError.peerAlert(alert.description)
             state = .closed(error: error)
@@ -538,6 +575,9 @@ public final class TLSConnection {
             return
         }
         switch message {
+        case .clientHello where !isClient && negotiatedVersion == .tls12:
+            // RFC 5746 §4.4: we never renegotiate (BoringSSL's answer: a fatal no_renegotiation).
+            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: "the client tried to renegotiate")
         case .keyUpdate(let update):
             try handlePeerKeyUpdate(update)
         case .newSessionTicket(let ticket) where isClient:
@@ -558,14 +598,26 @@ public final class TLSConnection {
     /// false when an asynchronous lookup (get callback, external store) must run first: the
     /// ClientHello is kept and handled again by `completePendingWork(_:)`.
     private func resolveOfferedTickets(_ hello: ClientHello, raw: RawHandshakeMessage) throws -> Bool {
-        guard let offer = hello.offeredPSKs, deferredClientHello == nil else { return true }
-        var lookups: [(identity: [UInt8], lookup: ExternalSessionLookup)] = []
+        guard deferredClientHello == nil else { return true }
         let now = context.clock.now()
-        for identity in offer.identities.prefix(PeerListLimits.pskIdentitiesExamined) where !prefetchedSessions.contains(identity.identity) {
-            switch context.ticketAuthority.redeem(identity.identity, now: now) {
-            case .session(let session): prefetchedSessions.store(session, for: identity.identity)
-            case .none: prefetchedSessions.store(nil, for: identity.identity)
-            case .lookUp(let lookup): lookups.append((identity.identity, lookup))
+        var lookups: [(identity: [UInt8], lookup: ExternalSessionLookup)] = []
+        for offer in try Self.offeredSessions(hello, configuration: context.configuration) where !prefetchedSessions.contains(offer.identity) {
+            let redemption: TicketRedemption
+            switch offer.kind {
+            case .ticket:
+                redemption = context.ticketAuthority.redeem(offer.identity, now: now)
+            case .sessionID:
+                // A TLS 1.2 session ID names a cache entry that stays for further resumptions.
+                switch context.sessionCache.resumeFromInternalCache(id: offer.identity, singleUse: false, now: now) {
+                case .resumed(let session): redemption = .session(session)
+                case .fullHandshake: redemption = .none
+                case .lookUpExternally(let lookup): redemption = .lookUp(lookup)
+                }
+            }
+            switch redemption {
+            case .session(let session): prefetchedSessions.store(session, for: offer.identity)
+            case .none: prefetchedSessions.store(nil, for: offer.identity)
+            case .lookUp(let lookup): lookups.append((offer.identity, lookup))
             }
         }
         guard !lookups.isEmpty else { return true }
@@ -574,6 +626,21 @@ public final class TLSConnection {
         pendingWork = TLSPendingWork(sessionLookups: lookups, results: prefetchedSessions.asyncResults)
         return false
     }
+
+    /// What a ClientHello offers to resume, in the version it negotiates: TLS 1.3 PSK identities
+    /// (the first few, PeerListLimits), or a TLS 1.2 ticket, else a TLS 1.2 session ID.
+    private static func offeredSessions(_ hello: ClientHello, configuration: TLSConfiguration) throws -> [(identity: [UInt8], kind: OfferedSessionKind)] {
+        switch try ServerHandshake.negotiateVersion(hello, configuration: configuration) {
+        case .tls12:
+            if case .sessionTicket(let ticket)? = hello.extensions[.sessionTicket], !ticket.isEmpty { return [(ticket, .ticket)] }
+            return hello.legacySessionID.isEmpty ? [] : [(hello.legacySessionID, .sessionID)]
+        default:
+            guard let offer = hello.offeredPSKs else { return [] }
+            return offer.identities.prefix(PeerListLimits.pskIdentitiesExamined).map { ($0.identity, .ticket) }
+        }
+    }
+
+    private enum OfferedSessionKind { case ticket, sessionID }
 
     private func apply(_ actions: [HandshakeAction]) throws {
         for action in actions {
@@ -595,15 +662,22 @@ public final class TLSConnection {
                     check: check,
                     verification: context.configuration.certificateVerification,
                     validationTime: context.clock.now())
+            case .newSession(let made, let recorded):
+                session = made
+                if !recorded { context.sessionEstablished(made, on: self) }
+                events.append(.newSession(made))
             case .completed(let parameters):
                 negotiated = parameters
-                recordLayer.maxSendFragment = min(RecordLimits.maxPlaintextLength, parameters.peerRecordSizeLimit - 1)
+                // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type byte.
+                let typeByte = parameters.version == .tls13 ? 1 : 0
+                recordLayer.maxSendFragment = min(RecordLimits.maxPlaintextLength, parameters.peerRecordSizeLimit - typeByte)
                 // Our record_size_limit binds the peer only if it sent the extension too (RFC 8449 §4).
                 if let limit = context.configuration.recordSizeLimit, peerSentRecordSizeLimit {
-                    recordLayer.maxReceiveFragment = min(RecordLimits.maxPlaintextLength, limit - 1)
+                    recordLayer.maxReceiveFragment = min(RecordLimits.maxPlaintextLength, limit - typeByte)
                 }
                 state = .established
-                session = resumedSession ?? ownSession(parameters)
+                // TLS 1.2 made its session during the handshake (S9); TLS 1.3's come with tickets.
+                if session == nil { session = resumedSession ?? ownSession(parameters) }
                 recordCompletion(parameters)
                 if let logger = context.configuration.logger {
                     logger.debug("handshake completed", metadata: logMetadata.merging(parameters.resumption.logMetadata) { $1 })
@@ -623,7 +697,7 @@ public final class TLSConnection {
             if parameters.isResumed { cache.recordClientHit() }
         case .server(let server):
             cache.recordAcceptGood()
-            if context.configuration.ticketMode == .stateless, server.clientOfferedPSK {
+            if context.configuration.ticketMode == .stateless, server.clientOfferedTicket {
                 if parameters.isResumed { cache.counters.recordHit() } else { cache.counters.recordMiss() }
             }
         }

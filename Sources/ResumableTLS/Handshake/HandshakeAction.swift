@@ -14,6 +14,10 @@ enum HandshakeAction {
     case verifyPeerChain(PeerChainCheck)
     /// The handshake is complete.
     case completed(NegotiatedParameters)
+    /// A new resumable session exists (TLS 1.2: during the handshake, S19). `recorded` says
+    /// whether the ticket authority already stored it and told the new-session callback (a
+    /// ticket it issued); otherwise the connection hands it to the session cache.
+    case newSession(TLSSession, recorded: Bool)
 }
 
 /// The inputs of a peer-chain verification that the connection runs outside the state machine.

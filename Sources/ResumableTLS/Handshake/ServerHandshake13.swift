@@ -382,23 +382,10 @@ struct ServerHandshake13 {
     /// Why `session` (what an identity redeemed to) cannot be resumed on this connection, or nil.
     private func whyNotResumable(_ session: TLSSession?, hello: ClientHello, obfuscatedAge: UInt32) -> ResumptionDeclineReason? {
         guard let session else { return .unknownTicket }
-        guard session.protocolVersion == .tls13 else { return .protocolVersion }
-        guard session.isResumable else { return .notResumable }
-        guard !session.isExpired(at: now) else { return .expired }
-        guard session.sessionIDContext == sessionIDContext else { return .sessionIDContext }
-        // Security review M3: resumption must not get around authentication.
-        guard now.timeIntervalSince(session.authenticationTime) <= configuration.maximumAuthenticationAge else {
-            return .authenticationAge
+        if let reason = ServerResumptionPolicy(configuration: configuration, sessionIDContext: sessionIDContext)
+            .whyNotResumable(session, version: .tls13, serverName: serverName, now: now) {
+            return reason
         }
-        switch configuration.clientAuthentication {
-        case .required where session.peerCertificates.isEmpty: return .clientAuthentication
-        case .none where !session.peerCertificates.isEmpty: return .clientAuthentication
-        default: break
-        }
-        if let leaf = session.peerCertificates.first, !CertificateChainVerifier.isWithinValidityPeriod(leaf, at: now) {
-            return .peerCertificateExpired
-        }
-        guard ServerNameLiteral.sameName(session.serverName, serverName) else { return .serverName }
         guard session.applicationProtocol == applicationProtocol else { return .applicationProtocol }
         guard let hash = session.hash,
               configuration.cipherSuites.contains(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters?.hash == hash }),

@@ -13,7 +13,8 @@ public enum ResumptionDeclineReason: String, Sendable, Hashable, CaseIterable {
     case notResumable = "not_resumable"
     /// The session's lifetime ran out (S16).
     case expired
-    /// The session is not a TLS 1.3 session.
+    /// The session was made with another protocol version than the one negotiated (a TLS 1.2
+    /// session offered to a TLS 1.3 handshake, or the reverse).
     case protocolVersion = "protocol_version"
     /// The session belongs to another session-ID context (S5).
     case sessionIDContext = "session_id_context"
@@ -40,8 +41,19 @@ public enum ResumptionDeclineReason: String, Sendable, Hashable, CaseIterable {
     /// The peer last authenticated with a certificate longer ago than
     /// `TLSConfiguration.maximumAuthenticationAge` (security review M3).
     case authenticationAge = "authentication_age"
+    /// TLS 1.2: the session was made without the extended master secret and the new
+    /// handshake negotiates it (RFC 7627 §5.3).
+    case extendedMasterSecret = "extended_master_secret"
     /// Client side: the server answered with a full handshake (its reason is not on the wire).
     case declinedByServer = "declined_by_server"
+}
+
+/// How a handshake resumed: a TLS 1.3 PSK from a ticket, a TLS 1.2 session ID, or a TLS 1.2
+/// (RFC 5077) ticket.
+public enum ResumptionMechanism: String, Sendable, Hashable {
+    case psk
+    case sessionID = "session_id"
+    case ticket
 }
 
 /// What a handshake decided about resumption (S11, S30), readable from

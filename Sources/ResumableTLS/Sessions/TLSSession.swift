@@ -75,6 +75,9 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// session from a full handshake, and for one read from OpenSSL's DER, which has no field
     /// for it.
     public let authenticationTime: Date
+    /// Whether a TLS 1.2 session's master secret is the extended one (RFC 7627): such a
+    /// session resumes only into a handshake that negotiates EMS again, and vice versa (§5.3).
+    public let extendedMasterSecret: Bool
 
     private let resumableFlag: Atomic<Bool>
 
@@ -101,8 +104,10 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         group: NamedGroup? = nil,
         contextID: UUID,
         authenticationTime: Date? = nil,
+        extendedMasterSecret: Bool = false,
         isResumable: Bool = true
     ) {
+        self.extendedMasterSecret = extendedMasterSecret
         self.protocolVersion = protocolVersion
         self.cipherSuite = cipherSuite
         self.secretKey = SymmetricKey(data: secret)
@@ -165,7 +170,8 @@ public final class TLSSession: Sendable, CustomStringConvertible {
             serverName: serverName, applicationProtocol: applicationProtocol,
             maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
             peerCertificates: peerCertificates, group: group, contextID: contextID ?? self.contextID,
-            authenticationTime: authenticationTime, isResumable: resumableFlag.load(ordering: .acquiring))
+            authenticationTime: authenticationTime, extendedMasterSecret: extendedMasterSecret,
+            isResumable: resumableFlag.load(ordering: .acquiring))
     }
 
     /// Whether two sessions have equal parameters (not identity; the resumable flag is ignored).
@@ -178,6 +184,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
             && applicationProtocol == other.applicationProtocol && maxEarlyDataSize == other.maxEarlyDataSize
             && sessionIDContext == other.sessionIDContext && peerCertificates == other.peerCertificates
             && group == other.group && contextID == other.contextID && authenticationTime == other.authenticationTime
+            && extendedMasterSecret == other.extendedMasterSecret
     }
 
     /// A short description that never includes the secret.

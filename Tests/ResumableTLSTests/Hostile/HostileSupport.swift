@@ -239,6 +239,8 @@ final class ScriptedPeer {
                 continue
             case .completed:
                 completed = true
+            case .newSession:
+                continue
             }
         }
     }

@@ -14,7 +14,9 @@ import Foundation
 ///         uint8  format_version = 1;
 ///         uint8  flags;                       // bit 0 server_name, bit 1 alpn,
 ///                                             // bit 2 group, bit 3 peer_certificates,
-///                                             // bit 4 authentication_time;
+///                                             // bit 4 authentication_time,
+///                                             // bit 5 extended_master_secret (TLS 1.2,
+///                                             // RFC 7627: no field, the flag is the value);
 ///                                             // any other bit set is decode_error
 ///         uint16 protocol_version;
 ///         uint16 cipher_suite;
@@ -56,7 +58,8 @@ public struct SessionTicketState: Sendable, Hashable {
         static let group: UInt8 = 1 << 2
         static let peerCertificates: UInt8 = 1 << 3
         static let authenticationTime: UInt8 = 1 << 4
-        static let all: UInt8 = serverName | applicationProtocol | group | peerCertificates | authenticationTime
+        static let extendedMasterSecret: UInt8 = 1 << 5
+        static let all: UInt8 = serverName | applicationProtocol | group | peerCertificates | authenticationTime | extendedMasterSecret
     }
 
     /// The negotiated protocol version.
@@ -89,6 +92,8 @@ public struct SessionTicketState: Sendable, Hashable {
     /// When the peer last authenticated with a certificate (`TLSSession.authenticationTime`),
     /// in ms since 1970; nil when it is the creation time.
     public var authenticationTimeMilliseconds: UInt64?
+    /// Whether a TLS 1.2 session's master secret is the extended one (RFC 7627).
+    public var extendedMasterSecret: Bool
 
     /// A state with the given parameters.
     public init(
@@ -105,8 +110,10 @@ public struct SessionTicketState: Sendable, Hashable {
         contextID: UUID,
         group: NamedGroup? = nil,
         peerCertificates: [[UInt8]] = [],
-        authenticationTimeMilliseconds: UInt64? = nil
+        authenticationTimeMilliseconds: UInt64? = nil,
+        extendedMasterSecret: Bool = false
     ) {
+        self.extendedMasterSecret = extendedMasterSecret
         self.protocolVersion = protocolVersion
         self.cipherSuite = cipherSuite
         self.secret = secret
@@ -143,7 +150,8 @@ public struct SessionTicketState: Sendable, Hashable {
             sessionIDContext: session.sessionIDContext,
             contextID: session.contextID,
             group: session.group,
-            peerCertificates: includePeerCertificates ? session.peerCertificates : [])
+            peerCertificates: includePeerCertificates ? session.peerCertificates : [],
+            extendedMasterSecret: session.extendedMasterSecret)
         let authenticated = Self.milliseconds(since1970: session.authenticationTime)
         if authenticated < creationTimeMilliseconds { authenticationTimeMilliseconds = authenticated }
     }
@@ -181,7 +189,7 @@ public struct SessionTicketState: Sendable, Hashable {
             serverName: serverName, applicationProtocol: applicationProtocol,
             maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
             peerCertificates: peerCertificates, group: group, contextID: contextID,
-            authenticationTime: authenticationTime)
+            authenticationTime: authenticationTime, extendedMasterSecret: extendedMasterSecret)
     }
 
     // MARK: Encoding
@@ -219,6 +227,7 @@ public struct SessionTicketState: Sendable, Hashable {
         if alpnBytes != nil { flags |= Flag.applicationProtocol }
         if group != nil { flags |= Flag.group }
         if !peerCertificates.isEmpty { flags |= Flag.peerCertificates }
+        if extendedMasterSecret { flags |= Flag.extendedMasterSecret }
         if let authenticationTimeMilliseconds {
             guard authenticationTimeMilliseconds <= creationTimeMilliseconds else {
                 throw TLSError.internalError("ticket state: authentication after creation")
@@ -294,6 +303,7 @@ public struct SessionTicketState: Sendable, Hashable {
             }
         }
         peerCertificates = certificates
+        extendedMasterSecret = flags & Flag.extendedMasterSecret != 0
         if flags & Flag.authenticationTime != 0 {
             let authenticated = try reader.readUInt64("ticket state authentication_time")
             guard authenticated <= creationTimeMilliseconds else {

@@ -1,0 +1,155 @@
+import Foundation
+
+/// The server's handshake: waits for the first ClientHello, negotiates the version (RFC 8446
+/// §4.2.1, RFC 5246 §7.4.1.2 / Appendix E) and from then on hands every message to the state
+/// machine of that version.
+struct ServerHandshake {
+    private enum Machine {
+        case awaitingClientHello
+        case tls13(ServerHandshake13)
+        case tls12(ServerHandshake12)
+    }
+
+    private var machine = Machine.awaitingClientHello
+    private let configuration: TLSConfiguration
+    private let makeTLS13: () -> ServerHandshake13
+    private let makeTLS12: () -> ServerHandshake12
+
+    init(configuration: TLSConfiguration, makeTLS13: @escaping () -> ServerHandshake13, makeTLS12: @escaping () -> ServerHandshake12) {
+        self.configuration = configuration
+        self.makeTLS13 = makeTLS13
+        self.makeTLS12 = makeTLS12
+    }
+
+    /// The version a ClientHello negotiates with `configuration`: the highest both allow, from
+    /// supported_versions if the client sent it, else from legacy_version (TLS 1.2 clients).
+    /// Throws `protocol_version` when there is none.
+    static func negotiateVersion(_ hello: ClientHello, configuration: TLSConfiguration) throws -> ProtocolVersion {
+        // RFC 8446 §D.5: a legacy_version of SSL 3.0 or lower MUST abort (security review L14).
+        guard hello.legacyVersion.rawValue > 0x0300 else {
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "ClientHello legacy_version \(hello.legacyVersion) is SSL 3.0 or older")
+        }
+        if case .supportedVersionsClientHello(let versions)? = hello.extensions[.supportedVersions] {
+            if configuration.allows(.tls13), versions.contains(.tls13) { return .tls13 }
+            if configuration.allows(.tls12), versions.contains(.tls12) { return .tls12 }
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "client offers none of TLS \(configuration.minimumVersion)...\(configuration.maximumVersion)")
+        }
+        if configuration.allows(.tls12), hello.legacyVersion >= .tls12 { return .tls12 }
+        throw TLSError.protocolViolation(alert: .protocolVersion, reason: "client offers only TLS \(hello.legacyVersion), not TLS 1.3 or TLS 1.2")
+    }
+
+    /// The version chosen, once the first ClientHello arrived.
+    var negotiatedVersion: ProtocolVersion? {
+        switch machine {
+        case .awaitingClientHello: return nil
+        case .tls13: return .tls13
+        case .tls12: return .tls12
+        }
+    }
+
+    mutating func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+        switch machine {
+        case .awaitingClientHello:
+            guard case .clientHello(let hello) = message else {
+                throw TLSError.unexpectedMessage("\(message.type) before ClientHello")
+            }
+            switch try Self.negotiateVersion(hello, configuration: configuration) {
+            case .tls12:
+                var server = makeTLS12()
+                defer { machine = .tls12(server) }
+                return try server.handle(message, raw: raw, now: now)
+            default:
+                var server = makeTLS13()
+                defer { machine = .tls13(server) }
+                return try server.handle(message, raw: raw, now: now)
+            }
+        case .tls13(var server):
+            defer { machine = .tls13(server) }
+            return try server.handle(message, raw: raw, now: now)
+        case .tls12(var server):
+            defer { machine = .tls12(server) }
+            return try server.handle(message, raw: raw, now: now)
+        }
+    }
+
+    /// TLS 1.2's ChangeCipherSpec (TLS 1.3's is dropped by the connection).
+    mutating func handleChangeCipherSpec() throws -> [HandshakeAction] {
+        guard case .tls12(var server) = machine else {
+            throw TLSError.unexpectedMessage("change_cipher_spec outside a TLS 1.2 handshake")
+        }
+        defer { machine = .tls12(server) }
+        return try server.handleChangeCipherSpec()
+    }
+
+    mutating func peerChainVerified() throws -> [HandshakeAction] {
+        switch machine {
+        case .awaitingClientHello: throw TLSError.invalidState("no verification pending")
+        case .tls13(var server):
+            defer { machine = .tls13(server) }
+            return try server.peerChainVerified()
+        case .tls12(var server):
+            defer { machine = .tls12(server) }
+            return try server.peerChainVerified()
+        }
+    }
+
+    /// TLS 1.3 NewSessionTickets after the handshake; TLS 1.2 sends its ticket inside it.
+    mutating func makeTickets(
+        contextID: UUID, issue: (TLSSession) throws -> TLSSession, failed: (any Error) -> Void
+    ) throws -> [(message: [UInt8], session: TLSSession)] {
+        guard case .tls13(var server) = machine else { return [] }
+        defer { machine = .tls13(server) }
+        return try server.makeTickets(contextID: contextID, issue: issue, failed: failed)
+    }
+
+    var parsingContext: HandshakeParsingContext {
+        switch machine {
+        case .awaitingClientHello: return .initial
+        case .tls13(let server): return server.parsingContext
+        case .tls12(let server): return server.parsingContext
+        }
+    }
+
+    var holdsHandshakeSecrets: Bool {
+        switch machine {
+        case .awaitingClientHello: return false
+        case .tls13(let server): return server.holdsHandshakeSecrets
+        case .tls12(let server): return server.holdsHandshakeSecrets
+        }
+    }
+
+    var peerSentRecordSizeLimit: Bool {
+        switch machine {
+        case .awaitingClientHello: return false
+        case .tls13(let server): return server.peerSentRecordSizeLimit
+        case .tls12(let server): return server.peerSentRecordSizeLimit
+        }
+    }
+
+    /// Whether the next message is the first ClientHello (its record may carry version 0x0301).
+    var awaitingFirstClientHello: Bool {
+        switch machine {
+        case .awaitingClientHello: return true
+        case .tls13(let server): return server.awaitingFirstClientHello
+        case .tls12: return false
+        }
+    }
+
+    /// Whether the client offered a stateless ticket (TLS 1.3 PSK or TLS 1.2 ticket), for the
+    /// hit / miss statistics the cache does not count itself (S30).
+    var clientOfferedTicket: Bool {
+        switch machine {
+        case .awaitingClientHello: return false
+        case .tls13(let server): return server.clientOfferedPSK
+        case .tls12(let server): return server.clientOfferedTicket
+        }
+    }
+
+    var resumedSession: TLSSession? {
+        switch machine {
+        case .awaitingClientHello: return nil
+        case .tls13(let server): return server.resumedSession
+        case .tls12(let server): return server.resumedSession
+        }
+    }
+}
