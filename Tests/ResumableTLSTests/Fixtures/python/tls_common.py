@@ -51,11 +51,19 @@ def add_common_arguments(parser):
     parser.add_argument("--tls13-ciphersuites", help="TLS 1.3 suites, e.g. TLS_AES_128_GCM_SHA256 (via OPENSSL_CONF)")
     parser.add_argument("--groups", help="key-exchange groups, e.g. X25519:P-256 (via OPENSSL_CONF)")
     parser.add_argument("--timeout", type=float, default=10.0, help="socket timeout in seconds")
+    parser.add_argument("--tls12", action="store_true", help="TLS 1.2 only (maximum_version = TLSv1_2)")
+    parser.add_argument("--no-ticket", action="store_true", help="OP_NO_TICKET: session IDs only")
 
 
 def configure_context(ctx, args):
     import ssl
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if args.tls12:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    else:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if args.no_ticket:
+        ctx.options |= ssl.OP_NO_TICKET
     if args.cert:
         ctx.load_cert_chain(args.cert, args.key)
     if args.alpn:

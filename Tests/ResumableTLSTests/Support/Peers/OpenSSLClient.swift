@@ -66,8 +66,10 @@ struct OpenSSLClientReport: Sendable {
                     serverTempKey = line.dropFirst("Server Temp Key: ".count).split(separator: ",").first.map(String.init)
                 }
                 if line.hasPrefix("Peer signature type: ") { peerSignatureType = String(line.dropFirst("Peer signature type: ".count)) }
-                if line.hasPrefix("Verify return code: ") {
-                    let rest = line.dropFirst("Verify return code: ".count)
+                // TLS 1.2 prints it inside the SSL-Session block, indented.
+                let verifyLine = handshakes.last?.protocolVersion == "TLSv1.2" ? line.trimmingCharacters(in: .whitespaces) : line
+                if verifyLine.hasPrefix("Verify return code: ") {
+                    let rest = verifyLine.dropFirst("Verify return code: ".count)
                     let code = rest.prefix { $0.isNumber || $0 == "-" }
                     verifyReturnCode = Int(code)
                     if let open = rest.firstIndex(of: "("), let close = rest.lastIndex(of: ")"), open < close {

@@ -42,9 +42,14 @@ struct PythonTLSOptions: Sendable {
     var tls13Ciphersuites: String?
     var groups: String?
     var timeoutSeconds = 10
+    /// TLS 1.2 only (`maximum_version = TLSv1_2`), and `OP_NO_TICKET` (session IDs only).
+    var tls12 = false
+    var noTicket = false
 
     var arguments: [String] {
         var arguments: [String] = ["--timeout", String(timeoutSeconds)]
+        if tls12 { arguments.append("--tls12") }
+        if noTicket { arguments.append("--no-ticket") }
         if let cafile { arguments += ["--cafile", cafile] }
         if let certificatePath { arguments += ["--cert", certificatePath] }
         if let keyPath { arguments += ["--key", keyPath] }
