@@ -40,13 +40,17 @@ public struct TLSConfiguration: Sendable {
     public var minimumVersion: ProtocolVersion
     /// The newest version this side negotiates (`SSL_CTX_set_max_proto_version`); default TLS
     /// 1.3. A server whose range includes TLS 1.3 marks a TLS 1.2 ServerHello with the
-    /// downgrade sentinel (RFC 8446 §4.1.3). The client speaks TLS 1.3 only for now and needs
-    /// TLS 1.3 in its range.
+    /// downgrade sentinel (RFC 8446 §4.1.3), and a client whose range includes TLS 1.3 refuses
+    /// a TLS 1.2 ServerHello that carries it.
     public var maximumVersion: ProtocolVersion
     /// TLS 1.2: refuse a peer that does not support the extended master secret (RFC 7627 §5.2,
     /// §5.3; OpenSSL's `SSL_OP_NO_EXTENDED_MASTER_SECRET` is the opposite switch). EMS is always
     /// negotiated when the peer offers it; this makes it mandatory. Default false.
     public var requireExtendedMasterSecret: Bool
+    /// TLS 1.2: whether RFC 5077 session tickets are used (a client offers the extension, a
+    /// server issues tickets to clients that do); false means session IDs only (OpenSSL's
+    /// `SSL_OP_NO_TICKET`, `-no_ticket`). Default true. TLS 1.3 tickets are `ticketCount`.
+    public var tls12SessionTickets: Bool
     /// Key-exchange groups in preference order (`SSL_CTX_set1_groups`).
     public var groups: [NamedGroup]
     /// For a client: the groups it sends key shares for in its first ClientHello (default: the
@@ -157,6 +161,7 @@ public struct TLSConfiguration: Sendable {
         self.minimumVersion = .tls12
         self.maximumVersion = .tls13
         self.requireExtendedMasterSecret = false
+        self.tls12SessionTickets = true
         self.groups = [.x25519, .secp256r1, .secp384r1]
         self.keyShareGroups = nil
         self.signatureSchemes = [
@@ -218,9 +223,6 @@ public struct TLSConfiguration: Sendable {
     func validate() throws {
         guard minimumVersion >= .tls12, maximumVersion <= .tls13, minimumVersion <= maximumVersion else {
             throw TLSError.invalidState("version range \(minimumVersion)...\(maximumVersion) is not within TLS 1.2...TLS 1.3")
-        }
-        if role == .client, maximumVersion < .tls13 {
-            throw TLSError.invalidState("the TLS 1.2 client is not built yet: a client needs TLS 1.3 in its version range")
         }
         if allows(.tls13) {
             guard cipherSuites.contains(where: { $0.tls13Parameters != nil }) else { throw TLSError.invalidState("no TLS 1.3 cipher suite configured") }

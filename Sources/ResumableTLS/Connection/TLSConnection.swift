@@ -27,7 +27,7 @@ public final class TLSConnection {
     }
 
     private enum Handshake {
-        case client(ClientHandshake13)
+        case client(ClientHandshake)
         case server(ServerHandshake)
     }
 
@@ -81,7 +81,7 @@ public final class TLSConnection {
         self.context = context
         let configuration = context.configuration
         switch configuration.role {
-        case .client: handshake = .client(ClientHandshake13(configuration: configuration))
+        case .client: handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
         case .server:
             let prefetched = prefetchedSessions
             let authority = context.ticketAuthority
@@ -144,7 +144,7 @@ public final class TLSConnection {
     }
 
     /// Queues the first ClientHello.
-    private func sendClientHello(_ client: inout ClientHandshake13, certificateCoversServerName: Bool) throws {
+    private func sendClientHello(_ client: inout ClientHandshake, certificateCoversServerName: Bool) throws {
         try guarded {
             // The first ClientHello's record says 0x0301 for old middleboxes (RFC 8446 §5.1).
             recordLayer.plaintextRecordVersion = .tls10
@@ -177,7 +177,7 @@ public final class TLSConnection {
         serverNameOverride = name
         var configuration = context.configuration
         configuration.serverName = name
-        handshake = .client(ClientHandshake13(configuration: configuration))
+        handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
     }
 
     /// Sets the session a client offers for resumption (`SSL_set_session`, S11): only on a
@@ -453,9 +453,15 @@ public final class TLSConnection {
                 // TLS 1.2: the peer's next records are protected (RFC 5246 §7.1).
                 guard isHandshaking else { throw TLSError.unexpectedMessage("change_cipher_spec after the handshake") }
                 try ChangeCipherSpec.validate(record.content)
-                guard case .server(var server) = handshake else { throw TLSError.unexpectedMessage("change_cipher_spec") }
-                let actions = try server.handleChangeCipherSpec()
-                handshake = .server(server)
+                let actions: [HandshakeAction]
+                switch handshake {
+                case .client(var client):
+                    actions = try client.handleChangeCipherSpec()
+                    handshake = .client(client)
+                case .server(var server):
+                    actions = try server.handleChangeCipherSpec()
+                    handshake = .server(server)
+                }
                 try apply(actions)
             case .changeCipherSpec:
                 // Dropped during the handshake, after the first ClientHello (RFC 8446 §5); only
@@ -520,7 +526,7 @@ public final class TLSConnection {
     /// The version the handshake negotiated (a server knows it from the ClientHello on).
     private var negotiatedVersion: ProtocolVersion? {
         switch handshake {
-        case .client: return negotiated?.version ?? .tls13
+        case .client(let client): return negotiated?.version ?? client.negotiatedVersion ?? .tls13
         case .server(let server): return server.negotiatedVersion
         }
     }
@@ -565,7 +571,7 @@ public final class TLSConnection {
             let actions: [HandshakeAction]
             switch handshake {
             case .client(var client):
-                actions = try client.handle(message, raw: raw.bytes)
+                actions = try client.handle(message, raw: raw.bytes, now: context.clock.now())
                 handshake = .client(client)
             case .server(var server):
                 actions = try server.handle(message, raw: raw.bytes, now: context.clock.now())
@@ -578,6 +584,8 @@ public final class TLSConnection {
         case .clientHello where !isClient && negotiatedVersion == .tls12:
             // RFC 5746 §4.4: we never renegotiate (BoringSSL's answer: a fatal no_renegotiation).
             throw TLSError.protocolViolation(alert: .noRenegotiation, reason: "the client tried to renegotiate")
+        case .tls12HelloRequest where isClient:
+            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: "the server asked to renegotiate")
         case .keyUpdate(let update):
             try handlePeerKeyUpdate(update)
         case .newSessionTicket(let ticket) where isClient:
@@ -664,6 +672,7 @@ public final class TLSConnection {
                     validationTime: context.clock.now())
             case .newSession(let made, let recorded):
                 session = made
+                if isClient, let key = clientStoreKey { context.configuration.clientSessionStore?.insert(made, for: key) }
                 if !recorded { context.sessionEstablished(made, on: self) }
                 events.append(.newSession(made))
             case .completed(let parameters):

@@ -34,8 +34,11 @@ struct ClientHandshake13 {
     var peerSentRecordSizeLimit: Bool { peerRecordSizeLimit != nil }
     private var group: NamedGroup?
     private var sentChangeCipherSpec = false
-    /// The session offered for resumption, if any (S11).
+    /// The TLS 1.3 session offered for resumption, if any (S11).
     private var offeredSession: TLSSession?
+    /// The TLS 1.2 session offered (by session ID or ticket), if any; used if the server
+    /// negotiates TLS 1.2.
+    private var offeredTLS12Session: TLSSession?
     /// Why an offered session was not resumed, as far as the client can tell (S30).
     private var declineReason: ResumptionDeclineReason?
     /// The offered session, once the server accepted it.
@@ -71,28 +74,46 @@ struct ClientHandshake13 {
     mutating func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool = false) throws -> [HandshakeAction] {
         guard state == .idle else { throw TLSError.invalidState("handshake already started") }
         self.now = now
+        let offersTLS13 = configuration.allows(.tls13)
+        let offersTLS12 = configuration.allows(.tls12)
         if let session {
-            declineReason = Self.whyNotOffered(session, configuration: configuration, now: now,
-                                               certificateCoversServerName: certificateCoversServerName)
-            if declineReason == nil {
-                offeredSession = session
-                declineReason = .declinedByServer
+            if session.protocolVersion == .tls12 {
+                declineReason = ClientHandshake12.whyNotOffered(session, configuration: configuration, now: now)
+                if declineReason == nil { offeredTLS12Session = session }
+            } else {
+                declineReason = offersTLS13 ? Self.whyNotOffered(session, configuration: configuration, now: now,
+                                                                 certificateCoversServerName: certificateCoversServerName) : .protocolVersion
+                if declineReason == nil { offeredSession = session }
             }
+            if declineReason == nil { declineReason = .declinedByServer }
         }
-        let groups = (configuration.keyShareGroups ?? [configuration.groups[0]]).filter(KeyExchangePrivateKey.supports)
-        guard !groups.isEmpty else { throw TLSError.invalidState("no supported key-share group configured") }
-        keyShares = try groups.map { try KeyExchangePrivateKey(group: $0) }
         var extensions: [Extension] = []
         if let name = configuration.serverName, !ServerNameLiteral.isIPAddress(name) {
             extensions.append(.serverName(name))
         }
-        extensions.append(.supportedVersionsClientHello([.tls13]))
+        if offersTLS13 {
+            let groups = (configuration.keyShareGroups ?? [configuration.groups[0]]).filter(KeyExchangePrivateKey.supports)
+            guard !groups.isEmpty else { throw TLSError.invalidState("no supported key-share group configured") }
+            keyShares = try groups.map { try KeyExchangePrivateKey(group: $0) }
+            extensions.append(.supportedVersionsClientHello(offersTLS12 ? [.tls13, .tls12] : [.tls13]))
+        }
         extensions.append(.supportedGroups(configuration.groups))
         extensions.append(.signatureAlgorithms(configuration.signatureSchemes))
-        extensions.append(.keyShareClientHello(keyShares.map { KeyShareEntry(group: $0.group, keyExchange: $0.keyShare) }))
-        // Servers send tickets only to clients that say how they would use them (RFC 8446 §4.2.9).
-        if !configuration.pskKeyExchangeModes.isEmpty {
-            extensions.append(.pskKeyExchangeModes(configuration.pskKeyExchangeModes))
+        if offersTLS13 {
+            extensions.append(.keyShareClientHello(keyShares.map { KeyShareEntry(group: $0.group, keyExchange: $0.keyShare) }))
+            // Servers send tickets only to clients that say how they would use them (RFC 8446 §4.2.9).
+            if !configuration.pskKeyExchangeModes.isEmpty {
+                extensions.append(.pskKeyExchangeModes(configuration.pskKeyExchangeModes))
+            }
+        }
+        if offersTLS12 {
+            // RFC 7627 EMS, RFC 5746 indication, RFC 8422 §5.1.2 point formats, RFC 5077 ticket.
+            extensions.append(.extendedMasterSecret)
+            extensions.append(.renegotiationInfo([]))
+            extensions.append(.unknown(.ecPointFormats, [1, 0]))
+            if configuration.tls12SessionTickets {
+                extensions.append(.sessionTicket(offeredTLS12Session?.ticket ?? []))
+            }
         }
         if !configuration.applicationProtocols.isEmpty {
             extensions.append(.applicationLayerProtocols(configuration.applicationProtocols.map { Array($0.utf8) }))
@@ -106,10 +127,25 @@ struct ClientHandshake13 {
         if let session = offeredSession {
             extensions.append(pskOffer(for: session))
         }
+        // A TLS 1.2 session is named by its session ID (RFC 5246 §7.4.1.2); with a ticket the ID
+        // only lets us see the server accept it (RFC 5077 §3.4), so it must be non-empty.
+        var sessionID = configuration.middleboxCompatibility ? HandshakeRandom.bytes(32) : []
+        if let session = offeredTLS12Session {
+            sessionID = session.sessionID.isEmpty || session.sessionID.count > 32 ? HandshakeRandom.bytes(32) : session.sessionID
+        }
+        var suites = offersTLS13 ? Self.offeredSuites(configuration.cipherSuites, resuming: offeredSession) : []
+        if offersTLS12 {
+            let tls12 = configuration.cipherSuites.filter { $0.tls12Parameters != nil }
+            if let session = offeredTLS12Session {
+                suites += [session.cipherSuite] + tls12.filter { $0 != session.cipherSuite }
+            } else {
+                suites += tls12
+            }
+        }
         let hello = ClientHello(
             random: HandshakeRandom.bytes(32),
-            legacySessionID: configuration.middleboxCompatibility ? HandshakeRandom.bytes(32) : [],
-            cipherSuites: Self.offeredSuites(configuration.cipherSuites, resuming: offeredSession),
+            legacySessionID: sessionID,
+            cipherSuites: suites,
             extensions: ExtensionList(extensions))
         clientHello = hello
         var bytes = try HandshakeMessage.clientHello(hello).encode()
@@ -119,6 +155,19 @@ struct ClientHandshake13 {
         pendingTranscript.append(bytes)
         state = .waitServerHello
         return [.send(bytes)]
+    }
+
+    /// Whether a ServerHello without supported_versions may take this handshake to TLS 1.2: only
+    /// the first ServerHello (not after a HelloRetryRequest) of a client that offered TLS 1.2.
+    var mayNegotiateTLS12: Bool { state == .waitServerHello && !didHelloRetryRequest && configuration.allows(.tls12) }
+
+    /// The TLS 1.2 handshake that continues from our ClientHello.
+    func continuingInTLS12(contextID: UUID, now: Date) throws -> ClientHandshake12 {
+        guard let clientHello else { throw TLSError.internalError("no ClientHello") }
+        return ClientHandshake12(
+            configuration: configuration, clientHello: clientHello, clientHelloBytes: pendingTranscript.bytes,
+            offeredSession: offeredTLS12Session, declineReason: offeredTLS12Session != nil ? .declinedByServer : declineReason,
+            contextID: contextID, now: now)
     }
 
     // MARK: Resumption offer (RFC 8446 §4.2.11)

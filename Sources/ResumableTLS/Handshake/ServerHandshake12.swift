@@ -162,7 +162,7 @@ struct ServerHandshake12 {
             parameters: parameters, clientRandom: hello.random, serverRandom: random,
             extendedMasterSecret: extendedMasterSecret, serverName: serverName,
             applicationProtocol: applicationProtocol, peerRecordSizeLimit: peerRecordSizeLimit,
-            clientAcceptsTickets: ticketExtension != nil && configuration.ticketCount > 0,
+            clientAcceptsTickets: ticketExtension != nil && configuration.tls12SessionTickets,
             resumption: .notOffered, mechanism: nil)
 
         let found = try findSession(hello, ticket: ticketExtension, agreement: &agreement)

@@ -89,6 +89,9 @@ struct ClientResumptionInteropTests {
         var options = OpenSSLServer.Options()
         options.allowNoDHEKeyExchange = true
         options.extraArguments = ["-trace", "-msgfile", traceFile]
+        // s_server buffers its trace file and flushes it only when it exits: -naccept 2 makes it
+        // exit after our two connections, so the trace is read whole.
+        options.maxConnections = 2
         var configuration = try Interop.clientConfiguration()
         configuration.pskKeyExchangeModes = [.pskKE]
         let context = try TLSContext(configuration)
@@ -104,6 +107,7 @@ struct ClientResumptionInteropTests {
             #expect(second.sessionReused)
             #expect(second.negotiated.group == nil, "psk_ke: no key-exchange group")
             // s_server's own record of its ServerHellos: the second has psk and no key_share.
+            _ = try server.process.waitForExit(timeout: .seconds(10))
             let trace = try OpenSSLTrace(file: traceFile)
             let serverHellos = trace.serverHellos
             ResumptionInterop.log("s_server -allow_no_dhe_kex trace", serverHellos.map { "ServerHello extensions: \($0.extensions.joined(separator: ","))" })

@@ -76,6 +76,8 @@ package enum HandshakeMessage: Sendable, Hashable {
     case tls12Certificate(TLS12Certificate)
     /// TLS 1.2 CertificateRequest (RFC 5246 §7.4.4).
     case tls12CertificateRequest(TLS12CertificateRequest)
+    /// TLS 1.2 HelloRequest (RFC 5246 §7.4.1.1): an empty body; we never renegotiate.
+    case tls12HelloRequest
 
     /// The message's type byte.
     package var type: HandshakeType {
@@ -93,6 +95,7 @@ package enum HandshakeMessage: Sendable, Hashable {
         case .tls12ServerKeyExchange: return .serverKeyExchange
         case .tls12ClientKeyExchange: return .clientKeyExchange
         case .tls12ServerHelloDone: return .serverHelloDone
+        case .tls12HelloRequest: return .helloRequest
         }
     }
 
@@ -128,6 +131,9 @@ package enum HandshakeMessage: Sendable, Hashable {
         case .serverKeyExchange where tls12: self = .tls12ServerKeyExchange(try TLS12ServerKeyExchange(parsing: &reader))
         case .clientKeyExchange where tls12: self = .tls12ClientKeyExchange(try TLS12ClientKeyExchange(parsing: &reader))
         case .serverHelloDone where tls12: self = .tls12ServerHelloDone(try TLS12ServerHelloDone(parsing: &reader))
+        case .helloRequest where tls12:
+            try reader.expectEnd("HelloRequest")
+            self = .tls12HelloRequest
         default:
             throw TLSError.unexpectedMessage("\(type) message not expected in this version")
         }
@@ -164,7 +170,7 @@ package enum HandshakeMessage: Sendable, Hashable {
         case .tls12NewSessionTicket(let message): try message.encode(into: &writer)
         case .tls12ServerKeyExchange(let message): try message.encode(into: &writer)
         case .tls12ClientKeyExchange(let message): try message.encode(into: &writer)
-        case .tls12ServerHelloDone: break
+        case .tls12ServerHelloDone, .tls12HelloRequest: break
         case .tls12Certificate(let message): try message.encode(into: &writer)
         case .tls12CertificateRequest(let message): try message.encode(into: &writer)
         }
