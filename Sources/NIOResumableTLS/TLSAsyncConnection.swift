@@ -20,11 +20,15 @@ public final class TLSAsyncConnection: Sendable {
 
     /// The newest session from a `.newSession` event, kept after the channel closed.
     private let latestSession: NIOLockedValueBox<TLSSession?>
+    /// The handler's session when the handshake completed, for after the channel closed.
+    private let completedSession: NIOLockedValueBox<TLSSession?>
 
     /// Whether the handshake resumed a session.
     public var sessionReused: Bool { negotiated.isResumed }
 
-    init(channel: any Channel, negotiated: NegotiatedParameters, inbound: TLSInboundStream, latestSession: NIOLockedValueBox<TLSSession?>) {
+    init(channel: any Channel, negotiated: NegotiatedParameters, inbound: TLSInboundStream, latestSession: NIOLockedValueBox<TLSSession?>,
+         completedSession: NIOLockedValueBox<TLSSession?>) {
+        self.completedSession = completedSession
         self.channel = channel
         self.negotiated = negotiated
         self.inbound = inbound
@@ -37,9 +41,11 @@ public final class TLSAsyncConnection: Sendable {
     /// after the connection closed, if a ticket arrived.
     public func session() async -> TLSSession? {
         if let latest = latestSession.withLockedValue({ $0 }) { return latest }
-        return try? await channel.eventLoop.submit { [channel] in
+        let live = try? await channel.eventLoop.submit { [channel] in
             try channel.pipeline.syncOperations.handler(type: TLSChannelHandler.self).session
         }.get()
+        // Once the channel is gone, the session the handshake ended with.
+        return live ?? completedSession.withLockedValue { $0 }
     }
 
     /// Waits, at most `timeout`, for a session from this connection's own NewSessionTicket
@@ -48,6 +54,8 @@ public final class TLSAsyncConnection: Sendable {
     /// After a resumption the current session is the one that was offered, which a stateful
     /// (single-use) ticket no longer resumes: waiting for the fresh ticket matters then.
     public func newSession(timeout: TimeAmount) async -> TLSSession? {
+        // TLS 1.2 makes its sessions (and receives its ticket) inside the handshake.
+        if negotiated.version < .tls13 { return await session() }
         let deadline = NIODeadline.now() + timeout
         while true {
             if let latest = latestSession.withLockedValue({ $0 }) { return latest }
@@ -102,11 +110,13 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private let continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
     private let latestSession: NIOLockedValueBox<TLSSession?>
+    private let completedSession: NIOLockedValueBox<TLSSession?>
     private let flow: InboundFlowControl
 
     init(continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation, latestSession: NIOLockedValueBox<TLSSession?>,
-         flow: InboundFlowControl) {
+         completedSession: NIOLockedValueBox<TLSSession?>, flow: InboundFlowControl) {
         self.continuation = continuation
+        self.completedSession = completedSession
         self.latestSession = latestSession
         self.flow = flow
     }
@@ -119,8 +129,14 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .newSession(let session)? = event as? TLSUserEvent {
+        switch event as? TLSUserEvent {
+        case .newSession(let session)?:
             latestSession.withLockedValue { $0 = session }
+        case .handshakeCompleted?:
+            let session = try? context.pipeline.syncOperations.handler(type: TLSChannelHandler.self).session
+            completedSession.withLockedValue { $0 = session }
+        default:
+            break
         }
         // The peer's close_notify (passed on as `inputClosed` on half-closable channels) ends
         // the stream; the application may still write.
@@ -157,6 +173,7 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
     ) throws -> (EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection) {
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let latestSession = NIOLockedValueBox<TLSSession?>(nil)
+        let completedSession = NIOLockedValueBox<TLSSession?>(nil)
         let flow = InboundFlowControl { [weak channel] in
             guard let channel else { return }
             channel.eventLoop.execute { channel.read() }
@@ -165,7 +182,7 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         do {
             let tls = try TLSChannelHandler(context: context, offering: session, serverName: serverName, handshakePromise: promise)
             try channel.pipeline.syncOperations.addHandler(tls)
-            try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession, flow: flow))
+            try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession, completedSession: completedSession, flow: flow))
         } catch {
             // A channel that closed before the handlers were added (or a bad argument) must not
             // leave the handshake promise unfulfilled.
@@ -175,7 +192,7 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         return (promise.futureResult, { negotiated in
             TLSAsyncConnection(channel: channel, negotiated: negotiated, inbound: TLSInboundStream(base: stream, flow: flow),
-                               latestSession: latestSession)
+                               latestSession: latestSession, completedSession: completedSession)
         })
     }
 }

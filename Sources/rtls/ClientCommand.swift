@@ -5,12 +5,12 @@ import NIOPosix
 import NIOResumableTLS
 import ResumableTLS
 
-/// `rtls client`: a TLS 1.3 client like `openssl s_client`, printing `New, ...` or
+/// `rtls client`: a TLS 1.3 / 1.2 client like `openssl s_client`, printing `New, ...` or
 /// `Reused, ...` for each connection.
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
-        abstract: "Connect to a TLS 1.3 server (like openssl s_client).",
+        abstract: "Connect to a TLS 1.3 or TLS 1.2 server (like openssl s_client).",
         discussion: """
             Each connection does the handshake, sends the --get request if given (printing the
             reply), waits up to --ticket-wait ms for a session ticket, and closes. With
@@ -52,6 +52,8 @@ struct ClientCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("sess-out"), help: "Write the newest session to this file (PEM) after each connection.")
     var sessionOutput: String?
+
+    @OptionGroup var versions: ProtocolVersionOptions
 
     @Flag(help: "Print one JSON object per connection (one line each) instead of the s_client-style lines.")
     var json = false
@@ -159,6 +161,7 @@ struct ClientCommand: AsyncParsableCommand {
             }
         }
         configuration.applicationProtocols = try parseALPNList(alpn)
+        versions.apply(to: &configuration)
         do {
             return try TLSContext(configuration)
         } catch {
@@ -177,7 +180,7 @@ struct ClientConnectionReport: Encodable {
     var port: Int
     /// Whether the handshake resumed the offered session.
     var reused: Bool
-    /// `TLSv1.3`.
+    /// `TLSv1.3` or `TLSv1.2`.
     var `protocol`: String
     /// `TLS_AES_128_GCM_SHA256`.
     var cipher: String

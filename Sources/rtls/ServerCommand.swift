@@ -7,12 +7,12 @@ import NIOPosix
 import NIOResumableTLS
 import ResumableTLS
 
-/// `rtls server`: a TLS 1.3 server like `openssl s_server`: echoes what it receives, or with
+/// `rtls server`: a TLS 1.3 / 1.2 server like `openssl s_server`: echoes what it receives, or with
 /// `--www` answers HTTP GETs with a status page.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "server",
-        abstract: "Run a TLS 1.3 server on 127.0.0.1 (like openssl s_server).",
+        abstract: "Run a TLS 1.3 / 1.2 server on 127.0.0.1 (like openssl s_server).",
         discussion: """
             Without --cert/--key it uses a fresh self-signed certificate for localhost/127.0.0.1.
             Without --www it echoes back what each client sends. Each handshake is logged to
@@ -55,6 +55,8 @@ struct ServerCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("stats-interval"), help: "Print the session-cache statistics every this many seconds (0: only when stopping).")
     var statsInterval: Int = 0
+
+    @OptionGroup var versions: ProtocolVersionOptions
 
     @Flag(help: "Answer HTTP GET requests with a status page that says New or Reused.")
     var www = false
@@ -147,6 +149,7 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.sessionCacheSize = cacheSize
         configuration.sessionTimeout = TimeInterval(timeout)
         configuration.applicationProtocols = try parseALPNList(alpn)
+        versions.apply(to: &configuration)
         configuration.logger = Logger(label: "rtls.tls")
         do {
             return try TLSContext(configuration)

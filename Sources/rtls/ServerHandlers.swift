@@ -22,12 +22,14 @@ final class HandshakeLogHandler: ChannelInboundHandler {
         // The metadata is built only when the line will be written (not at --log-level notice).
         if logger.logLevel <= .info, case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent {
             var metadata: Logger.Metadata = [
-                "peer": "\(peer)", "cipher": "\(negotiated.cipherSuite)",
+                "peer": "\(peer)", "version": "\(negotiated.version)", "cipher": "\(negotiated.cipherSuite)",
                 "group": "\(negotiated.group.map { "\($0)" } ?? "none")",
                 "alpn": "\(negotiated.applicationProtocol ?? "none")",
                 "sni": "\(negotiated.serverName ?? "none")",
             ]
             metadata.merge(negotiated.resumption.logMetadata) { $1 }
+            // Which mechanism resumed: psk (TLS 1.3), session_id or ticket (TLS 1.2).
+            if let mechanism = negotiated.resumptionMechanism { metadata["mechanism"] = "\(mechanism.rawValue)" }
             logger.info("handshake \(negotiated.isResumed ? "resumed" : "full")", metadata: metadata)
         }
         context.fireUserInboundEventTriggered(event)

@@ -555,7 +555,8 @@ struct ClientHandshake13 {
             peerSignatureScheme: peerScheme, peerCertificates: peerChain,
             didHelloRetryRequest: didHelloRetryRequest, isResumed: resumedSession != nil,
             peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1),
-            resumption: resumedSession != nil ? .resumed(identityIndex: 0) : declineReason.map { .declined([$0]) } ?? .notOffered)))
+            resumption: resumedSession != nil ? .resumed(identityIndex: 0) : declineReason.map { .declined([$0]) } ?? .notOffered,
+            resumptionMechanism: resumedSession != nil ? .psk : nil)))
         return actions
     }
 

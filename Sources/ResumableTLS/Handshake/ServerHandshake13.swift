@@ -544,7 +544,7 @@ struct ServerHandshake13 {
             peerSignatureScheme: peerScheme, peerCertificates: resumedSession?.peerCertificates ?? peerChain,
             didHelloRetryRequest: didHelloRetryRequest, isResumed: resumedSession != nil,
             peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1),
-            resumption: resumptionDecision))
+            resumption: resumptionDecision, resumptionMechanism: resumedSession != nil ? .psk : nil))
     }
 
     // MARK: Tickets (RFC 8446 §4.6.1, RFC 9149)

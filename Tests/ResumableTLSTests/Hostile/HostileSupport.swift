@@ -103,14 +103,14 @@ enum Hostile {
     }
 }
 
-/// A peer that runs `ClientHandshake13` or `ServerHandshake13` directly, over an open record
+/// A peer that runs `ClientHandshake` or `ServerHandshake` (TLS 1.3 or 1.2) directly, over an open record
 /// layer: it knows every traffic secret, so a test can tamper with its handshake messages
 /// (`tamper`) before they are protected, or send raw records under its current keys
 /// (`sendRaw`). Chain verification is skipped (it is the hostile side).
 final class ScriptedPeer {
     private enum Machine {
-        case client(ClientHandshake13)
-        case server(ServerHandshake13)
+        case client(ClientHandshake)
+        case server(ServerHandshake)
     }
 
     private var machine: Machine
@@ -128,17 +128,23 @@ final class ScriptedPeer {
     private(set) var handshakeTypesReceived: [HandshakeType] = []
 
     init(client configuration: TLSConfiguration) {
-        machine = .client(ClientHandshake13(configuration: configuration))
+        machine = .client(ClientHandshake(configuration: configuration, contextID: UUID()))
     }
 
     init(server configuration: TLSConfiguration) {
-        machine = .server(ServerHandshake13(configuration: configuration) { _, _ in nil })
+        machine = .server(ServerHandshake(
+            configuration: configuration,
+            makeTLS13: { ServerHandshake13(configuration: configuration) { _, _ in nil } },
+            makeTLS12: {
+                ServerHandshake12(configuration: configuration, contextID: UUID(), redeem: { _, _ in nil }, claim: { _, _, _ in true },
+                                  issueTicket: { _ in throw TLSError.internalError("the scripted server issues no tickets") })
+            }))
     }
 
     /// A client's first flight.
     func start() throws -> [UInt8] {
         guard case .client(var client) = machine else { return [] }
-        let actions = try client.start(offering: nil, now: Date())
+        let actions = try client.start(offering: nil, now: Date(), certificateCoversServerName: false)
         machine = .client(client)
         try apply(actions)
         try records.flushHandshake()
@@ -161,7 +167,7 @@ final class ScriptedPeer {
             case .applicationData:
                 applicationData += record.content
             case .changeCipherSpec:
-                continue
+                try handleChangeCipherSpec()
             }
         }
         try records.flushHandshake()
@@ -198,13 +204,29 @@ final class ScriptedPeer {
     var readSecret: TrafficSecret? { records.readSecret }
     var writeSecret: TrafficSecret? { records.writeSecret }
 
+    /// TLS 1.2's ChangeCipherSpec switches our read keys; TLS 1.3's is dropped.
+    private func handleChangeCipherSpec() throws {
+        switch machine {
+        case .client(var client) where client.negotiatedVersion == .tls12:
+            let actions = try client.handleChangeCipherSpec()
+            machine = .client(client)
+            try apply(actions)
+        case .server(var server) where server.negotiatedVersion == .tls12:
+            let actions = try server.handleChangeCipherSpec()
+            machine = .server(server)
+            try apply(actions)
+        default:
+            return
+        }
+    }
+
     private func handle(_ raw: RawHandshakeMessage) throws {
         switch machine {
         case .client(var client):
             let message = try HandshakeMessage(parsingMessage: raw.bytes, context: client.parsingContext)
             // Our server's tickets follow its handshake; the scripted client has no use for them.
-            if case .newSessionTicket = message, client.state == .connected { return }
-            var actions = try client.handle(message, raw: raw.bytes)
+            if case .newSessionTicket = message, completed { return }
+            var actions = try client.handle(message, raw: raw.bytes, now: Date())
             if actions.contains(where: { if case .verifyPeerChain = $0 { return true } else { return false } }) {
                 try apply(actions)
                 actions = try client.peerChainVerified()
