@@ -43,6 +43,8 @@ struct SessionDescription: Encodable, Sendable {
     var group: String?
     /// The peer certificate's subject, when the session holds it.
     var peerSubject: String?
+    /// TLS 1.2: whether the master secret is the extended one (RFC 7627).
+    var extendedMasterSecret: Bool
 
     /// The description of `session` at `now`.
     init(_ session: TLSSession, now: Date = Date()) {
@@ -65,6 +67,7 @@ struct SessionDescription: Encodable, Sendable {
         maxEarlyData = session.maxEarlyDataSize
         group = session.group.map { "\($0)" }
         peerSubject = session.peerCertificates.first.flatMap(Self.subject(ofCertificateDER:))
+        extendedMasterSecret = session.extendedMasterSecret
         isTLS13 = session.protocolVersion >= .tls13
         ticketBytes = session.ticket
     }
@@ -75,7 +78,7 @@ struct SessionDescription: Encodable, Sendable {
     private enum CodingKeys: String, CodingKey {
         case protocolVersion = "protocol", cipher, sessionID, sessionIDContext, resumptionSecret,
             ticketLifetimeHint, ticket, ticketLength, ticketAgeAdd, startTime, timeout, expires,
-            expired, resumable, serverName, alpn, maxEarlyData, group, peerSubject
+            expired, resumable, serverName, alpn, maxEarlyData, group, peerSubject, extendedMasterSecret
     }
 
     /// The lines of `openssl sess_id -text`, in its order and spelling, followed by what it
@@ -99,6 +102,8 @@ struct SessionDescription: Encodable, Sendable {
         }
         lines.append("    Start Time: \(startTime)")
         lines.append("    Timeout   : \(timeout) (sec)")
+        // openssl sess_id -text prints this line for every session.
+        lines.append("    Extended master secret: \(extendedMasterSecret ? "yes" : "no")")
         lines.append("    Expires   : \(expires)\(expired ? " (expired)" : "")")
         lines.append("    SNI       : \(serverName ?? "None")")
         lines.append("    ALPN      : \(alpn ?? "None")")

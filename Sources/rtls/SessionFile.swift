@@ -69,8 +69,11 @@ enum SessionFile {
     /// Why a client would not offer `session` now, or nil when it can (TLS 1.3, resumable,
     /// with a ticket, not expired). Used to warn about a `--sess-in` file.
     static func reasonNotOfferable(_ session: TLSSession, now: Date = Date()) -> String? {
-        if session.protocolVersion != .tls13 { return "it is a \(session.protocolVersion) session (rtls resumes TLS 1.3 only)" }
-        if session.ticket.isEmpty { return "it has no TLS 1.3 ticket" }
+        switch session.protocolVersion {
+        case .tls13: if session.ticket.isEmpty { return "it has no TLS 1.3 ticket" }
+        case .tls12: if session.ticket.isEmpty && session.sessionID.isEmpty { return "it has neither a session ID nor a ticket" }
+        default: return "it is a \(session.protocolVersion) session (rtls resumes TLS 1.3 and TLS 1.2)"
+        }
         if !session.isResumable { return "it is not resumable" }
         if session.isExpired(at: now) { return "it expired at \(session.expirationTime)" }
         return nil

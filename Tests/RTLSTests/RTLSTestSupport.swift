@@ -60,8 +60,8 @@ enum RTLSTestSupport {
 
     /// Starts `openssl s_server -www` on 127.0.0.1 with an OS-chosen port; returns it and the
     /// port. The caller stops it. (s_server exits at end of stdin, so stdin stays open.)
-    static func startOpenSSLServer(certificate: String, key: String) throws -> (server: ChildProcess, port: Int) {
-        let server = try ChildProcess(try opensslPath(), ["s_server", "-accept", "127.0.0.1:0", "-www", "-tls1_3", "-cert", certificate, "-key", key])
+    static func startOpenSSLServer(certificate: String, key: String, protocolArguments: [String] = ["-tls1_3"]) throws -> (server: ChildProcess, port: Int) {
+        let server = try ChildProcess(try opensslPath(), ["s_server", "-accept", "127.0.0.1:0", "-www"] + protocolArguments + ["-cert", certificate, "-key", key])
         do {
             let line = try server.waitForStdoutLine { $0.hasPrefix("ACCEPT ") }
             return (server, try port(fromAcceptLine: line, server))
@@ -86,8 +86,8 @@ enum RTLSTestSupport {
 
     /// `openssl s_client` against 127.0.0.1:`port`, sending one HTTP GET and waiting for the
     /// server to close; `extraArguments` adds `-sess_in` / `-sess_out`.
-    static func opensslGet(port: Int, _ extraArguments: [String]) throws -> CommandResult {
-        try openssl(["s_client", "-connect", "127.0.0.1:\(port)", "-tls1_3", "-ign_eof"] + extraArguments,
+    static func opensslGet(port: Int, _ extraArguments: [String], protocolArguments: [String] = ["-tls1_3"]) throws -> CommandResult {
+        try openssl(["s_client", "-connect", "127.0.0.1:\(port)"] + protocolArguments + ["-ign_eof"] + extraArguments,
                     input: "GET / HTTP/1.0\r\n\r\n", timeout: .seconds(20))
     }
 

@@ -28,7 +28,7 @@ import X509
 ///   tlsext_tick             [10] EXPLICIT OCTET STRING OPTIONAL,
 ///   comp_id                 [11] EXPLICIT OCTET STRING OPTIONAL,  -- ignored
 ///   srp_username            [12] EXPLICIT OCTET STRING OPTIONAL,  -- ignored
-///   flags                   [13] EXPLICIT INTEGER OPTIONAL,       -- ignored (0x1 = extended master secret)
+///   flags                   [13] EXPLICIT INTEGER OPTIONAL,       -- 0x1 = extended master secret (TLS 1.2); other bits ignored
 ///   tlsext_tick_age_add     [14] EXPLICIT INTEGER OPTIONAL,
 ///   max_early_data          [15] EXPLICIT INTEGER OPTIONAL,
 ///   alpn_selected           [16] EXPLICIT OCTET STRING OPTIONAL,
@@ -48,7 +48,7 @@ import X509
 /// - `contextID`: not in the layout; the importer supplies its own context's ID (S5).
 /// - the resumable flag (S6): a decoded session is resumable if it has a secret and a ticket
 ///   or session ID.
-/// - on reading, `verify_result`, `flags` (extended master secret, TLS 1.2 only), PSK
+/// - on reading, `verify_result`, `flags` other than extended master secret, PSK
 ///   identities, SRP user name, compression, max-fragment-length mode, ticket app data and
 ///   raw public keys are checked for form and dropped; on writing they are omitted.
 ///
@@ -65,6 +65,8 @@ public enum SessionCodec {
     /// breaks, headers and some surrounding text.
     public static let maximumPEMLength = 96 * 1024
 
+    /// `SSL_SESS_FLAG_EXTMS` in the `flags` field: the session's master secret is the extended one.
+    static let extendedMasterSecretFlag: UInt64 = 0x1
     /// `SSL_SESSION_ASN1_VERSION`.
     static let formatVersion: Int64 = 1
     /// `SSL3_MAX_SSL_SESSION_ID_LENGTH`.
@@ -156,6 +158,7 @@ extension TLSSession {
                 }
                 if ticketLifetime != 0 { try coder.serialize(UInt64(ticketLifetime), explicitlyTaggedWithIdentifier: SessionCodec.tag(9)) }
                 if !ticket.isEmpty { try coder.serialize(ASN1OctetString(contentBytes: ticket[...]), explicitlyTaggedWithIdentifier: SessionCodec.tag(10)) }
+                if extendedMasterSecret { try coder.serialize(SessionCodec.extendedMasterSecretFlag, explicitlyTaggedWithIdentifier: SessionCodec.tag(13)) }
                 if ticketAgeAdd != 0 { try coder.serialize(ticketAgeAdd, explicitlyTaggedWithIdentifier: SessionCodec.tag(14)) }
                 if maxEarlyDataSize != 0 { try coder.serialize(maxEarlyDataSize, explicitlyTaggedWithIdentifier: SessionCodec.tag(15)) }
                 if let applicationProtocol {
@@ -257,6 +260,7 @@ extension SessionCodec {
         var maxEarlyData: UInt32 = 0
         var alpn: String?
         var group: NamedGroup?
+        var extendedMasterSecret = false
 
         /// Parses and validates the root node. Throws `SessionCodecError` for a value out of
         /// range, and swift-asn1's errors for malformed DER (mapped by the caller).
@@ -318,7 +322,8 @@ extension SessionCodec {
                 fields.ticket = try Self.explicitOctets(&nodes, 10, name: "tlsext_tick") ?? []
                 _ = try Self.explicitOctets(&nodes, 11, name: "comp_id")
                 _ = try Self.explicitOctets(&nodes, 12, name: "srp_username")
-                _ = try Self.explicit(&nodes, 13) { try UInt64(derEncoded: $0) }  // flags
+                let flags = try Self.explicit(&nodes, 13) { try UInt64(derEncoded: $0) } ?? 0
+                fields.extendedMasterSecret = flags & SessionCodec.extendedMasterSecretFlag != 0
                 fields.ticketAgeAdd = try Self.explicit(&nodes, 14) { try UInt32(derEncoded: $0) } ?? 0
                 fields.maxEarlyData = try Self.explicit(&nodes, 15) { try UInt32(derEncoded: $0) } ?? 0
                 fields.alpn = try Self.explicitOctets(&nodes, 16, name: "alpn_selected").map { try Self.string($0, name: "alpn_selected", allowingNUL: true) }
@@ -351,7 +356,8 @@ extension SessionCodec {
                 creationTime: Date(timeIntervalSince1970: TimeInterval(time)),
                 timeout: TimeInterval(timeout), serverName: hostname, applicationProtocol: alpn,
                 maxEarlyDataSize: maxEarlyData, sessionIDContext: sessionIDContext,
-                peerCertificates: peer.map { [$0] } ?? [], group: group, contextID: contextID)
+                peerCertificates: peer.map { [$0] } ?? [], group: group, contextID: contextID,
+                extendedMasterSecret: extendedMasterSecret)
         }
 
         /// An OCTET STRING of at most `limit` bytes.
