@@ -34,6 +34,9 @@ enum PeerTool {
     static func gnutlsCLI() throws -> String {
         try path("gnutls-cli", installHint: "install it with `apt-get update && apt-get install -y gnutls-bin`")
     }
+    static func gnutlsServ() throws -> String {
+        try path("gnutls-serv", installHint: "install it with `apt-get update && apt-get install -y gnutls-bin`")
+    }
     static func python3() throws -> String { try path("python3", installHint: "install Python 3.11+ with its ssl module") }
 }
 
