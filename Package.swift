@@ -74,6 +74,7 @@ let package = Package(
         .executableTarget(name: "FuzzHandshakeMessages", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzHandshakeMessages"),
         .executableTarget(name: "FuzzExtensions", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzExtensions"),
         .executableTarget(name: "FuzzSessionDecoder", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzSessionDecoder"),
+        .executableTarget(name: "FuzzTLS12Messages", dependencies: ["ResumableTLS"], path: "Fuzz/FuzzTLS12Messages"),
         .testTarget(
             name: "ResumableTLSTests",
             dependencies: [

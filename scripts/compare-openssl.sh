@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Loopback comparison of `rtls server --www` with `openssl s_server -www -tls1_3`, same ECDSA
+# Loopback comparison of `rtls server --www` with `openssl s_server -www`, same ECDSA
 # P-256 certificate, same clients:
-#   - openssl s_time -new and -reuse (-www / so s_time reads the response, and with it the
-#     TLS 1.3 tickets),
+#   - openssl s_time -new and -reuse over TLS 1.3 and over TLS 1.2 (-www / so s_time reads the
+#     response, and with it the TLS 1.3 tickets; TLS 1.2 reuse resumes by ticket),
 #   - a Python `ssl` client doing N full then N resumed handshakes (each: GET /, read to EOF).
 # For each server: connections/s seen by the client and server CPU time per connection from
 # /proc/PID/stat (utime+stime delta / connections; 10 ms clock ticks), and the ratio ours/OpenSSL.
@@ -66,7 +66,7 @@ RTLS_PORT=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\).*/\1/p' "$TMP/rtls.out" | hea
 
 # OpenSSL's: a free port (bind 0, read it, release it).
 OSSL_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-openssl s_server -accept "127.0.0.1:$OSSL_PORT" -cert "$TMP/cert.pem" -key "$TMP/key.pem" -www -tls1_3 -quiet \
+openssl s_server -accept "127.0.0.1:$OSSL_PORT" -cert "$TMP/cert.pem" -key "$TMP/key.pem" -www -quiet \
     >"$OUT/openssl-server.log" 2>&1 &
 OSSL_PID=$!
 for _ in $(seq 100); do
@@ -78,18 +78,25 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }   # the kernel's share (system calls, TCP)
 CLK_TCK=$(getconf CLK_TCK)
 
-# s_time: both servers, -new and -reuse. The client asks for TLS_AES_128_GCM_SHA256 so both
-# servers run the same suite (OpenSSL would otherwise honour the client's AES-256 preference).
+# s_time: both servers, -new and -reuse, TLS 1.3 then TLS 1.2. The client asks for AES-128-GCM
+# so both servers run the same suite (OpenSSL would otherwise honour the client's AES-256
+# preference).
 RESULTS="$TMP/results.tsv"
 : >"$RESULTS"
-run_stime() { # server-name pid port mode
-    local name=$1 pid=$2 port=$3 mode=$4 before after start end log sys_before sys_after
-    log="$OUT/s_time-$name-$mode.log"
+run_stime() { # server-name pid port mode version(13|12)
+    local name=$1 pid=$2 port=$3 mode=$4 version=$5 before after start end log sys_before sys_after suite
+    local test="s_time-$mode"
+    if [ "$version" = 12 ]; then
+        test="s_time-$mode-tls12"
+        suite=(-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256)
+    else
+        suite=(-tls1_3 -ciphersuites TLS_AES_128_GCM_SHA256)
+    fi
+    log="$OUT/$test-$name.log"
     before=$(cpu_ticks "$pid")
     sys_before=$(sys_ticks "$pid")
     start=$(date +%s.%N)
-    openssl s_time -connect "127.0.0.1:$port" -"$mode" -time "$TIME" -www / \
-        -ciphersuites TLS_AES_128_GCM_SHA256 >"$log" 2>&1 || true
+    openssl s_time -connect "127.0.0.1:$port" -"$mode" -time "$TIME" -www / "${suite[@]}" >"$log" 2>&1 || true
     end=$(date +%s.%N)
     after=$(cpu_ticks "$pid")
     sys_after=$(sys_ticks "$pid")
@@ -97,13 +104,15 @@ run_stime() { # server-name pid port mode
     local conns
     conns=$(sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' "$log" | tail -1)
     [ -n "$conns" ] || conns=0
-    printf 's_time-%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$name" "$conns" "$(echo "$end - $start" | bc -l)" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$test" "$name" "$conns" "$(echo "$end - $start" | bc -l)" \
         "$(echo "($after - $before) / $CLK_TCK" | bc -l)" "$(echo "($sys_after - $sys_before) / $CLK_TCK" | bc -l)" >>"$RESULTS"
 }
 
-for mode in new reuse; do
-    run_stime rtls "$RTLS_PID" "$RTLS_PORT" "$mode"
-    run_stime openssl "$OSSL_PID" "$OSSL_PORT" "$mode"
+for version in 13 12; do
+    for mode in new reuse; do
+        run_stime rtls "$RTLS_PID" "$RTLS_PORT" "$mode" "$version"
+        run_stime openssl "$OSSL_PID" "$OSSL_PORT" "$mode" "$version"
+    done
 done
 
 # Python ssl client: N full, then N resumed (each resumes with the latest ticket received).
@@ -167,7 +176,7 @@ for test, server, conns, wall, cpu, sys_cpu in rows:
         "server_system_cpu_us_per_connection": sys_cpu / conns * 1e6 if conns else None,
     }
 print(f"load average at end: {sys.argv[3]}  (s_time -time {sys.argv[4]}, python N={sys.argv[5]})")
-print(f"{'test':16} {'server':8} {'conns':>6} {'conn/s':>9} {'server CPU us/conn':>19} {'of it kernel':>13}")
+print(f"{'test':19} {'server':8} {'conns':>6} {'conn/s':>9} {'server CPU us/conn':>19} {'of it kernel':>13}")
 for test, servers in data.items():
     for server in ("rtls", "openssl"):
         r = servers.get(server)
@@ -175,13 +184,13 @@ for test, servers in data.items():
         cpu = r["server_cpu_us_per_connection"]
         kernel = r["server_system_cpu_us_per_connection"]
         nan = float('nan')
-        print(f"{test:16} {server:8} {r['connections']:6d} {r['connections_per_s']:9.1f} {cpu if cpu is not None else nan:19.1f} {kernel if kernel is not None else nan:13.1f}")
+        print(f"{test:19} {server:8} {r['connections']:6d} {r['connections_per_s']:9.1f} {cpu if cpu is not None else nan:19.1f} {kernel if kernel is not None else nan:13.1f}")
     a, b = servers.get("rtls"), servers.get("openssl")
     if a and b and a["server_cpu_us_per_connection"] and b["server_cpu_us_per_connection"]:
         ratio_cpu = a["server_cpu_us_per_connection"] / b["server_cpu_us_per_connection"]
         ratio_rate = a["connections_per_s"] / b["connections_per_s"] if b["connections_per_s"] else float("nan")
         servers["ratio_rtls_over_openssl"] = {"server_cpu_per_connection": ratio_cpu, "connections_per_s": ratio_rate}
-        print(f"{'':16} {'ratio':8} {'':6} {ratio_rate:9.2f} {ratio_cpu:19.2f}   (ours/OpenSSL; CPU target <= 0.5)")
+        print(f"{'':19} {'ratio':8} {'':6} {ratio_rate:9.2f} {ratio_cpu:19.2f}   (ours/OpenSSL; CPU target <= 0.5)")
 json.dump({"load_average": sys.argv[3], "s_time_seconds": float(sys.argv[4]), "python_count": int(sys.argv[5]), "results": data},
           open(sys.argv[2], "w"), indent=2, sort_keys=True)
 print(f"written {sys.argv[2]}")
@@ -195,7 +204,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 data = json.load(open(sys.argv[1]))
-tests = [t for t in ("s_time-new", "s_time-reuse", "python-full", "python-resumed") if t in data["results"]]
+tests = [t for t in ("s_time-new", "s_time-reuse", "s_time-new-tls12", "s_time-reuse-tls12", "python-full", "python-resumed") if t in data["results"]]
 fig, axes = plt.subplots(1, 2, figsize=(11, 4))
 for ax, key, title in ((axes[0], "connections_per_s", "connections/s (client view, loopback)"),
                        (axes[1], "server_cpu_us_per_connection", "server CPU µs per connection (lower is better)")):
@@ -207,7 +216,7 @@ for ax, key, title in ((axes[0], "connections_per_s", "connections/s (client vie
     ax.set_xticklabels(tests, rotation=15)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
-fig.suptitle(f"TLS 1.3, ECDSA P-256, 127.0.0.1; load average {data['load_average']}", fontsize=10)
+fig.suptitle(f"TLS 1.3 and 1.2 (-tls12 rows), ECDSA P-256, 127.0.0.1; load average {data['load_average']}", fontsize=10)
 fig.tight_layout()
 fig.savefig(sys.argv[2], dpi=110)
 print(f"written {sys.argv[2]}")

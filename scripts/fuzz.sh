@@ -28,7 +28,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 DURATION=${1:-30}
 shift || true
-ALL_TARGETS=(FuzzRecordLayer FuzzHandshakeMessages FuzzExtensions FuzzSessionDecoder)
+ALL_TARGETS=(FuzzRecordLayer FuzzHandshakeMessages FuzzExtensions FuzzSessionDecoder FuzzTLS12Messages)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 for t in "${TARGETS[@]}"; do
     case " ${ALL_TARGETS[*]} " in *" $t "*) ;; *) echo "unknown target $t (known: ${ALL_TARGETS[*]})" >&2; exit 2 ;; esac

@@ -16,6 +16,10 @@ public struct HandshakeBench {
         var pskKE: Bool
         /// "p256" or "rsa2048".
         var identity: String
+        /// TLS 1.2 on both sides instead of TLS 1.3.
+        var tls12 = false
+        /// TLS 1.2: RFC 5077 tickets (false: session IDs only).
+        var tls12Tickets = true
     }
 
     public static let modes: [Mode] = [
@@ -25,6 +29,9 @@ public struct HandshakeBench {
         Mode(name: "resumed-psk_dhe_ke-stateful", resumed: true, ticketMode: .stateful, pskKE: false, identity: "p256"),
         Mode(name: "resumed-psk_ke-stateless", resumed: true, ticketMode: .stateless, pskKE: true, identity: "p256"),
         Mode(name: "resumed-psk_ke-stateful", resumed: true, ticketMode: .stateful, pskKE: true, identity: "p256"),
+        Mode(name: "tls12-full-p256", resumed: false, ticketMode: .stateless, pskKE: false, identity: "p256", tls12: true),
+        Mode(name: "tls12-resumed-session_id", resumed: true, ticketMode: .stateless, pskKE: false, identity: "p256", tls12: true, tls12Tickets: false),
+        Mode(name: "tls12-resumed-ticket-stateless", resumed: true, ticketMode: .stateless, pskKE: false, identity: "p256", tls12: true),
     ]
 
     /// A server identity and what a client trusts to verify it.
@@ -145,6 +152,10 @@ public struct HandshakeBench {
             server.pskKeyExchangeModes = [.pskDHEKE, .pskKE]
             client.pskKeyExchangeModes = [.pskKE]
         }
+        if mode.tls12 {
+            (server.maximumVersion, client.maximumVersion) = (.tls12, .tls12)
+            (server.tls12SessionTickets, client.tls12SessionTickets) = (mode.tls12Tickets, mode.tls12Tickets)
+        }
         return (try TLSContext(client), try TLSContext(server))
     }
 
@@ -194,7 +205,8 @@ public struct HandshakeBench {
         var session: TLSSession?
         let warmup = Split(counter: nil)
         // Prime: one full handshake gives the first ticket; a few more warm caches and lazies.
-        (session, _) = try await handshake(Mode(name: "prime", resumed: false, ticketMode: mode.ticketMode, pskKE: mode.pskKE, identity: mode.identity),
+        (session, _) = try await handshake(Mode(name: "prime", resumed: false, ticketMode: mode.ticketMode, pskKE: mode.pskKE, identity: mode.identity,
+                                                tls12: mode.tls12, tls12Tickets: mode.tls12Tickets),
                                            client: clientContext, server: serverContext, offering: nil, split: warmup)
         for _ in 0..<20 {
             let (next, _) = try await handshake(mode, client: clientContext, server: serverContext, offering: mode.resumed ? session : nil, split: warmup)
