@@ -592,11 +592,8 @@ public final class TLSConnection {
             guard case .client(let client) = handshake, let negotiated else {
                 throw TLSError.unexpectedMessage("NewSessionTicket before the handshake completed")
             }
-            let newSession = try client.session(from: ticket, now: context.clock.now(), contextID: context.contextID, negotiated: negotiated)
-            session = newSession
-            if let key = clientStoreKey { context.configuration.clientSessionStore?.insert(newSession, for: key) }
-            context.sessionEstablished(newSession, on: self)
-            events.append(.newSession(newSession))
+            recordNewSession(try client.session(from: ticket, now: context.clock.now(), contextID: context.contextID, negotiated: negotiated),
+                             alreadyStored: false)
         default:
             throw TLSError.unexpectedMessage("\(message.type) after the handshake")
         }
@@ -671,10 +668,7 @@ public final class TLSConnection {
                     verification: context.configuration.certificateVerification,
                     validationTime: context.clock.now())
             case .newSession(let made, let recorded):
-                session = made
-                if isClient, let key = clientStoreKey { context.configuration.clientSessionStore?.insert(made, for: key) }
-                if !recorded { context.sessionEstablished(made, on: self) }
-                events.append(.newSession(made))
+                recordNewSession(made, alreadyStored: recorded)
             case .completed(let parameters):
                 negotiated = parameters
                 // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type byte.
@@ -743,9 +737,19 @@ public final class TLSConnection {
         handshake = .server(server)
         for ticket in tickets {
             recordLayer.queueHandshake(ticket.message)
-            session = ticket.session
-            events.append(.newSession(ticket.session))
+            recordNewSession(ticket.session, alreadyStored: true)
         }
+    }
+
+    /// The one place a new session is decided, whatever version or ticket mode made it: it
+    /// becomes the connection's session (S8, S10), a client files it in its store (S28), the
+    /// session cache and the new-session callback learn of it per the mode (S15, S19) unless
+    /// the ticket authority already stored it, and the application gets a `.newSession` event.
+    private func recordNewSession(_ made: TLSSession, alreadyStored: Bool) {
+        session = made
+        if isClient, let key = clientStoreKey { context.configuration.clientSessionStore?.insert(made, for: key) }
+        if !alreadyStored { context.sessionEstablished(made, on: self) }
+        events.append(.newSession(made))
     }
 
     private func handlePeerKeyUpdate(_ update: KeyUpdate) throws {

@@ -129,7 +129,9 @@ struct ClientHandshake13 {
         }
         // A TLS 1.2 session is named by its session ID (RFC 5246 §7.4.1.2); with a ticket the ID
         // only lets us see the server accept it (RFC 5077 §3.4), so it must be non-empty.
-        var sessionID = configuration.middleboxCompatibility ? HandshakeRandom.bytes(32) : []
+        // Middlebox compatibility (RFC 8446 §D.4) is a TLS 1.3 matter; a TLS 1.2-only client
+        // proposes a session ID only to resume (RFC 5246 §7.4.1.2).
+        var sessionID = offersTLS13 && configuration.middleboxCompatibility ? HandshakeRandom.bytes(32) : []
         if let session = offeredTLS12Session {
             sessionID = session.sessionID.isEmpty || session.sessionID.count > 32 ? HandshakeRandom.bytes(32) : session.sessionID
         }

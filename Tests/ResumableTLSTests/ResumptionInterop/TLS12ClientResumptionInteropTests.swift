@@ -24,12 +24,14 @@ struct TLS12ClientResumptionInteropTests {
         return try TLSContext(configuration)
     }
 
-    /// One GET over a fresh connection offering `session`, read until the server closes.
-    private static func visit(port: UInt16, context: TLSContext, offering session: TLSSession?) throws -> Visit {
+    /// One GET over a fresh connection offering `session`, read until the server closes. The
+    /// handshake is async: its chain verification must not wait for a pool thread that a
+    /// blocked caller holds.
+    private static func visit(port: UInt16, context: TLSContext, offering session: TLSSession?) async throws -> Visit {
         let driver = try TLSSocketDriver.connect(port: port, context: context)
         defer { driver.socket.close() }
         try driver.connection.setSession(session)
-        let negotiated = try driver.handshakeBlocking()
+        let negotiated = try await driver.handshake()
         try driver.send("GET / HTTP/1.0\r\n\r\n")
         let page = String(decoding: try driver.receiveUntilClose(), as: UTF8.self)
         return Visit(negotiated: negotiated, sessionReused: driver.connection.sessionReused,
@@ -43,11 +45,8 @@ struct TLS12ClientResumptionInteropTests {
         options.protocolArguments = ["-tls1_2"] + (tickets ? [] : ["-no_ticket"])
         let context = try Self.clientContext(tickets: true)
         let (first, second) = try await OpenSSLServer.run(options) { server in
-            let port = server.port
-            return try await runOnThread {
-                let first = try Self.visit(port: port, context: context, offering: nil)
-                return (first, try Self.visit(port: port, context: context, offering: first.session))
-            }
+            let first = try await Self.visit(port: server.port, context: context, offering: nil)
+            return (first, try await Self.visit(port: server.port, context: context, offering: first.session))
         }
         ResumptionInterop.log("s_server -tls1_2 tickets=\(tickets)", [first.page, second.page].compactMap { OpenSSLServer.parseWWWPage($0).map { "\($0)" } })
         #expect(OpenSSLServer.parseWWWPage(first.page)?.reused == false, "\(first.page)")
@@ -67,11 +66,8 @@ struct TLS12ClientResumptionInteropTests {
         options.noTicket = !tickets
         let context = try Self.clientContext(tickets: true)
         let (first, second, log) = try await GnuTLSServer.run(options) { server in
-            let port = server.port
-            let (first, second) = try await runOnThread {
-                let first = try Self.visit(port: port, context: context, offering: nil)
-                return (first, try Self.visit(port: port, context: context, offering: first.session))
-            }
+            let first = try await Self.visit(port: server.port, context: context, offering: nil)
+            let second = try await Self.visit(port: server.port, context: context, offering: first.session)
             return (first, second, server.process.stdout)
         }
         // gnutls-serv's own record: the second accepted connection is a resumed session.
@@ -91,11 +87,8 @@ struct TLS12ClientResumptionInteropTests {
         options.protocolArguments = ["-tls1_2"]
         let context = try Self.clientContext(tickets: false)
         let (first, second) = try await OpenSSLServer.run(options) { server in
-            let port = server.port
-            return try await runOnThread {
-                let first = try Self.visit(port: port, context: context, offering: nil)
-                return (first, try Self.visit(port: port, context: context, offering: first.session))
-            }
+            let first = try await Self.visit(port: server.port, context: context, offering: nil)
+            return (first, try await Self.visit(port: server.port, context: context, offering: first.session))
         }
         #expect(first.session?.ticket.isEmpty == true)
         #expect(OpenSSLServer.parseWWWPage(second.page)?.reused == true, "\(second.page)")
