@@ -191,6 +191,61 @@ struct TLS12HandshakeTests {
         #expect(connection.negotiated?.resumption == .declined([.protocolVersion]))
     }
 
+    @Test("Client certificates over TLS 1.2: required and sent (verified, kept in the session), optional and absent, required and absent", arguments: ["sent", "optional-absent", "required-absent"])
+    func clientCertificates(_ scenario: String) async throws {
+        let clientIdentity = try SelfSignedIdentity(commonName: "test-client", dnsNames: [], ipAddresses: [])
+        let clientRoots = try TrustRoots.certificates([clientIdentity.certificateDER])
+        let (clientContext, serverContext) = try Self.contexts(
+            client: { configuration in
+                if scenario == "sent" {
+                    configuration.certificateChain = clientIdentity.chain
+                    configuration.privateKey = clientIdentity.privateKey
+                }
+            },
+            server: { configuration in
+                configuration.clientAuthentication = scenario == "optional-absent" ? .optional : .required
+                configuration.certificateVerification = .fullVerification(trustRoots: clientRoots)
+            })
+        if scenario == "required-absent" {
+            let client = clientContext.makeConnection()
+            let server = serverContext.makeConnection()
+            await #expect(throws: TLSError.self) { try await ConnectionPump.run(client, server) }
+            Hostile.expectClosed(server, .handshakeFailure)
+            return
+        }
+        let (client, server) = try await ConnectionPump.connect(clientContext, serverContext)
+        #expect(client.negotiated?.version == .tls12)
+        if scenario == "sent" {
+            #expect(server.negotiated?.peerCertificates == [clientIdentity.certificateDER])
+            #expect(server.negotiated?.peerSignatureScheme == .ecdsaSecp256r1SHA256)
+            #expect(server.session?.peerCertificates == [clientIdentity.certificateDER])
+            // Resumption keeps the client's certificate (and the authentication, M3).
+            let (resumed, resumedServer) = try await ConnectionPump.connect(clientContext, serverContext, offering: client.session)
+            #expect(resumed.sessionReused)
+            #expect(resumedServer.negotiated?.peerCertificates == [clientIdentity.certificateDER])
+        } else {
+            #expect(server.negotiated?.peerCertificates == [])
+        }
+    }
+
+    @Test("record_size_limit over TLS 1.2: each side's records stay within the other's limit (RFC 8449)")
+    func recordSizeLimit() async throws {
+        let (clientContext, serverContext) = try Self.contexts(
+            client: { $0.recordSizeLimit = 512 }, server: { $0.recordSizeLimit = 1024 })
+        let (client, server) = try await ConnectionPump.connect(clientContext, serverContext)
+        try server.write([UInt8](repeating: 1, count: 3000))
+        let toClient = server.takeOutput()
+        // 512 bytes of plaintext per record, plus the 8-byte explicit nonce and 16-byte tag.
+        #expect(Hostile.records(toClient).allSatisfy { $0.fragment.count <= 512 + 24 })
+        try client.receive(toClient)
+        #expect(ConnectionPump.applicationData(ConnectionPump.events(client)).count == 3000)
+        try client.write([UInt8](repeating: 2, count: 3000))
+        let toServer = client.takeOutput()
+        #expect(Hostile.records(toServer).allSatisfy { $0.fragment.count <= 1024 + 24 })
+        #expect(Hostile.records(toServer).count == 3)
+        try server.receive(toServer)
+    }
+
     // MARK: Helpers
 
     /// The ServerHello in a plaintext flight.
