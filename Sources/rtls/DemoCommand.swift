@@ -10,13 +10,15 @@ import ResumableTLS
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run full and resumed TLS 1.3 handshakes over loopback and compare them.",
+        abstract: "Run full and resumed TLS 1.3 (or, with --tls1_2, TLS 1.2) handshakes over loopback and compare them.",
         discussion: """
             Starts a server on 127.0.0.1 (OS-chosen port) with a fresh self-signed certificate,
             then makes --count full and --count resumed connections with its own client (each:
             handshake, a short request, the reply, close). Latency is TCP connect + handshake,
             measured by the client. Server CPU is measured with getrusage(RUSAGE_THREAD) on the
             server's single event-loop thread around each phase, divided by the count.
+            With --tls1_2 both sides speak TLS 1.2 and the table has two resumed rows: by ticket
+            (RFC 5077) and by session ID (a client with tickets off).
             Exits 1 if a resumed handshake was not resumed or a full one was. Runs longer than a
             few seconds print a progress line on stderr about once a second.
             """
@@ -28,6 +30,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "How the server's tickets carry the session: stateless or stateful.")
     var tickets: TicketModeArgument = .stateless
 
+    @Flag(name: .customLong("tls1_2"), help: "Run over TLS 1.2: full, ticket-resumed and session-ID-resumed rows.")
+    var tls12 = false
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
@@ -36,7 +41,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let report = try await DemoRunner(count: count, ticketMode: tickets).run()
+        let report = try await DemoRunner(count: count, ticketMode: tickets, tls12: tls12).run()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -53,7 +58,7 @@ struct DemoCommand: AsyncParsableCommand {
 
 /// The results of one phase of the demo.
 struct DemoPhaseResult: Codable, Sendable {
-    /// "full" or "resumed".
+    /// "full", "resumed" (TLS 1.3), or "ticket" / "session_id" (TLS 1.2 resumptions).
     var mode: String
     /// Connections made.
     var count: Int
@@ -69,6 +74,8 @@ struct DemoPhaseResult: Codable, Sendable {
 
 /// Everything `rtls demo` measured.
 struct DemoReport: Codable, Sendable {
+    /// `TLSv1.3` or `TLSv1.2`.
+    var version: String
     /// The ticket mode the server used.
     var ticketMode: String
     /// How server CPU was measured.
@@ -93,12 +100,12 @@ struct DemoReport: Codable, Sendable {
         }
         func ms(_ value: Double) -> String { String(format: "%.3f", value) }
         var lines = [
-            "rtls demo: TLS 1.3 over 127.0.0.1, tickets \(ticketMode)",
-            "mode     count  resumed  median handshake ms  median connection ms  server CPU ms/handshake",
+            "rtls demo: \(version) over 127.0.0.1, tickets \(ticketMode)",
+            "mode        count  resumed  median handshake ms  median connection ms  server CPU ms/handshake",
         ]
         for phase in phases {
             lines.append(
-                phase.mode.padding(toLength: 7, withPad: " ", startingAt: 0)
+                phase.mode.padding(toLength: 10, withPad: " ", startingAt: 0)
                     + pad("\(phase.count)", 7) + pad("\(phase.resumed)", 9)
                     + pad(ms(phase.medianHandshakeMilliseconds), 21)
                     + pad(ms(phase.medianConnectionMilliseconds), 22)
@@ -113,6 +120,7 @@ struct DemoReport: Codable, Sendable {
 struct DemoRunner {
     let count: Int
     let ticketMode: TicketModeArgument
+    var tls12 = false
 
     /// One connection's timings and outcome.
     private struct ConnectionSample {
@@ -126,15 +134,21 @@ struct DemoRunner {
         let identity = try SelfSignedIdentity()
         var serverConfiguration = TLSConfiguration.server(chain: identity.chain, key: identity.privateKey)
         serverConfiguration.ticketMode = ticketMode.ticketMode
+        if tls12 { serverConfiguration.maximumVersion = .tls12 }
         let serverContext = try TLSContext(serverConfiguration)
         var clientConfiguration = TLSConfiguration.client(serverName: "localhost")
         clientConfiguration.certificateVerification = .fullVerification(trustRoots: try .certificates([identity.certificateDER]))
+        if tls12 { clientConfiguration.maximumVersion = .tls12 }
         let clientContext = try TLSContext(clientConfiguration)
+        // TLS 1.2's session-ID row: a client that does not take tickets.
+        clientConfiguration.tls12SessionTickets = false
+        let sessionIDClientContext = try TLSContext(clientConfiguration)
 
         let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            let report = try await measure(serverContext: serverContext, clientContext: clientContext, serverGroup: serverGroup, clientGroup: clientGroup)
+            let report = try await measure(serverContext: serverContext, clientContext: clientContext, sessionIDClientContext: sessionIDClientContext,
+                                           serverGroup: serverGroup, clientGroup: clientGroup)
             try await clientGroup.shutdownGracefully()
             try await serverGroup.shutdownGracefully()
             return report
@@ -146,7 +160,7 @@ struct DemoRunner {
     }
 
     private func measure(
-        serverContext: TLSContext, clientContext: TLSContext,
+        serverContext: TLSContext, clientContext: TLSContext, sessionIDClientContext: TLSContext,
         serverGroup: MultiThreadedEventLoopGroup, clientGroup: MultiThreadedEventLoopGroup
     ) async throws -> DemoReport {
         let server = try await TLSServer.bind(host: "127.0.0.1", port: 0, context: serverContext, group: serverGroup) { connection in
@@ -181,21 +195,32 @@ struct DemoRunner {
             }
             let fullCPU = try await serverCPU() - fullStart
 
-            var resumed: [ConnectionSample] = []
-            let resumedStart = try await serverCPU()
-            for index in 0..<count {
-                // Each connection offers the session the previous one ended with (its newest
-                // ticket), so single-use stateful tickets work too.
-                let sample = try await connectOnce(port: port, context: clientContext, offering: session, group: clientGroup)
-                if let next = sample.session { session = next }
-                resumed.append(sample)
-                progress.update("resumed", done: index + 1, total: count)
+            /// `count` resumptions, each offering the session the previous connection ended with
+            /// (its newest ticket), so single-use stateful tickets work too.
+            func resumptions(_ name: String, context: TLSContext, from start: TLSSession?) async throws -> DemoPhaseResult {
+                var session = start
+                var samples: [ConnectionSample] = []
+                let cpuStart = try await serverCPU()
+                for index in 0..<count {
+                    let sample = try await connectOnce(port: port, context: context, offering: session, group: clientGroup)
+                    if let next = sample.session { session = next }
+                    samples.append(sample)
+                    progress.update(name, done: index + 1, total: count)
+                }
+                return phase(name, samples, cpu: try await serverCPU() - cpuStart)
             }
-            let resumedCPU = try await serverCPU() - resumedStart
+            var phases = [phase("full", full, cpu: fullCPU)]
+            if tls12 {
+                phases.append(try await resumptions("ticket", context: clientContext, from: session))
+                let idSession = try await connectOnce(port: port, context: sessionIDClientContext, offering: nil, group: clientGroup).session
+                phases.append(try await resumptions("session_id", context: sessionIDClientContext, from: idSession))
+            } else {
+                phases.append(try await resumptions("resumed", context: clientContext, from: session))
+            }
             await server.close()
             return DemoReport(
-                ticketMode: ticketMode.rawValue, cpuMeasurement: ThreadCPUTime.source,
-                phases: [phase("full", full, cpu: fullCPU), phase("resumed", resumed, cpu: resumedCPU)])
+                version: tls12 ? "TLSv1.2" : "TLSv1.3", ticketMode: ticketMode.rawValue, cpuMeasurement: ThreadCPUTime.source,
+                phases: phases)
         } catch {
             await server.close()
             throw error
