@@ -58,7 +58,7 @@ public struct CertificateChainVerifier: Sendable {
         guard let leafDER = chainDER.first else {
             switch owner {
             case .server: throw TLSError.decodeError("the server sent an empty Certificate message")
-            case .client: throw TLSError.protocolViolation(alert: .certificateRequired, reason: "the client sent no certificate")
+            case .client: throw TLSError.protocolViolation(alert: .certificateRequired, reason: .certificateRequired)
             }
         }
         let leaf = try Self.parse(leafDER, index: 0)
@@ -127,7 +127,7 @@ public struct CertificateChainVerifier: Sendable {
         do {
             return try Certificate(derEncoded: der)
         } catch {
-            throw TLSError.protocolViolation(alert: .badCertificate, reason: "certificate \(index) of the peer's chain cannot be parsed: \(error)")
+            throw TLSError.protocolViolation(alert: .badCertificate, reason: .certificateRejected("certificate \(index) of the peer's chain cannot be parsed: \(error)"))
         }
     }
 
@@ -153,18 +153,18 @@ public struct CertificateChainVerifier: Sendable {
     /// chain at all, no path to a trusted root was found: `unknown_ca`.
     static func error(for reasons: [String], serverName: String?) -> TLSError {
         guard let first = reasons.first else {
-            return .protocolViolation(alert: .unknownCA, reason: "no chain to a trusted root")
+            return .protocolViolation(alert: .unknownCA, reason: .certificateRejected("no chain to a trusted root"))
         }
         let summary = reasons.joined(separator: "; ")
         if reasons.contains(where: { $0.contains("has expired") || $0.contains("not yet valid") || $0.contains("invalid expiry") }) {
-            return .protocolViolation(alert: .certificateExpired, reason: summary)
+            return .protocolViolation(alert: .certificateExpired, reason: .certificateRejected(summary))
         }
         if reasons.contains(where: { $0.contains("ExtendedKeyUsagePolicy") }) {
-            return .protocolViolation(alert: .unsupportedCertificate, reason: summary)
+            return .protocolViolation(alert: .unsupportedCertificate, reason: .certificateRejected(summary))
         }
         if reasons.contains(where: { $0.contains("SAN") || $0.contains("common name") || $0.contains("Common name") }) {
-            return .protocolViolation(alert: .badCertificate, reason: "certificate does not match \(serverName ?? "the server name"): \(summary)")
+            return .protocolViolation(alert: .badCertificate, reason: .certificateRejected("certificate does not match \(serverName ?? "the server name"): \(summary)"))
         }
-        return .protocolViolation(alert: .certificateUnknown, reason: first == summary ? first : summary)
+        return .protocolViolation(alert: .certificateUnknown, reason: .certificateRejected(first == summary ? first : summary))
     }
 }

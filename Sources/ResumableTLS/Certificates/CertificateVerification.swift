@@ -54,7 +54,7 @@ public enum CertificateVerification: Sendable {
             guard !chainDER.isEmpty else {
                 switch owner {
                 case .server: throw TLSError.decodeError("the server sent an empty Certificate message")
-                case .client: throw TLSError.protocolViolation(alert: .certificateRequired, reason: "the client sent no certificate")
+                case .client: throw TLSError.protocolViolation(alert: .certificateRequired, reason: .certificateRequired)
                 }
             }
         }

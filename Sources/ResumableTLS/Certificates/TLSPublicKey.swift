@@ -33,7 +33,7 @@ public struct TLSPublicKey: Sendable {
         do {
             certificate = try Certificate(derEncoded: certificateDER)
         } catch {
-            throw TLSError.protocolViolation(alert: .badCertificate, reason: "cannot parse certificate: \(error)")
+            throw TLSError.protocolViolation(alert: .badCertificate, reason: .certificateRejected("cannot parse certificate: \(error)"))
         }
         try self.init(certificate.publicKey)
     }
@@ -50,7 +50,7 @@ public struct TLSPublicKey: Sendable {
         } else if let rsa = _RSA.Signing.PublicKey(key) {
             backing = .rsa(rsa)
         } else {
-            throw TLSError.protocolViolation(alert: .unsupportedCertificate, reason: "unsupported certificate key \(key)")
+            throw TLSError.protocolViolation(alert: .unsupportedCertificate, reason: .certificateRejected("unsupported certificate key \(key)"))
         }
     }
 
@@ -131,7 +131,7 @@ public struct TLSPublicKey: Sendable {
             default: key.isValidSignature(rsaSignature, for: SHA512.hash(data: content), padding: .insecurePKCS1v1_5)
             }
             guard valid else {
-                throw TLSError.protocolViolation(alert: .decryptError, reason: "\(scheme) signature does not verify")
+                throw TLSError.protocolViolation(alert: .decryptError, reason: .badSignature(scheme))
             }
             return
         }
@@ -165,7 +165,7 @@ public struct TLSPublicKey: Sendable {
             }
         }
         guard valid else {
-            throw TLSError.protocolViolation(alert: .decryptError, reason: "\(scheme) signature does not verify")
+            throw TLSError.protocolViolation(alert: .decryptError, reason: .badSignature(scheme))
         }
     }
 

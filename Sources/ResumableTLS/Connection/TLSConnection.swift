@@ -418,7 +418,7 @@ public final class TLSConnection {
         case .closed:
             return
         case .handshaking:
-            state = .closed(error: .protocolViolation(alert: .handshakeFailure, reason: "transport closed during the handshake"))
+            state = .closed(error: .protocolViolation(alert: .handshakeFailure, reason: .transportClosed))
         case .established:
             state = .closed(error: receivedCloseNotify ? nil : .closed)
         }
@@ -583,9 +583,9 @@ public final class TLSConnection {
         switch message {
         case .clientHello where !isClient && negotiatedVersion == .tls12:
             // RFC 5746 §4.4: we never renegotiate (BoringSSL's answer: a fatal no_renegotiation).
-            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: "the client tried to renegotiate")
+            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: .renegotiationRefused)
         case .tls12HelloRequest where isClient:
-            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: "the server asked to renegotiate")
+            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: .renegotiationRefused)
         case .keyUpdate(let update):
             try handlePeerKeyUpdate(update)
         case .newSessionTicket(let ticket) where isClient:

@@ -47,7 +47,7 @@ public struct TLSPendingWork: Sendable {
             } catch let error as TLSError {
                 return .failure(error)
             } catch {
-                return .failure(.protocolViolation(alert: .badCertificate, reason: "\(error)"))
+                return .failure(.protocolViolation(alert: .badCertificate, reason: .certificateRejected("\(error)")))
             }
         case .lookUpSessions(let items, let results):
             for item in items {
@@ -57,7 +57,7 @@ public struct TLSPendingWork: Sendable {
         case .checkOfferedSessionName(let leafDER, let serverName, let time):
             // A failure here only means the session is not offered.
             guard await CertificateChainVerifier.leaf(leafDER, covers: serverName, at: time) else {
-                return .failure(.protocolViolation(alert: .badCertificate, reason: "the session's certificate does not cover \(serverName)"))
+                return .failure(.protocolViolation(alert: .badCertificate, reason: .certificateRejected("the session's certificate does not cover \(serverName)")))
             }
             return .success(())
         }

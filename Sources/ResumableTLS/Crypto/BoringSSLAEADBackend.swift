@@ -118,7 +118,7 @@ final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
         }
         guard opened else {
             CCryptoBoringSSL_ERR_clear_error()
-            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: "record authentication failed")
+            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: .recordAuthenticationFailed("record authentication failed"))
         }
     }
 }

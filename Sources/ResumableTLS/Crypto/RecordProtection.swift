@@ -146,7 +146,7 @@ package struct RecordProtection: Sendable {
             throw TLSError.decodeError("record length \(length) does not match \(record.count - Self.headerLength) bytes")
         }
         guard length >= aead.tagLength else {
-            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: "ciphertext shorter than the AEAD tag")
+            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: .recordAuthenticationFailed("ciphertext shorter than the AEAD tag"))
         }
         guard sequenceNumber < UInt64.max else {
             throw TLSError.internalError("open: sequence number exhausted; update the keys")

@@ -52,7 +52,7 @@ struct SwiftCryptoAEADBackend: RecordAEADBackend {
                 buffer.replaceSubrange(ciphertext, with: plaintext)
             }
         } catch {
-            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: "record authentication failed")
+            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: .recordAuthenticationFailed("record authentication failed"))
         }
     }
 }

@@ -2,11 +2,12 @@
 ///
 /// A fault detected in what the peer sent, or a local policy refusing the peer, is
 /// `protocolViolation`: it names the fatal alert the connection must send before it closes
-/// (RFC 8446 §6.2). Parsers throw only this case, so a caller can always answer a hostile peer
-/// with the right alert and never traps on its bytes.
+/// (RFC 8446 §6.2) and, as a `TLSFailureReason`, what happened. Parsers throw only this case,
+/// so a caller can always answer a hostile peer with the right alert and never traps on its
+/// bytes.
 public enum TLSError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The peer (or its bytes) broke the protocol; send `alert` and close.
-    case protocolViolation(alert: AlertDescription, reason: String)
+    /// The peer (or its bytes) broke the protocol, or a policy refused it; send `alert` and close.
+    case protocolViolation(alert: AlertDescription, reason: TLSFailureReason)
     /// The peer sent a fatal alert (or an unexpected warning alert, which TLS 1.3 treats as fatal).
     case peerAlert(AlertDescription)
     /// The API was used out of order (for example writing application data before the handshake).
@@ -34,26 +35,26 @@ public enum TLSError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Malformed bytes: a length, a count or a structure that cannot be parsed (`decode_error`).
     public static func decodeError(_ reason: String) -> TLSError {
-        .protocolViolation(alert: .decodeError, reason: reason)
+        .protocolViolation(alert: .decodeError, reason: .malformed(reason))
     }
 
     /// Well-formed bytes carrying a value the protocol forbids (`illegal_parameter`).
     public static func illegalParameter(_ reason: String) -> TLSError {
-        .protocolViolation(alert: .illegalParameter, reason: reason)
+        .protocolViolation(alert: .illegalParameter, reason: .illegalValue(reason))
     }
 
     /// A message of a type not allowed here (`unexpected_message`).
     public static func unexpectedMessage(_ reason: String) -> TLSError {
-        .protocolViolation(alert: .unexpectedMessage, reason: reason)
+        .protocolViolation(alert: .unexpectedMessage, reason: .unexpectedMessage(reason))
     }
 
     /// A record or message larger than the protocol allows (`record_overflow`).
     public static func recordOverflow(_ reason: String) -> TLSError {
-        .protocolViolation(alert: .recordOverflow, reason: reason)
+        .protocolViolation(alert: .recordOverflow, reason: .tooLarge(reason))
     }
 
     /// A local failure that is not the peer's fault (`internal_error`).
     public static func internalError(_ reason: String) -> TLSError {
-        .protocolViolation(alert: .internalError, reason: reason)
+        .protocolViolation(alert: .internalError, reason: .localFailure(reason))
     }
 }

@@ -129,7 +129,7 @@ struct ClientHandshake12 {
             return try handleServerFinished(finished, raw: raw, master: master)
         case (.connected, .tls12HelloRequest):
             // RFC 5746 §4.2 / RFC 5246 §7.4.1.1: we never renegotiate.
-            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: "the server asked to renegotiate")
+            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: .renegotiationRefused)
         default:
             throw TLSError.unexpectedMessage("\(message.type) while the TLS 1.2 client is in \(state)")
         }
@@ -164,11 +164,11 @@ struct ClientHandshake12 {
 
     private mutating func handleServerHello(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
         guard hello.legacyVersion == .tls12 else {
-            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "ServerHello version \(hello.legacyVersion)")
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("ServerHello version \(hello.legacyVersion)"))
         }
         // RFC 8446 §4.1.3: a TLS 1.3-capable client refuses a downgrade-marked TLS 1.2 ServerHello.
         if configuration.allows(.tls13), hello.downgradeSentinel != nil {
-            throw TLSError.illegalParameter("TLS 1.2 ServerHello carries the downgrade sentinel")
+            throw TLSError.protocolViolation(alert: .illegalParameter, reason: .downgradeDetected)
         }
         guard hello.legacyCompressionMethod == 0 else { throw TLSError.illegalParameter("non-null compression method") }
         guard clientHello.cipherSuites.contains(hello.cipherSuite), let parameters = hello.cipherSuite.tls12Parameters else {
@@ -182,12 +182,12 @@ struct ClientHandshake12 {
         for ext in hello.extensions {
             // RFC 5246 §7.4.1.4: only what we offered may come back.
             guard clientHello.extensions.contains(ext.type) else {
-                throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "\(ext.type) in ServerHello was not offered")
+                throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("\(ext.type) in ServerHello was not offered"))
             }
             switch ext {
             case .renegotiationInfo(let info):
                 guard info.isEmpty else {
-                    throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "renegotiation_info not empty on an initial handshake")
+                    throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .insecureRenegotiation("renegotiation_info not empty on an initial handshake"))
                 }
                 secureRenegotiation = true
             case .extendedMasterSecret: extendedMasterSecret = true
@@ -212,10 +212,10 @@ struct ClientHandshake12 {
         // RFC 5746 §3.4: we do not talk to servers that cannot say renegotiation is secure
         // (OpenSSL 3.0's default too: no SSL_OP_LEGACY_SERVER_CONNECT).
         guard secureRenegotiation else {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "server does not support secure renegotiation (RFC 5746)")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .insecureRenegotiation("server does not support secure renegotiation (RFC 5746)"))
         }
         if configuration.requireExtendedMasterSecret && !extendedMasterSecret {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "server does not support the extended master secret")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .extendedMasterSecret("server does not support the extended master secret"))
         }
         let agreement = Agreement(
             parameters: parameters, clientRandom: clientHello.random, serverRandom: hello.random,
@@ -234,7 +234,7 @@ struct ClientHandshake12 {
             }
             // RFC 7627 §5.3: EMS must be as it was.
             guard session.extendedMasterSecret == extendedMasterSecret else {
-                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "resumption changed the extended master secret state")
+                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .extendedMasterSecret("resumption changed the extended master secret state"))
             }
             resumedSession = session
             let master = session.secretKey
@@ -296,7 +296,7 @@ struct ClientHandshake12 {
             sessionHash: sessionHash, clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
         if let key = signingKey, let request = certificateRequest {
             guard let scheme = request.signatureAlgorithms.first(where: key.tls12SignatureSchemes.contains) else {
-                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme the server accepts")
+                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonSignatureScheme)
             }
             let signature = try key.sign(transcriptBytes, scheme: scheme)
             try send(.certificateVerify(CertificateVerify(algorithm: scheme, signature: signature)), into: &actions)
@@ -328,7 +328,7 @@ struct ClientHandshake12 {
         guard let agreement, let transcript else { throw TLSError.internalError("Finished without an agreement") }
         guard TLS12KeySchedule.isValidVerifyData(message.verifyData, hash: agreement.parameters.hash, masterSecret: master,
                                                  client: false, transcriptHash: transcript.currentHash()) else {
-            throw TLSError.protocolViolation(alert: .decryptError, reason: "server Finished does not verify")
+            throw TLSError.protocolViolation(alert: .decryptError, reason: .finishedMismatch)
         }
         append(raw)
         var actions: [HandshakeAction] = []

@@ -269,14 +269,14 @@ struct ClientHandshake13 {
 
     private func commonServerHelloChecks(_ hello: ServerHello) throws {
         guard hello.legacyVersion == .tls12 else {
-            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "ServerHello legacy_version \(hello.legacyVersion)")
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("ServerHello legacy_version \(hello.legacyVersion)"))
         }
         guard case .supportedVersionsSelected(let version)? = hello.extensions[.supportedVersions] else {
             // A TLS 1.2 server. If its random carries the downgrade sentinel, someone tampered.
             if hello.downgradeSentinel != nil {
-                throw TLSError.illegalParameter("downgrade sentinel in a ServerHello without supported_versions")
+                throw TLSError.protocolViolation(alert: .illegalParameter, reason: .downgradeDetected)
             }
-            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "server did not negotiate TLS 1.3")
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("server did not negotiate TLS 1.3"))
         }
         guard version == .tls13 else {
             throw TLSError.illegalParameter("server selected \(version), which was not offered")
@@ -293,7 +293,7 @@ struct ClientHandshake13 {
         for ext in hello.extensions {
             switch ext.type {
             case .supportedVersions, .keyShare, .preSharedKey, .cookie: continue
-            default: throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "\(ext.type) in ServerHello")
+            default: throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("\(ext.type) in ServerHello"))
             }
         }
     }
@@ -387,7 +387,7 @@ struct ClientHandshake13 {
             group = entry.group
         } else if resumedSession == nil || !configuration.pskKeyExchangeModes.contains(.pskKE) {
             // Without a key share only psk_ke works, and only if we offered it (RFC 8446 §4.2.9).
-            throw TLSError.protocolViolation(alert: .missingExtension, reason: "ServerHello without key_share")
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: .missingExtension("ServerHello without key_share"))
         }
         cipherSuite = hello.cipherSuite
         suite = parameters
@@ -412,7 +412,7 @@ struct ClientHandshake13 {
             case .selectedApplicationProtocol(let name):
                 // RFC 8446 §4.2: an extension we did not offer is unsupported_extension (L11).
                 guard clientHello?.extensions.contains(.applicationLayerProtocolNegotiation) == true else {
-                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "ALPN answered but not offered")
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("ALPN answered but not offered"))
                 }
                 guard let protocolName = String(validating: name, as: UTF8.self),
                       configuration.applicationProtocols.contains(protocolName) else {
@@ -421,21 +421,21 @@ struct ClientHandshake13 {
                 applicationProtocol = protocolName
             case .serverNameAcknowledged:
                 guard clientHello?.extensions.contains(.serverName) == true else {
-                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "server_name acknowledged but not sent")
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("server_name acknowledged but not sent"))
                 }
             case .recordSizeLimit(let limit):
                 guard clientHello?.extensions.contains(.recordSizeLimit) == true else {
-                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "record_size_limit answered but not sent")
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("record_size_limit answered but not sent"))
                 }
                 peerRecordSizeLimit = Int(limit)
             case .supportedGroups:
                 continue // the server's preferences, informational (RFC 8446 §4.2.7)
             case .ticketRequestExpectedCount:
                 guard configuration.requestedTicketCount != nil else {
-                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "ticket_request answered but not sent")
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("ticket_request answered but not sent"))
                 }
             default:
-                throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "\(ext.type) in EncryptedExtensions")
+                throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("\(ext.type) in EncryptedExtensions"))
             }
         }
         transcript?.append(raw)
@@ -453,7 +453,7 @@ struct ClientHandshake13 {
         }
         // We ask for no per-certificate extension (status_request, SCT): any is unsolicited (§4.4.2).
         guard message.certificateList.allSatisfy({ $0.extensions.isEmpty }) else {
-            throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "CertificateEntry extension we did not ask for")
+            throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("CertificateEntry extension we did not ask for"))
         }
         peerKey = try TLSPublicKey(certificateDER: leaf.certificateData)
         peerChain = message.certificateList.map(\.certificateData)
@@ -479,7 +479,7 @@ struct ClientHandshake13 {
             throw TLSError.internalError("Finished before keys")
         }
         guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: serverSecret, transcriptHash: transcript.currentHash()) else {
-            throw TLSError.protocolViolation(alert: .decryptError, reason: "server Finished does not verify")
+            throw TLSError.protocolViolation(alert: .decryptError, reason: .finishedMismatch)
         }
         transcript.append(raw)
         let master = schedule.master()
@@ -528,7 +528,7 @@ struct ClientHandshake13 {
             actions.append(.send(certificateBytes))
             if chain != nil, let key = configuration.privateKey {
                 guard let scheme = key.selectSignatureScheme(peerSignatureAlgorithms: request.signatureAlgorithms) else {
-                    throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme the server accepts")
+                    throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonSignatureScheme)
                 }
                 let verify = try key.certificateVerify(scheme: scheme, signer: .client, transcriptHash: transcript.currentHash())
                 let verifyBytes = try HandshakeMessage.certificateVerify(verify).encode()

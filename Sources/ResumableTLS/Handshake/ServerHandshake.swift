@@ -27,15 +27,15 @@ struct ServerHandshake {
     static func negotiateVersion(_ hello: ClientHello, configuration: TLSConfiguration) throws -> ProtocolVersion {
         // RFC 8446 §D.5: a legacy_version of SSL 3.0 or lower MUST abort (security review L14).
         guard hello.legacyVersion.rawValue > 0x0300 else {
-            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "ClientHello legacy_version \(hello.legacyVersion) is SSL 3.0 or older")
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("ClientHello legacy_version \(hello.legacyVersion) is SSL 3.0 or older"))
         }
         if case .supportedVersionsClientHello(let versions)? = hello.extensions[.supportedVersions] {
             if configuration.allows(.tls13), versions.contains(.tls13) { return .tls13 }
             if configuration.allows(.tls12), versions.contains(.tls12) { return .tls12 }
-            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "client offers none of TLS \(configuration.minimumVersion)...\(configuration.maximumVersion)")
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("client offers none of TLS \(configuration.minimumVersion)...\(configuration.maximumVersion)"))
         }
         if configuration.allows(.tls12), hello.legacyVersion >= .tls12 { return .tls12 }
-        throw TLSError.protocolViolation(alert: .protocolVersion, reason: "client offers only TLS \(hello.legacyVersion), not TLS 1.3 or TLS 1.2")
+        throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("client offers only TLS \(hello.legacyVersion), not TLS 1.3 or TLS 1.2"))
     }
 
     /// The version chosen, once the first ClientHello arrived.

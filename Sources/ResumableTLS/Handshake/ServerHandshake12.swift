@@ -111,7 +111,7 @@ struct ServerHandshake12 {
             return try handleClientFinished(finished, raw: raw, master: master)
         case (.connected, .clientHello):
             // RFC 5746 §4.4 / RFC 5246 §7.2.2: renegotiation is refused, never performed.
-            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: "the client tried to renegotiate")
+            throw TLSError.protocolViolation(alert: .noRenegotiation, reason: .renegotiationRefused)
         default:
             throw TLSError.unexpectedMessage("\(message.type) while the TLS 1.2 server is in \(state)")
         }
@@ -141,7 +141,7 @@ struct ServerHandshake12 {
         let group = try chooseGroup(hello)
         let extendedMasterSecret = hello.extensions.contains(.extendedMasterSecret)
         if configuration.requireExtendedMasterSecret && !extendedMasterSecret {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "the client does not support the extended master secret")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .extendedMasterSecret("the client does not support the extended master secret"))
         }
         var serverName: String?
         if case .serverName(let name)? = hello.extensions[.serverName] { serverName = name }
@@ -183,7 +183,7 @@ struct ServerHandshake12 {
     /// OpenSSL does) but never renegotiate with.
     private func checkRenegotiationIndication(_ hello: ClientHello) throws {
         if case .renegotiationInfo(let info)? = hello.extensions[.renegotiationInfo], !info.isEmpty {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "renegotiation_info not empty on an initial handshake")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .insecureRenegotiation("renegotiation_info not empty on an initial handshake"))
         }
     }
 
@@ -195,7 +195,7 @@ struct ServerHandshake12 {
     /// which we do not sign with.
     private func readSignatureSchemes(_ hello: ClientHello) throws -> [SignatureScheme] {
         guard case .signatureAlgorithms(let schemes)? = hello.extensions[.signatureAlgorithms] else {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "TLS 1.2 ClientHello without signature_algorithms (SHA-1 only)")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .missingExtension("TLS 1.2 ClientHello without signature_algorithms (SHA-1 only)"))
         }
         return schemes
     }
@@ -209,7 +209,7 @@ struct ServerHandshake12 {
         let offered = Set(hello.cipherSuites)
         let ours = key.tls12SignatureSchemes
         guard let scheme = signatureSchemes.first(where: ours.contains) else {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no TLS 1.2 signature scheme in common with the client")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonSignatureScheme)
         }
         let authentication: TLS12CipherSuiteParameters.Authentication = scheme.isRSA ? .rsa : .ecdsa
         for suite in configuration.cipherSuites where offered.contains(suite) {
@@ -217,7 +217,7 @@ struct ServerHandshake12 {
                 return (parameters, scheme)
             }
         }
-        throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no TLS 1.2 cipher suite in common")
+        throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonCipherSuite)
     }
 
     /// The ECDHE group (RFC 8422 §5.1.1): our preference among the client's supported_groups
@@ -234,13 +234,13 @@ struct ServerHandshake12 {
         let ours = configuration.groups.filter(KeyExchangePrivateKey.supports)
         guard case .supportedGroups(let groups)? = hello.extensions[.supportedGroups] else {
             guard ours.contains(.secp256r1) else {
-                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no supported_groups and secp256r1 not enabled")
+                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonGroup)
             }
             return .secp256r1
         }
         let offered = Set(groups)
         guard let group = ours.first(where: offered.contains) else {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no ECDHE group in common")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonGroup)
         }
         return group
     }
@@ -251,7 +251,7 @@ struct ServerHandshake12 {
               !configuration.applicationProtocols.isEmpty else { return nil }
         let offeredNames = Set(offered.compactMap { String(validating: $0, as: UTF8.self) })
         guard let selected = configuration.applicationProtocols.first(where: offeredNames.contains) else {
-            throw TLSError.protocolViolation(alert: .noApplicationProtocol, reason: "no ALPN protocol in common")
+            throw TLSError.protocolViolation(alert: .noApplicationProtocol, reason: .noCommonApplicationProtocol)
         }
         return selected
     }
@@ -300,7 +300,7 @@ struct ServerHandshake12 {
               session.cipherSuite.tls12Parameters != nil else { return .cipherSuite }
         // RFC 7627 §5.3.
         if session.extendedMasterSecret && !agreement.extendedMasterSecret {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "resumption of an extended-master-secret session without the extension")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .extendedMasterSecret("resumption of an extended-master-secret session without the extension"))
         }
         if !session.extendedMasterSecret && agreement.extendedMasterSecret { return .extendedMasterSecret }
         if !session.extendedMasterSecret && configuration.requireExtendedMasterSecret { return .extendedMasterSecret }
@@ -404,7 +404,7 @@ struct ServerHandshake12 {
             peerChain = message.certificates
         } else if configuration.clientAuthentication == .required {
             // RFC 5246 §7.4.6: a server that requires one may abort with handshake_failure.
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "client sent no certificate")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .certificateRequired)
         }
         state = .waitClientKeyExchange(ephemeral: ephemeral)
     }
@@ -438,7 +438,7 @@ struct ServerHandshake12 {
         guard let agreement, var transcript else { throw TLSError.internalError("Finished without an agreement") }
         guard TLS12KeySchedule.isValidVerifyData(message.verifyData, hash: agreement.parameters.hash, masterSecret: master,
                                                  client: true, transcriptHash: transcript.currentHash()) else {
-            throw TLSError.protocolViolation(alert: .decryptError, reason: "client Finished does not verify")
+            throw TLSError.protocolViolation(alert: .decryptError, reason: .finishedMismatch)
         }
         transcript.append(raw)
         self.transcript = transcript

@@ -119,7 +119,7 @@ struct ServerHandshake13 {
                 throw TLSError.illegalParameter("second ClientHello still has no key_share for the requested group")
             }
             guard let retryGroup = offer.ourGroups.first(where: offer.groups.contains) else {
-                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no key-exchange group in common")
+                throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonGroup)
             }
             return try sendHelloRetryRequest(hello, raw: raw, suite: offer.suite, parameters: offer.parameters, group: retryGroup)
         }
@@ -167,11 +167,11 @@ struct ServerHandshake13 {
     private func checkVersions(_ hello: ClientHello) throws {
         // RFC 8446 §D.5: a legacy_version of SSL 3.0 or lower MUST abort (security review L14).
         guard hello.legacyVersion.rawValue > 0x0300 else {
-            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "ClientHello legacy_version \(hello.legacyVersion) is SSL 3.0 or older")
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("ClientHello legacy_version \(hello.legacyVersion) is SSL 3.0 or older"))
         }
         guard case .supportedVersionsClientHello(let versions)? = hello.extensions[.supportedVersions],
               versions.contains(.tls13) else {
-            throw TLSError.protocolViolation(alert: .protocolVersion, reason: "client does not offer TLS 1.3")
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("client does not offer TLS 1.3"))
         }
         guard hello.legacyCompressionMethods == [0] else {
             throw TLSError.illegalParameter("TLS 1.3 ClientHello must offer only null compression")
@@ -183,14 +183,14 @@ struct ServerHandshake13 {
         // Cipher suite: our preference among the client's offers.
         guard let suite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters != nil }),
               let parameters = suite.tls13Parameters else {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no cipher suite in common")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonCipherSuite)
         }
         guard case .signatureAlgorithms(let schemes)? = hello.extensions[.signatureAlgorithms] else {
-            throw TLSError.protocolViolation(alert: .missingExtension, reason: "ClientHello without signature_algorithms")
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: .missingExtension("ClientHello without signature_algorithms"))
         }
         guard case .supportedGroups(let groups)? = hello.extensions[.supportedGroups],
               case .keyShareClientHello(let shares)? = hello.extensions[.keyShare] else {
-            throw TLSError.protocolViolation(alert: .missingExtension, reason: "ClientHello without supported_groups and key_share")
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: .missingExtension("ClientHello without supported_groups and key_share"))
         }
         // RFC 8446 §4.2.8: each share's group must be in supported_groups, in the same order, once.
         // A set, so the check is linear in the (capped, PeerListLimits) lists: security review M1.
@@ -215,7 +215,7 @@ struct ServerHandshake13 {
               !configuration.applicationProtocols.isEmpty else { return [] }
         let offeredNames = offered.compactMap { String(validating: $0, as: UTF8.self) }
         guard let selected = configuration.applicationProtocols.first(where: offeredNames.contains) else {
-            throw TLSError.protocolViolation(alert: .noApplicationProtocol, reason: "no ALPN protocol in common")
+            throw TLSError.protocolViolation(alert: .noApplicationProtocol, reason: .noCommonApplicationProtocol)
         }
         applicationProtocol = selected
         return [.selectedApplicationProtocol(Array(selected.utf8))]
@@ -227,7 +227,7 @@ struct ServerHandshake13 {
         var clientModes: [PSKKeyExchangeMode]?
         if case .pskKeyExchangeModes(let modes)? = hello.extensions[.pskKeyExchangeModes] { clientModes = modes }
         if hello.offeredPSKs != nil && clientModes == nil {
-            throw TLSError.protocolViolation(alert: .missingExtension, reason: "pre_shared_key without psk_key_exchange_modes")
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: .missingExtension("pre_shared_key without psk_key_exchange_modes"))
         }
         commonPSKModes = configuration.pskKeyExchangeModes.filter { clientModes?.contains($0) == true }
         clientOfferedPSK = hello.offeredPSKs != nil
@@ -250,7 +250,7 @@ struct ServerHandshake13 {
         guard !resuming else { return nil }
         guard let key = configuration.privateKey, let chain = configuration.certificateChain,
               let scheme = key.selectSignatureScheme(peerSignatureAlgorithms: offer.schemes) else {
-            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: "no signature scheme in common with the client")
+            throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonSignatureScheme)
         }
         return (key, chain, scheme)
     }
@@ -367,7 +367,7 @@ struct ServerHandshake13 {
             let transcriptHash = transcript.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
             guard KeySchedule.Early(hash: hash, psk: session.secretKey)
                 .isValidBinder(offer.binders[index], external: false, truncatedTranscriptHash: transcriptHash) else {
-                throw TLSError.protocolViolation(alert: .decryptError, reason: "PSK binder does not verify")
+                throw TLSError.protocolViolation(alert: .decryptError, reason: .binderMismatch)
             }
             // After the binder, so that only the ticket's holder can spend its single use.
             guard claim(identity.identity, session, now) else {
@@ -479,12 +479,12 @@ struct ServerHandshake13 {
         }
         // Our CertificateRequest asks for no per-certificate extension (RFC 8446 §4.4.2, L11).
         guard message.certificateList.allSatisfy({ $0.extensions.isEmpty }) else {
-            throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: "CertificateEntry extension we did not ask for")
+            throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("CertificateEntry extension we did not ask for"))
         }
         transcript?.append(raw)
         guard let leaf = message.certificateList.first else {
             if configuration.clientAuthentication == .required {
-                throw TLSError.protocolViolation(alert: .certificateRequired, reason: "client sent no certificate")
+                throw TLSError.protocolViolation(alert: .certificateRequired, reason: .certificateRequired)
             }
             state = .waitClientFinished
             return []
@@ -512,7 +512,7 @@ struct ServerHandshake13 {
             throw TLSError.internalError("client Finished before keys")
         }
         guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: clientHandshakeSecret, transcriptHash: transcript.currentHash()) else {
-            throw TLSError.protocolViolation(alert: .decryptError, reason: "client Finished does not verify")
+            throw TLSError.protocolViolation(alert: .decryptError, reason: .finishedMismatch)
         }
         transcript.append(raw)
         resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())

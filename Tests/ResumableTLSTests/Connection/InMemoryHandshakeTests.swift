@@ -76,7 +76,7 @@ import Testing
         clientConfiguration.applicationProtocols = ["h2"]
         var serverConfiguration = InMemoryIdentity.serverConfiguration()
         serverConfiguration.applicationProtocols = ["http/1.1"]
-        await #expect(throws: TLSError.protocolViolation(alert: .noApplicationProtocol, reason: "no ALPN protocol in common")) {
+        await #expect(throws: TLSError.protocolViolation(alert: .noApplicationProtocol, reason: .noCommonApplicationProtocol)) {
             _ = try await connect(client: clientConfiguration, server: serverConfiguration)
         }
     }

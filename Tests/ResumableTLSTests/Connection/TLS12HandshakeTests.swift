@@ -135,6 +135,7 @@ struct TLS12HandshakeTests {
         try markingServer.receive(stripped)
         Hostile.expectThrows(.illegalParameter) { try defaultClient.receive(markingServer.takeOutput()) }
         Hostile.expectClosed(defaultClient, .illegalParameter)
+        Hostile.expectReason(defaultClient, .downgradeDetected)
     }
 
     @Test("requireExtendedMasterSecret: a server refuses a client without EMS; by default it serves it without EMS")

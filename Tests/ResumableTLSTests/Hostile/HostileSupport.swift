@@ -66,6 +66,16 @@ enum Hostile {
         #expect(error.alertToSend == alert, "\(error)", sourceLocation: sourceLocation)
     }
 
+    /// Checks that `connection` closed for `reason` (the typed reason, not its text).
+    static func expectReason(_ connection: TLSConnection, _ reason: TLSFailureReason,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        guard case .closed(.protocolViolation(_, let actual)?) = connection.state else {
+            Issue.record("expected a protocol violation, state is \(connection.state)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(actual == reason, sourceLocation: sourceLocation)
+    }
+
     /// Checks that nothing is delivered after the failure: more input throws, no event appears.
     static func expectNothingMoreDelivered(_ connection: TLSConnection, moreInput: [UInt8],
                                            sourceLocation: SourceLocation = #_sourceLocation) {

@@ -64,6 +64,7 @@ struct TLS12HostileTests {
         let flight = try peer.receive(server.takeOutput())
         Hostile.expectThrows(.decryptError) { try server.receive(flight) }
         Hostile.expectClosed(server, .decryptError)
+        Hostile.expectReason(server, .finishedMismatch)
         _ = try peer.receive(server.takeOutput())
         #expect(peer.alertsReceived == [.fatal(.decryptError)])
     }
@@ -93,6 +94,7 @@ struct TLS12HostileTests {
         let hello = Hostile.records(helloClient.takeOutput())[0].fragment
         Hostile.expectThrows(.noRenegotiation) { try server.receive(try peer.sendRaw(.handshake, hello)) }
         Hostile.expectClosed(server, .noRenegotiation)
+        Hostile.expectReason(server, .renegotiationRefused)
         _ = try peer.receive(server.takeOutput())
         #expect(peer.alertsReceived == [.fatal(.noRenegotiation)])
         Hostile.expectNothingMoreDelivered(server, moreInput: try peer.sendRaw(.applicationData, [1]))
@@ -109,6 +111,7 @@ struct TLS12HostileTests {
         #expect(client.state == .established)
         Hostile.expectThrows(.noRenegotiation) { try client.receive(try peer.sendRaw(.handshake, [0, 0, 0, 0])) }
         Hostile.expectClosed(client, .noRenegotiation)
+        Hostile.expectReason(client, .renegotiationRefused)
     }
 
     @Test("A resumption ServerHello that drops EMS: handshake_failure (RFC 7627 §5.3)")
@@ -128,6 +131,7 @@ struct TLS12HostileTests {
         }
         Hostile.expectThrows(.handshakeFailure) { try client.receive(rewritten) }
         Hostile.expectClosed(client, .handshakeFailure)
+        Hostile.expectReason(client, .extendedMasterSecret("resumption changed the extended master secret state"))
     }
 
     @Test("A ServerHello with a suite we did not offer: illegal_parameter")

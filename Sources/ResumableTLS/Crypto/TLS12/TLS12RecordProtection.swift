@@ -91,7 +91,7 @@ package struct TLS12RecordProtection: Sendable {
         let explicitLength = parameters.explicitNonceLength
         let fragment = start + RecordLimits.headerLength ..< record.upperBound
         guard fragment.count >= explicitLength + tagLength else {
-            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: "record shorter than its nonce and tag")
+            throw TLSError.protocolViolation(alert: .badRecordMAC, reason: .recordAuthenticationFailed("record shorter than its nonce and tag"))
         }
         let plaintextLength = fragment.count - explicitLength - tagLength
         guard plaintextLength <= RecordLimits.maxPlaintextLength else {

@@ -30,7 +30,7 @@ package struct CertificateRequest: Sendable, Hashable {
         extensions = try ExtensionList(parsing: &body, context: .certificateRequest, minLength: 2)
         try body.expectEnd("CertificateRequest")
         guard extensions.contains(.signatureAlgorithms) else {
-            throw TLSError.protocolViolation(alert: .missingExtension, reason: "CertificateRequest without signature_algorithms")
+            throw TLSError.protocolViolation(alert: .missingExtension, reason: .missingExtension("CertificateRequest without signature_algorithms"))
         }
     }
 

@@ -201,7 +201,7 @@ package enum HandshakeMessage: Sendable, Hashable {
         let type = HandshakeType(rawValue: try reader.readUInt8("handshake type"))
         let length = Int(try reader.readUInt24("handshake length"))
         guard length <= maximumBodyLength else {
-            throw TLSError.protocolViolation(alert: .illegalParameter, reason: "\(type) message of \(length) bytes exceeds \(maximumBodyLength)")
+            throw TLSError.protocolViolation(alert: .illegalParameter, reason: .tooLarge("\(type) message of \(length) bytes exceeds \(maximumBodyLength)"))
         }
         guard buffer.count >= 4 + length else { return nil }
         return (type, 4 + length)

@@ -67,7 +67,7 @@ package struct HandshakeReassembler: Sendable {
         guard length <= maxMessageLength else {
             throw TLSError.protocolViolation(
                 alert: .illegalParameter,
-                reason: "\(type) of \(length) bytes exceeds the \(maxMessageLength)-byte limit")
+                reason: .tooLarge("\(type) of \(length) bytes exceeds the \(maxMessageLength)-byte limit"))
         }
         guard reader.remaining >= length else { return nil }
         let bytes = Array(buffer[readIndex..<(readIndex + 4 + length)])
