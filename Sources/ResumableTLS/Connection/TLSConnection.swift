@@ -121,7 +121,7 @@ public final class TLSConnection {
     /// for one (`SSL_accept`). Calling it again does nothing.
     public func startHandshake() throws {
         guard !started else { return }
-        guard case .client(var client) = handshake else {
+        guard case .client(let client) = handshake else {
             started = true
             return
         }
@@ -140,17 +140,16 @@ public final class TLSConnection {
             pendingWork = TLSPendingWork(offeredSessionLeaf: leaf, serverName: name, time: now)
             return
         }
-        try sendClientHello(&client, certificateCoversServerName: false)
+        try sendClientHello(client, certificateCoversServerName: false)
     }
 
     /// Queues the first ClientHello.
-    private func sendClientHello(_ client: inout ClientHandshake, certificateCoversServerName: Bool) throws {
+    private func sendClientHello(_ client: ClientHandshake, certificateCoversServerName: Bool) throws {
         try guarded {
             // The first ClientHello's record says 0x0301 for old middleboxes (RFC 8446 §5.1).
             recordLayer.plaintextRecordVersion = .tls10
             let actions = try client.start(offering: offeredSession, now: context.clock.now(),
                                            certificateCoversServerName: certificateCoversServerName)
-            handshake = .client(client)
             try apply(actions)
             try recordLayer.flushHandshake()
             recordLayer.plaintextRecordVersion = .tls12
@@ -325,10 +324,10 @@ public final class TLSConnection {
         }
         guard awaitingWork else { throw TLSError.invalidState("no pending work") }
         awaitingWork = false
-        if awaitingOfferedSessionCheck, case .client(var client) = handshake {
+        if awaitingOfferedSessionCheck, case .client(let client) = handshake {
             awaitingOfferedSessionCheck = false
             // A failed check is no error: the session is simply not offered (reason server_name).
-            try sendClientHello(&client, certificateCoversServerName: (try? result.get()) != nil)
+            try sendClientHello(client, certificateCoversServerName: (try? result.get()) != nil)
             return
         }
         try guarded {
@@ -346,12 +345,10 @@ public final class TLSConnection {
             try result.get()
             let actions: [HandshakeAction]
             switch handshake {
-            case .client(var client):
+            case .client(let client):
                 actions = try client.peerChainVerified()
-                handshake = .client(client)
-            case .server(var server):
+            case .server(let server):
                 actions = try server.peerChainVerified()
-                handshake = .server(server)
             }
             try apply(actions)
             try processRecords()
@@ -455,12 +452,10 @@ public final class TLSConnection {
                 try ChangeCipherSpec.validate(record.content)
                 let actions: [HandshakeAction]
                 switch handshake {
-                case .client(var client):
+                case .client(let client):
                     actions = try client.handleChangeCipherSpec()
-                    handshake = .client(client)
-                case .server(var server):
+                case .server(let server):
                     actions = try server.handleChangeCipherSpec()
-                    handshake = .server(server)
                 }
                 try apply(actions)
             case .changeCipherSpec:
@@ -570,12 +565,10 @@ public final class TLSConnection {
             if message.type == .finished { peerFinished = true }
             let actions: [HandshakeAction]
             switch handshake {
-            case .client(var client):
+            case .client(let client):
                 actions = try client.handle(message, raw: raw.bytes, now: context.clock.now())
-                handshake = .client(client)
-            case .server(var server):
+            case .server(let server):
                 actions = try server.handle(message, raw: raw.bytes, now: context.clock.now())
-                handshake = .server(server)
             }
             try apply(actions)
             return
@@ -727,14 +720,13 @@ public final class TLSConnection {
     /// A server sends its NewSessionTickets right after the handshake, before any application
     /// data we write, so a client that closes early still has them.
     private func sendTickets() throws {
-        guard case .server(var server) = handshake else { return }
+        guard case .server(let server) = handshake else { return }
         let authority = context.ticketAuthority
         let now = context.clock.now()
         let logger = context.configuration.logger
         let tickets = try server.makeTickets(
             contextID: context.contextID, issue: { try authority.issue($0, on: self, now: now) },
             failed: { error in logger?.warning("no ticket sent: it could not be issued", metadata: ["error": "\(error)"]) })
-        handshake = .server(server)
         for ticket in tickets {
             recordLayer.queueHandshake(ticket.message)
             recordNewSession(ticket.session, alreadyStored: true)

@@ -3,7 +3,7 @@ import Foundation
 /// The client's handshake: the TLS 1.3 state machine sends the ClientHello (offering TLS 1.2
 /// too when the version range allows it); a ServerHello that negotiates TLS 1.2 hands the rest
 /// to the TLS 1.2 state machine.
-struct ClientHandshake {
+final class ClientHandshake {   // a class: the connection's state machine mutates in place, no copy per message
     private enum Machine {
         case tls13(ClientHandshake13)
         case tls12(ClientHandshake12)
@@ -29,46 +29,40 @@ struct ClientHandshake {
         return nil
     }
 
-    mutating func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool) throws -> [HandshakeAction] {
-        guard case .tls13(var client) = machine else { throw TLSError.invalidState("handshake already started") }
-        defer { machine = .tls13(client) }
+    func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool) throws -> [HandshakeAction] {
+        guard case .tls13(let client) = machine else { throw TLSError.invalidState("handshake already started") }
         return try client.start(offering: session, now: now, certificateCoversServerName: certificateCoversServerName)
     }
 
-    mutating func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         switch machine {
-        case .tls13(var client):
+        case .tls13(let client):
             // RFC 8446 §4.1.3: a ServerHello without supported_versions negotiates TLS 1.2 (or
             // older, which the TLS 1.2 machine refuses).
             if case .serverHello(let hello) = message, !hello.isHelloRetryRequest,
                !hello.extensions.contains(.supportedVersions), client.mayNegotiateTLS12 {
-                var tls12 = try client.continuingInTLS12(contextID: contextID, now: now)
-                defer { machine = .tls12(tls12) }
+                let tls12 = try client.continuingInTLS12(contextID: contextID, now: now)
+                machine = .tls12(tls12)
                 return try tls12.handle(message, raw: raw, now: now)
             }
-            defer { machine = .tls13(client) }
             return try client.handle(message, raw: raw)
-        case .tls12(var client):
-            defer { machine = .tls12(client) }
+        case .tls12(let client):
             return try client.handle(message, raw: raw, now: now)
         }
     }
 
-    mutating func handleChangeCipherSpec() throws -> [HandshakeAction] {
-        guard case .tls12(var client) = machine else {
+    func handleChangeCipherSpec() throws -> [HandshakeAction] {
+        guard case .tls12(let client) = machine else {
             throw TLSError.unexpectedMessage("change_cipher_spec outside a TLS 1.2 handshake")
         }
-        defer { machine = .tls12(client) }
         return try client.handleChangeCipherSpec()
     }
 
-    mutating func peerChainVerified() throws -> [HandshakeAction] {
+    func peerChainVerified() throws -> [HandshakeAction] {
         switch machine {
-        case .tls13(var client):
-            defer { machine = .tls13(client) }
+        case .tls13(let client):
             return try client.peerChainVerified()
-        case .tls12(var client):
-            defer { machine = .tls12(client) }
+        case .tls12(let client):
             return try client.peerChainVerified()
         }
     }

@@ -11,7 +11,7 @@ import Foundation
 ///          ChangeCipherSpec → Finished.
 /// Resumed: ServerHello (echoing our session ID, RFC 5246 §7.4.1.3 / RFC 5077 §3.4) →
 ///          [NewSessionTicket] → ChangeCipherSpec → Finished → our ChangeCipherSpec, Finished.
-struct ClientHandshake12 {
+final class ClientHandshake12 {
     /// What the ServerHello settled.
     private struct Agreement {
         var parameters: TLS12CipherSuiteParameters
@@ -100,7 +100,7 @@ struct ClientHandshake12 {
         return nil
     }
 
-    mutating func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         self.now = now
         switch (state, message) {
         case (.waitServerHello, .serverHello(let hello)):
@@ -135,13 +135,13 @@ struct ClientHandshake12 {
         }
     }
 
-    private mutating func append(_ raw: [UInt8]) {
+    private func append(_ raw: [UInt8]) {
         transcript?.append(raw)
         transcriptBytes.append(contentsOf: raw)
     }
 
     /// The server's ChangeCipherSpec: its next records are protected.
-    mutating func handleChangeCipherSpec() throws -> [HandshakeAction] {
+    func handleChangeCipherSpec() throws -> [HandshakeAction] {
         let master: SymmetricKey
         switch state {
         case .waitChangeCipherSpec(let key): master = key
@@ -162,7 +162,7 @@ struct ClientHandshake12 {
 
     // MARK: ServerHello (RFC 5246 §7.4.1.3)
 
-    private mutating func handleServerHello(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleServerHello(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
         guard hello.legacyVersion == .tls12 else {
             throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("ServerHello version \(hello.legacyVersion)"))
         }
@@ -245,7 +245,7 @@ struct ClientHandshake12 {
         return []
     }
 
-    private mutating func handleCertificate(_ message: TLS12Certificate, raw: [UInt8]) throws {
+    private func handleCertificate(_ message: TLS12Certificate, raw: [UInt8]) throws {
         guard let leaf = message.certificates.first else { throw TLSError.decodeError("server sent an empty Certificate") }
         peerKey = try TLSPublicKey(certificateDER: leaf)
         peerChain = message.certificates
@@ -255,7 +255,7 @@ struct ClientHandshake12 {
 
     /// RFC 8422 §5.4: an offered, supported group, and a signature by the certificate's key over
     /// both randoms and the parameters, with a scheme we offered that fits the suite.
-    private mutating func handleServerKeyExchange(_ message: TLS12ServerKeyExchange, raw: [UInt8]) throws {
+    private func handleServerKeyExchange(_ message: TLS12ServerKeyExchange, raw: [UInt8]) throws {
         guard let agreement, let key = peerKey else { throw TLSError.internalError("ServerKeyExchange without a certificate") }
         guard configuration.groups.contains(message.group), KeyExchangePrivateKey.supports(message.group) else {
             throw TLSError.illegalParameter("ServerKeyExchange group \(message.group) was not offered")
@@ -274,7 +274,7 @@ struct ClientHandshake12 {
     }
 
     /// Continues after the server's chain was verified: our second flight.
-    mutating func peerChainVerified() throws -> [HandshakeAction] {
+    func peerChainVerified() throws -> [HandshakeAction] {
         guard case .waitChainVerification(let share) = state, let agreement else {
             throw TLSError.invalidState("no verification pending")
         }
@@ -307,13 +307,13 @@ struct ClientHandshake12 {
         return actions
     }
 
-    private mutating func send(_ message: HandshakeMessage, into actions: inout [HandshakeAction]) throws {
+    private func send(_ message: HandshakeMessage, into actions: inout [HandshakeAction]) throws {
         let bytes = try message.encode()
         append(bytes)
         actions.append(.send(bytes))
     }
 
-    private mutating func sendChangeCipherSpecAndFinished(master: SymmetricKey) throws -> [HandshakeAction] {
+    private func sendChangeCipherSpecAndFinished(master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement, let transcript else { throw TLSError.internalError("no agreement") }
         let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
                                          clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
@@ -324,7 +324,7 @@ struct ClientHandshake12 {
         return actions
     }
 
-    private mutating func handleServerFinished(_ message: Finished, raw: [UInt8], master: SymmetricKey) throws -> [HandshakeAction] {
+    private func handleServerFinished(_ message: Finished, raw: [UInt8], master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement, let transcript else { throw TLSError.internalError("Finished without an agreement") }
         guard TLS12KeySchedule.isValidVerifyData(message.verifyData, hash: agreement.parameters.hash, masterSecret: master,
                                                  client: false, transcriptHash: transcript.currentHash()) else {

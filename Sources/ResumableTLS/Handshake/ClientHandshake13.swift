@@ -5,7 +5,7 @@ import Foundation
 /// read top to bottom like the RFC: ClientHello → (HelloRetryRequest → ClientHello) →
 /// ServerHello → EncryptedExtensions → [CertificateRequest] → Certificate → CertificateVerify →
 /// Finished → [our Certificate, CertificateVerify] → our Finished.
-struct ClientHandshake13 {
+final class ClientHandshake13 {
     enum State: Equatable {
         case idle, waitServerHello, waitEncryptedExtensions, waitCertificateOrRequest, waitCertificate
         case waitCertificateVerify, waitFinished, waitChainVerification, connected
@@ -71,7 +71,7 @@ struct ClientHandshake13 {
     /// Builds the first ClientHello, offering `session` if it can still be resumed here;
     /// `certificateCoversServerName` says whether a session made for another server name was
     /// found valid for ours (`needsServerNameCheck`).
-    mutating func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool = false) throws -> [HandshakeAction] {
+    func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool = false) throws -> [HandshakeAction] {
         guard state == .idle else { throw TLSError.invalidState("handshake already started") }
         self.now = now
         let offersTLS13 = configuration.allows(.tls13)
@@ -242,7 +242,7 @@ struct ClientHandshake13 {
 
     // MARK: Receiving
 
-    mutating func handle(_ message: HandshakeMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: [UInt8]) throws -> [HandshakeAction] {
         switch (state, message) {
         case (.waitServerHello, .serverHello(let hello)):
             return try hello.isHelloRetryRequest ? handleHelloRetryRequest(hello, raw: raw) : handleServerHello(hello, raw: raw)
@@ -298,7 +298,7 @@ struct ClientHandshake13 {
         }
     }
 
-    private mutating func handleHelloRetryRequest(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleHelloRetryRequest(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
         guard !didHelloRetryRequest else { throw TLSError.unexpectedMessage("second HelloRetryRequest") }
         try commonServerHelloChecks(hello)
         guard var offered = clientHello, let parameters = hello.cipherSuite.tls13Parameters else {
@@ -361,7 +361,7 @@ struct ClientHandshake13 {
         return actions
     }
 
-    private mutating func handleServerHello(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleServerHello(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
         try commonServerHelloChecks(hello)
         if didHelloRetryRequest, hello.cipherSuite != cipherSuite {
             throw TLSError.illegalParameter("ServerHello cipher suite differs from the HelloRetryRequest's")
@@ -406,7 +406,7 @@ struct ClientHandshake13 {
         return [.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: serverSecret)))]
     }
 
-    private mutating func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: [UInt8]) throws -> [HandshakeAction] {
         for ext in message.extensions {
             switch ext {
             case .selectedApplicationProtocol(let name):
@@ -444,7 +444,7 @@ struct ClientHandshake13 {
         return []
     }
 
-    private mutating func handleCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
         guard message.certificateRequestContext.isEmpty else {
             throw TLSError.illegalParameter("server Certificate with a request context")
         }
@@ -462,7 +462,7 @@ struct ClientHandshake13 {
         return []
     }
 
-    private mutating func handleCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws -> [HandshakeAction] {
         guard let key = peerKey, var transcript else { throw TLSError.internalError("no peer key") }
         try key.verifyCertificateVerify(
             message, signer: .server, transcriptHash: transcript.currentHash(),
@@ -474,7 +474,7 @@ struct ClientHandshake13 {
         return []
     }
 
-    private mutating func handleFinished(_ message: Finished, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleFinished(_ message: Finished, raw: [UInt8]) throws -> [HandshakeAction] {
         guard var transcript, let suite, let serverSecret = serverHandshakeSecret, let schedule = handshakeSchedule else {
             throw TLSError.internalError("Finished before keys")
         }
@@ -502,13 +502,13 @@ struct ClientHandshake13 {
     private var clientApplicationSecret: SymmetricKey?
 
     /// Continues after the server's chain was verified.
-    mutating func peerChainVerified() throws -> [HandshakeAction] {
+    func peerChainVerified() throws -> [HandshakeAction] {
         guard state == .waitChainVerification else { throw TLSError.invalidState("no verification pending") }
         return try finish()
     }
 
     /// Our second flight: [Certificate, CertificateVerify,] Finished, then application keys.
-    private mutating func finish() throws -> [HandshakeAction] {
+    private func finish() throws -> [HandshakeAction] {
         guard var transcript, let suite, let clientSecret = clientHandshakeSecret, let master, let clientApplicationSecret else {
             throw TLSError.internalError("finish before keys")
         }

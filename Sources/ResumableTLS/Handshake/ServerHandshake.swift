@@ -3,7 +3,7 @@ import Foundation
 /// The server's handshake: waits for the first ClientHello, negotiates the version (RFC 8446
 /// §4.2.1, RFC 5246 §7.4.1.2 / Appendix E) and from then on hands every message to the state
 /// machine of that version.
-struct ServerHandshake {
+final class ServerHandshake {   // a class: the connection's state machine mutates in place, no copy per message
     private enum Machine {
         case awaitingClientHello
         case tls13(ServerHandshake13)
@@ -47,7 +47,7 @@ struct ServerHandshake {
         }
     }
 
-    mutating func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         switch machine {
         case .awaitingClientHello:
             guard case .clientHello(let hello) = message else {
@@ -55,50 +55,44 @@ struct ServerHandshake {
             }
             switch try Self.negotiateVersion(hello, configuration: configuration) {
             case .tls12:
-                var server = makeTLS12()
-                defer { machine = .tls12(server) }
+                let server = makeTLS12()
+                machine = .tls12(server)
                 return try server.handle(message, raw: raw, now: now)
             default:
-                var server = makeTLS13()
-                defer { machine = .tls13(server) }
+                let server = makeTLS13()
+                machine = .tls13(server)
                 return try server.handle(message, raw: raw, now: now)
             }
-        case .tls13(var server):
-            defer { machine = .tls13(server) }
+        case .tls13(let server):
             return try server.handle(message, raw: raw, now: now)
-        case .tls12(var server):
-            defer { machine = .tls12(server) }
+        case .tls12(let server):
             return try server.handle(message, raw: raw, now: now)
         }
     }
 
     /// TLS 1.2's ChangeCipherSpec (TLS 1.3's is dropped by the connection).
-    mutating func handleChangeCipherSpec() throws -> [HandshakeAction] {
-        guard case .tls12(var server) = machine else {
+    func handleChangeCipherSpec() throws -> [HandshakeAction] {
+        guard case .tls12(let server) = machine else {
             throw TLSError.unexpectedMessage("change_cipher_spec outside a TLS 1.2 handshake")
         }
-        defer { machine = .tls12(server) }
         return try server.handleChangeCipherSpec()
     }
 
-    mutating func peerChainVerified() throws -> [HandshakeAction] {
+    func peerChainVerified() throws -> [HandshakeAction] {
         switch machine {
         case .awaitingClientHello: throw TLSError.invalidState("no verification pending")
-        case .tls13(var server):
-            defer { machine = .tls13(server) }
+        case .tls13(let server):
             return try server.peerChainVerified()
-        case .tls12(var server):
-            defer { machine = .tls12(server) }
+        case .tls12(let server):
             return try server.peerChainVerified()
         }
     }
 
     /// TLS 1.3 NewSessionTickets after the handshake; TLS 1.2 sends its ticket inside it.
-    mutating func makeTickets(
+    func makeTickets(
         contextID: UUID, issue: (TLSSession) throws -> TLSSession, failed: (any Error) -> Void
     ) throws -> [(message: [UInt8], session: TLSSession)] {
-        guard case .tls13(var server) = machine else { return [] }
-        defer { machine = .tls13(server) }
+        guard case .tls13(let server) = machine else { return [] }
         return try server.makeTickets(contextID: contextID, issue: issue, failed: failed)
     }
 

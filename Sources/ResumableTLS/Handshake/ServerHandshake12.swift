@@ -10,7 +10,7 @@ import Foundation
 ///          ChangeCipherSpec, Finished → [NewSessionTicket], ChangeCipherSpec, Finished.
 /// Resumed: ClientHello → ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished →
 ///          ChangeCipherSpec, Finished.
-struct ServerHandshake12 {
+final class ServerHandshake12 {
     /// What the ClientHello settled, fixed for the rest of the handshake.
     private struct Agreement {
         var parameters: TLS12CipherSuiteParameters
@@ -92,7 +92,7 @@ struct ServerHandshake12 {
         }
     }
 
-    mutating func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         self.now = now
         switch (state, message) {
         case (.waitClientHello, .clientHello(let hello)):
@@ -118,7 +118,7 @@ struct ServerHandshake12 {
     }
 
     /// The client's ChangeCipherSpec: from now on its records are protected (RFC 5246 §7.1).
-    mutating func handleChangeCipherSpec() throws -> [HandshakeAction] {
+    func handleChangeCipherSpec() throws -> [HandshakeAction] {
         guard case .waitChangeCipherSpec(let master) = state, let agreement else {
             throw TLSError.unexpectedMessage("ChangeCipherSpec out of order in the TLS 1.2 handshake")
         }
@@ -130,7 +130,7 @@ struct ServerHandshake12 {
 
     // MARK: ClientHello (RFC 5246 §7.4.1.2)
 
-    private mutating func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
         // RFC 5246 §7.4.1.2: null compression must be offered, and is the only one we use.
         guard hello.legacyCompressionMethods.contains(0) else {
             throw TLSError.illegalParameter("ClientHello does not offer null compression")
@@ -259,7 +259,7 @@ struct ServerHandshake12 {
     // MARK: Resumption (RFC 5246 §7.4.1.2, RFC 5077 §3.1, RFC 7627 §5.3)
 
     /// The session to resume: the ticket's if the client sent one, else the session ID's.
-    private mutating func findSession(_ hello: ClientHello, ticket: [UInt8]?, agreement: inout Agreement) throws -> (session: TLSSession, renewTicket: Bool)? {
+    private func findSession(_ hello: ClientHello, ticket: [UInt8]?, agreement: inout Agreement) throws -> (session: TLSSession, renewTicket: Bool)? {
         let identity: [UInt8]
         let mechanism: ResumptionMechanism
         if let ticket, !ticket.isEmpty {
@@ -309,7 +309,7 @@ struct ServerHandshake12 {
 
     /// The abbreviated handshake: ServerHello echoing the client's session ID (RFC 5077 §3.4
     /// for a ticket), [NewSessionTicket], ChangeCipherSpec, Finished.
-    private mutating func resume(_ resumed: TLSSession, hello: ClientHello, renewTicket: Bool) throws -> [HandshakeAction] {
+    private func resume(_ resumed: TLSSession, hello: ClientHello, renewTicket: Bool) throws -> [HandshakeAction] {
         guard var agreement, var transcript, let parameters = resumed.cipherSuite.tls12Parameters, parameters.hash == transcript.hash else {
             throw TLSError.internalError("resumption without an agreement")
         }
@@ -356,7 +356,7 @@ struct ServerHandshake12 {
         return extensions
     }
 
-    private mutating func sendFullHandshakeFlight(_ hello: ClientHello, group: NamedGroup, scheme: SignatureScheme) throws -> [HandshakeAction] {
+    private func sendFullHandshakeFlight(_ hello: ClientHello, group: NamedGroup, scheme: SignatureScheme) throws -> [HandshakeAction] {
         guard let agreement, var transcript, let key = configuration.privateKey, let chain = configuration.certificateChain else {
             throw TLSError.internalError("full handshake without an agreement")
         }
@@ -396,7 +396,7 @@ struct ServerHandshake12 {
 
     private var pendingSessionID: [UInt8] = []
 
-    private mutating func handleClientCertificate(_ message: TLS12Certificate, raw: [UInt8], ephemeral: KeyExchangePrivateKey) throws {
+    private func handleClientCertificate(_ message: TLS12Certificate, raw: [UInt8], ephemeral: KeyExchangePrivateKey) throws {
         transcript?.append(raw)
         transcriptBytes?.append(contentsOf: raw)
         if let leaf = message.certificates.first {
@@ -409,7 +409,7 @@ struct ServerHandshake12 {
         state = .waitClientKeyExchange(ephemeral: ephemeral)
     }
 
-    private mutating func handleClientKeyExchange(_ message: TLS12ClientKeyExchange, raw: [UInt8], ephemeral: KeyExchangePrivateKey) throws {
+    private func handleClientKeyExchange(_ message: TLS12ClientKeyExchange, raw: [UInt8], ephemeral: KeyExchangePrivateKey) throws {
         guard let agreement, var transcript else { throw TLSError.internalError("ClientKeyExchange without an agreement") }
         try KeyExchangePrivateKey.checkKeyShareFormat(message.publicPoint, group: ephemeral.group)
         let preMasterSecret = try ephemeral.sharedSecret(peerKeyShare: message.publicPoint)
@@ -423,7 +423,7 @@ struct ServerHandshake12 {
         state = peerKey != nil ? .waitCertificateVerify(master: master) : .waitChangeCipherSpec(master: master)
     }
 
-    private mutating func handleClientCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws {
+    private func handleClientCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws {
         guard let key = peerKey, let signed = transcriptBytes else { throw TLSError.internalError("CertificateVerify without a client key") }
         guard configuration.signatureSchemes.contains(message.algorithm) else {
             throw TLSError.illegalParameter("client CertificateVerify uses \(message.algorithm), which was not requested")
@@ -434,7 +434,7 @@ struct ServerHandshake12 {
         transcriptBytes = nil
     }
 
-    private mutating func handleClientFinished(_ message: Finished, raw: [UInt8], master: SymmetricKey) throws -> [HandshakeAction] {
+    private func handleClientFinished(_ message: Finished, raw: [UInt8], master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement, var transcript else { throw TLSError.internalError("Finished without an agreement") }
         guard TLS12KeySchedule.isValidVerifyData(message.verifyData, hash: agreement.parameters.hash, masterSecret: master,
                                                  client: true, transcriptHash: transcript.currentHash()) else {
@@ -455,14 +455,14 @@ struct ServerHandshake12 {
     }
 
     /// Continues after the client's chain was verified.
-    mutating func peerChainVerified() throws -> [HandshakeAction] {
+    func peerChainVerified() throws -> [HandshakeAction] {
         guard case .waitChainVerification(let master) = state else { throw TLSError.invalidState("no verification pending") }
         return try finishFullHandshake(master: master)
     }
 
     /// The new session (cached under its ID, or in a ticket), then our ChangeCipherSpec and
     /// Finished: the session exists before the handshake completes (S9, S19).
-    private mutating func finishFullHandshake(master: SymmetricKey) throws -> [HandshakeAction] {
+    private func finishFullHandshake(master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement else { throw TLSError.internalError("no agreement") }
         let made = TLSSession(
             protocolVersion: .tls12, cipherSuite: agreement.parameters.suite, secret: master.tlsBytes,
@@ -486,7 +486,7 @@ struct ServerHandshake12 {
     /// A NewSessionTicket for `base` (RFC 5077 §3.3), sealed or stored by the ticket authority.
     /// One that cannot be issued is sent empty (the client keeps no ticket; RFC 5077 §3.3), so
     /// a failure costs a future resumption, never this connection (security review L4).
-    private mutating func newTicket(for base: TLSSession) throws -> [HandshakeAction] {
+    private func newTicket(for base: TLSSession) throws -> [HandshakeAction] {
         // A renewed ticket keeps the authentication time (security review M3) and lives no longer.
         let renewed = TLSSession(
             protocolVersion: .tls12, cipherSuite: base.cipherSuite, secret: base.secret, sessionID: [],
@@ -511,7 +511,7 @@ struct ServerHandshake12 {
         return actions
     }
 
-    private mutating func sendChangeCipherSpecAndFinished(master: SymmetricKey) throws -> [HandshakeAction] {
+    private func sendChangeCipherSpecAndFinished(master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement, var transcript else { throw TLSError.internalError("no agreement") }
         let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
                                          clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
@@ -523,7 +523,7 @@ struct ServerHandshake12 {
         return [.sendChangeCipherSpec, .setWriteKeys(.tls12(keys.server)), .send(finished)]
     }
 
-    private mutating func complete() -> HandshakeAction {
+    private func complete() -> HandshakeAction {
         state = .connected
         transcript = nil
         let agreement = self.agreement

@@ -4,7 +4,7 @@ import Foundation
 /// The server side of the TLS 1.3 handshake (RFC 8446 §2, §4): ClientHello → [HelloRetryRequest
 /// → ClientHello] → ServerHello, EncryptedExtensions, [CertificateRequest], Certificate,
 /// CertificateVerify, Finished → [client Certificate, CertificateVerify] → client Finished.
-struct ServerHandshake13 {
+final class ServerHandshake13 {
     enum State: Equatable {
         case waitClientHello, waitSecondClientHello, waitClientCertificate, waitClientCertificateVerify
         case waitClientFinished, waitChainVerification, connected
@@ -79,7 +79,7 @@ struct ServerHandshake13 {
     /// Whether the next message is the first ClientHello (its record may carry version 0x0301).
     var awaitingFirstClientHello: Bool { state == .waitClientHello }
 
-    mutating func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         self.now = now
         switch (state, message) {
         case (.waitClientHello, .clientHello(let hello)), (.waitSecondClientHello, .clientHello(let hello)):
@@ -101,7 +101,7 @@ struct ServerHandshake13 {
     /// the fields that must repeat, read what the client offers, agree on SNI and ALPN, look for
     /// a session to resume, ask for another key share if needed (§4.1.4), choose the certificate,
     /// then send ServerHello and the rest of our flight.
-    private mutating func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
         let isSecond = state == .waitSecondClientHello
         try checkVersions(hello)
         if isSecond {
@@ -209,7 +209,7 @@ struct ServerHandshake13 {
 
     /// SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2): the name is kept; the protocol is our first
     /// choice the client offers. Returns the ALPN answer for EncryptedExtensions.
-    private mutating func negotiateNameAndProtocol(_ hello: ClientHello) throws -> [Extension] {
+    private func negotiateNameAndProtocol(_ hello: ClientHello) throws -> [Extension] {
         if case .serverName(let name)? = hello.extensions[.serverName] { serverName = name }
         guard case .applicationLayerProtocols(let offered)? = hello.extensions[.applicationLayerProtocolNegotiation],
               !configuration.applicationProtocols.isEmpty else { return [] }
@@ -223,7 +223,7 @@ struct ServerHandshake13 {
 
     /// Resumption (RFC 8446 §4.2.9–4.2.11): the PSK modes both sides allow, then the first
     /// offered session we can resume; records the decision (S30).
-    private mutating func checkForResumption(_ hello: ClientHello, raw: [UInt8], offer: ClientOffer) throws -> Resumption? {
+    private func checkForResumption(_ hello: ClientHello, raw: [UInt8], offer: ClientOffer) throws -> Resumption? {
         var clientModes: [PSKKeyExchangeMode]?
         if case .pskKeyExchangeModes(let modes)? = hello.extensions[.pskKeyExchangeModes] { clientModes = modes }
         if hello.offeredPSKs != nil && clientModes == nil {
@@ -257,7 +257,7 @@ struct ServerHandshake13 {
 
     /// EncryptedExtensions answering what the client sent: server_name (RFC 6066 §3),
     /// record_size_limit (RFC 8449 §4), ticket_request (RFC 9149).
-    private mutating func acknowledgements(_ hello: ClientHello, resuming: Bool) -> [Extension] {
+    private func acknowledgements(_ hello: ClientHello, resuming: Bool) -> [Extension] {
         var extensions: [Extension] = []
         if serverName != nil { extensions.append(.serverNameAcknowledged) }
         if case .recordSizeLimit(let limit)? = hello.extensions[.recordSizeLimit] {
@@ -274,7 +274,7 @@ struct ServerHandshake13 {
     /// ServerHello (with our key share and the chosen PSK), the handshake keys,
     /// EncryptedExtensions, [CertificateRequest, Certificate, CertificateVerify], Finished and
     /// the application write keys (RFC 8446 §4.1.3–§4.4.4).
-    private mutating func sendServerFlight(
+    private func sendServerFlight(
         _ hello: ClientHello, raw: [UInt8], parameters: TLS13CipherSuiteParameters, share: KeyShareEntry?,
         resumption: Resumption?, encryptedExtensions: [Extension],
         signing: (key: TLSPrivateKey, chain: CertificateChain, scheme: SignatureScheme)?
@@ -401,7 +401,7 @@ struct ServerHandshake13 {
         return nil
     }
 
-    private mutating func sendHelloRetryRequest(
+    private func sendHelloRetryRequest(
         _ hello: ClientHello, raw: [UInt8], suite chosenSuite: CipherSuite,
         parameters: TLS13CipherSuiteParameters, group retryGroup: NamedGroup
     ) throws -> [HandshakeAction] {
@@ -473,7 +473,7 @@ struct ServerHandshake13 {
 
     // MARK: Client authentication and Finished
 
-    private mutating func handleClientCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleClientCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
         guard message.certificateRequestContext.isEmpty else {
             throw TLSError.illegalParameter("client Certificate with a request context we did not send")
         }
@@ -495,7 +495,7 @@ struct ServerHandshake13 {
         return []
     }
 
-    private mutating func handleClientCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleClientCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws -> [HandshakeAction] {
         guard let key = peerKey, var transcript else { throw TLSError.internalError("no client key") }
         try key.verifyCertificateVerify(
             message, signer: .client, transcriptHash: transcript.currentHash(),
@@ -507,7 +507,7 @@ struct ServerHandshake13 {
         return []
     }
 
-    private mutating func handleClientFinished(_ message: Finished, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleClientFinished(_ message: Finished, raw: [UInt8]) throws -> [HandshakeAction] {
         guard var transcript, let suite, let clientHandshakeSecret, let clientApplicationSecret, let master else {
             throw TLSError.internalError("client Finished before keys")
         }
@@ -531,12 +531,12 @@ struct ServerHandshake13 {
     }
 
     /// Continues after the client's chain was verified.
-    mutating func peerChainVerified() throws -> [HandshakeAction] {
+    func peerChainVerified() throws -> [HandshakeAction] {
         guard state == .waitChainVerification else { throw TLSError.invalidState("no verification pending") }
         return [complete()]
     }
 
-    private mutating func complete() -> HandshakeAction {
+    private func complete() -> HandshakeAction {
         state = .connected
         return .completed(NegotiatedParameters(
             version: .tls13, cipherSuite: cipherSuite ?? .tlsAES128GCMSHA256, group: group,
@@ -564,7 +564,7 @@ struct ServerHandshake13 {
     /// session `issue` cannot turn into a ticket (no active ticket key, a state too large to
     /// seal) is skipped and reported through `failed`: no ticket, never a failed connection
     /// (security review L4).
-    mutating func makeTickets(
+    func makeTickets(
         contextID: UUID, issue: (TLSSession) throws -> TLSSession, failed: (any Error) -> Void = { _ in }
     ) throws -> [(message: [UInt8], session: TLSSession)] {
         guard state == .connected, let suite, let cipherSuite, let resumptionMasterSecret else {

@@ -153,9 +153,8 @@ final class ScriptedPeer {
 
     /// A client's first flight.
     func start() throws -> [UInt8] {
-        guard case .client(var client) = machine else { return [] }
+        guard case .client(let client) = machine else { return [] }
         let actions = try client.start(offering: nil, now: Date(), certificateCoversServerName: false)
-        machine = .client(client)
         try apply(actions)
         try records.flushHandshake()
         return records.takeOutput()
@@ -217,13 +216,11 @@ final class ScriptedPeer {
     /// TLS 1.2's ChangeCipherSpec switches our read keys; TLS 1.3's is dropped.
     private func handleChangeCipherSpec() throws {
         switch machine {
-        case .client(var client) where client.negotiatedVersion == .tls12:
+        case .client(let client) where client.negotiatedVersion == .tls12:
             let actions = try client.handleChangeCipherSpec()
-            machine = .client(client)
             try apply(actions)
-        case .server(var server) where server.negotiatedVersion == .tls12:
+        case .server(let server) where server.negotiatedVersion == .tls12:
             let actions = try server.handleChangeCipherSpec()
-            machine = .server(server)
             try apply(actions)
         default:
             return
@@ -232,7 +229,7 @@ final class ScriptedPeer {
 
     private func handle(_ raw: RawHandshakeMessage) throws {
         switch machine {
-        case .client(var client):
+        case .client(let client):
             let message = try HandshakeMessage(parsingMessage: raw.bytes, context: client.parsingContext)
             // Our server's tickets follow its handshake; the scripted client has no use for them.
             if case .newSessionTicket = message, completed { return }
@@ -241,16 +238,14 @@ final class ScriptedPeer {
                 try apply(actions)
                 actions = try client.peerChainVerified()
             }
-            machine = .client(client)
             try apply(actions)
-        case .server(var server):
+        case .server(let server):
             let message = try HandshakeMessage(parsingMessage: raw.bytes, context: server.parsingContext)
             var actions = try server.handle(message, raw: raw.bytes, now: Date())
             if actions.contains(where: { if case .verifyPeerChain = $0 { return true } else { return false } }) {
                 try apply(actions)
                 actions = try server.peerChainVerified()
             }
-            machine = .server(server)
             try apply(actions)
         }
     }
