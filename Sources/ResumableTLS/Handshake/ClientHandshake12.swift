@@ -54,6 +54,17 @@ final class ClientHandshake12 {
     private var group: NamedGroup?
     private var certificateRequest: TLS12CertificateRequest?
     private var newTicket: TLS12NewSessionTicket?
+    /// Both directions' record keys, derived once from the key block (RFC 5246 §6.3).
+    private var keyBlock: (client: TLS12TrafficKeys, server: TLS12TrafficKeys)?
+
+    private func recordKeys(_ agreement: Agreement, master: SymmetricKey) -> (client: TLS12TrafficKeys, server: TLS12TrafficKeys) {
+        if let keyBlock { return keyBlock }
+        let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
+                                         clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
+        keyBlock = keys
+        return keys
+    }
+
     private var now: Date
     /// The TLS 1.2 session offered (S11), if any.
     private let offeredSession: TLSSession?
@@ -155,8 +166,7 @@ final class ClientHandshake12 {
         }
         guard let agreement else { throw TLSError.internalError("no agreement") }
         state = .waitFinished(master: master)
-        let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
-                                         clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
+        let keys = recordKeys(agreement, master: master)
         return [.setReadKeys(.tls12(keys.server))]
     }
 
@@ -315,8 +325,7 @@ final class ClientHandshake12 {
 
     private func sendChangeCipherSpecAndFinished(master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement, let transcript else { throw TLSError.internalError("no agreement") }
-        let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
-                                         clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
+        let keys = recordKeys(agreement, master: master)
         let verifyData = TLS12KeySchedule.verifyData(hash: agreement.parameters.hash, masterSecret: master,
                                                      client: true, transcriptHash: transcript.currentHash())
         var actions: [HandshakeAction] = [.sendChangeCipherSpec, .setWriteKeys(.tls12(keys.client))]
@@ -342,6 +351,7 @@ final class ClientHandshake12 {
         state = .connected
         self.transcript = nil
         transcriptBytes = []
+        keyBlock = nil   // the record layer holds the keys now (security review L7)
         actions.append(.completed(NegotiatedParameters(
             version: .tls12, cipherSuite: agreement.parameters.suite, group: resumedSession?.group ?? group,
             applicationProtocol: agreement.applicationProtocol, serverName: configuration.serverName,

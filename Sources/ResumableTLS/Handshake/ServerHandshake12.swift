@@ -57,6 +57,17 @@ final class ServerHandshake12 {
     private var peerChain: [[UInt8]] = []
     private var peerKey: TLSPublicKey?
     private var peerScheme: SignatureScheme?
+    /// Both directions' record keys, derived once from the key block (RFC 5246 §6.3).
+    private var keyBlock: (client: TLS12TrafficKeys, server: TLS12TrafficKeys)?
+
+    private func recordKeys(_ agreement: Agreement, master: SymmetricKey) -> (client: TLS12TrafficKeys, server: TLS12TrafficKeys) {
+        if let keyBlock { return keyBlock }
+        let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
+                                         clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
+        keyBlock = keys
+        return keys
+    }
+
     private var now = Date(timeIntervalSince1970: 0)
     /// The session this handshake resumed, if it did.
     private(set) var resumedSession: TLSSession?
@@ -123,8 +134,7 @@ final class ServerHandshake12 {
             throw TLSError.unexpectedMessage("ChangeCipherSpec out of order in the TLS 1.2 handshake")
         }
         state = .waitFinished(master: master)
-        let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
-                                         clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
+        let keys = recordKeys(agreement, master: master)
         return [.setReadKeys(.tls12(keys.client))]
     }
 
@@ -513,8 +523,7 @@ final class ServerHandshake12 {
 
     private func sendChangeCipherSpecAndFinished(master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement, var transcript else { throw TLSError.internalError("no agreement") }
-        let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
-                                         clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
+        let keys = recordKeys(agreement, master: master)
         let verifyData = TLS12KeySchedule.verifyData(hash: agreement.parameters.hash, masterSecret: master,
                                                      client: false, transcriptHash: transcript.currentHash())
         let finished = try HandshakeMessage.finished(Finished(verifyData: verifyData)).encode()
@@ -526,6 +535,7 @@ final class ServerHandshake12 {
     private func complete() -> HandshakeAction {
         state = .connected
         transcript = nil
+        keyBlock = nil   // the record layer holds the keys now (security review L7)
         let agreement = self.agreement
         return .completed(NegotiatedParameters(
             version: .tls12, cipherSuite: agreement?.parameters.suite ?? .ecdheECDSAWithAES128GCMSHA256,

@@ -38,6 +38,18 @@ struct TLS12CryptoTests {
         #expect(output == Self.hex("7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cde9ca0faa60be9fe34f82b1233c9146a0"))
     }
 
+    @Test("The keyed-once P_hash equals the one-shot HMAC expansion for every length and both hashes")
+    func fastPRFMatchesReference() {
+        for hash in [TLSHashAlgorithm.sha256, .sha384] {
+            for length in [1, 12, 31, 32, 33, 48, 64, 100, 104, 200] {
+                let secret = SymmetricKey(data: HandshakeRandom.bytes(48))
+                let seed = Array("key expansion".utf8) + HandshakeRandom.bytes(64)
+                #expect(BoringSSLPHash.expand(hash: hash, secret: secret, seed: seed, length: length)
+                        == TLS12PRF.reference(hash: hash, secret: secret, labelAndSeed: seed, length: length), "\(hash) \(length)")
+            }
+        }
+    }
+
     @Test("Key block: lengths per suite, client and server keys differ")
     func keyBlock() {
         for suite in CipherSuite.tls12Suites {

@@ -13,6 +13,13 @@ package enum TLS12PRF {
     package static func compute(hash: TLSHashAlgorithm, secret: SymmetricKey, label: String, seed: [UInt8], length: Int) -> [UInt8] {
         var labelAndSeed = Array(label.utf8)
         labelAndSeed.append(contentsOf: seed)
+        if let fast = BoringSSLPHash.expand(hash: hash, secret: secret, seed: labelAndSeed, length: length) { return fast }
+        return reference(hash: hash, secret: secret, labelAndSeed: labelAndSeed, length: length)
+    }
+
+    /// The same expansion with one-shot HMACs: the fallback, and what the fast path is tested
+    /// against.
+    static func reference(hash: TLSHashAlgorithm, secret: SymmetricKey, labelAndSeed: [UInt8], length: Int) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(length + hash.digestLength)
         var a = hash.hmac(key: secret, data: labelAndSeed)
