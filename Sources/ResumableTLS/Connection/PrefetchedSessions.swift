@@ -3,14 +3,20 @@
 /// results of an asynchronous lookup arrive through `asyncResults` and are absorbed on it.
 final class PrefetchedSessions {
     private var sessions: [[UInt8]: TLSSession?] = [:]
+    /// Identities whose ticket should be replaced by a fresh one when it resumes.
+    private var renewals: Set<[UInt8]> = []
     /// Where an asynchronous lookup leaves its results.
     let asyncResults = AsyncSessionResults()
 
     func contains(_ identity: [UInt8]) -> Bool { sessions.keys.contains(identity) }
 
-    func store(_ session: TLSSession?, for identity: [UInt8]) {
+    func store(_ session: TLSSession?, for identity: [UInt8], renew: Bool = false) {
         sessions[identity] = .some(session)
+        if renew { renewals.insert(identity) }
     }
+
+    /// Whether the ticket `identity` should be renewed if it resumes.
+    func needsRenewal(_ identity: [UInt8]) -> Bool { renewals.contains(identity) }
 
     /// The session for `identity`, handed out once.
     func take(_ identity: [UInt8]) -> TLSSession? {
@@ -19,7 +25,9 @@ final class PrefetchedSessions {
 
     /// Moves the asynchronous results in.
     func absorbAsyncResults() {
-        for (identity, session) in asyncResults.drain() { store(session, for: identity) }
+        // A session from the get callback or an external store was taken from it (S14): a
+        // ticket that resumes with it is renewed.
+        for (identity, session) in asyncResults.drain() { store(session, for: identity, renew: true) }
     }
 }
 

@@ -51,6 +51,9 @@ public struct TLSConfiguration: Sendable {
     /// server issues tickets to clients that do); false means session IDs only (OpenSSL's
     /// `SSL_OP_NO_TICKET`, `-no_ticket`). Default true. TLS 1.3 tickets are `ticketCount`.
     public var tls12SessionTickets: Bool
+    /// TLS 1.2: when a resumed ticket is replaced by a fresh one (RFC 5077 §3.3).
+    /// Default `.whenNeeded`, as OpenSSL does.
+    public var tls12TicketRenewal: TLS12TicketRenewal
     /// Key-exchange groups in preference order (`SSL_CTX_set1_groups`).
     public var groups: [NamedGroup]
     /// For a client: the groups it sends key shares for in its first ClientHello (default: the
@@ -162,6 +165,7 @@ public struct TLSConfiguration: Sendable {
         self.maximumVersion = .tls13
         self.requireExtendedMasterSecret = false
         self.tls12SessionTickets = true
+        self.tls12TicketRenewal = .whenNeeded
         self.groups = [.x25519, .secp256r1, .secp384r1]
         self.keyShareGroups = nil
         self.signatureSchemes = [

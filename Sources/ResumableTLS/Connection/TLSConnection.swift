@@ -97,7 +97,8 @@ public final class TLSConnection {
                 makeTLS13: { ServerHandshake13(configuration: configuration, redeem: redeem, claim: claim) },
                 makeTLS12: {
                     ServerHandshake12(configuration: configuration, contextID: contextID, redeem: redeem, claim: claim,
-                                      issueTicket: { try authority.issue($0, on: owner.connection, now: clock.now()) })
+                                      issueTicket: { try authority.issue($0, on: owner.connection, now: clock.now()) },
+                                      ticketNeedsRenewal: { prefetched.needsRenewal($0) })
                 }))
         }
         reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
@@ -607,13 +608,13 @@ public final class TLSConnection {
             case .sessionID:
                 // A TLS 1.2 session ID names a cache entry that stays for further resumptions.
                 switch context.sessionCache.resumeFromInternalCache(id: offer.identity, singleUse: false, now: now) {
-                case .resumed(let session): redemption = .session(session)
+                case .resumed(let session): redemption = .session(session, renew: false)
                 case .fullHandshake: redemption = .none
                 case .lookUpExternally(let lookup): redemption = .lookUp(lookup)
                 }
             }
             switch redemption {
-            case .session(let session): prefetchedSessions.store(session, for: offer.identity)
+            case .session(let session, let renew): prefetchedSessions.store(session, for: offer.identity, renew: renew)
             case .none: prefetchedSessions.store(nil, for: offer.identity)
             case .lookUp(let lookup): lookups.append((offer.identity, lookup))
             }

@@ -44,6 +44,8 @@ final class ServerHandshake12 {
     private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
     private let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool
     private let issueTicket: (TLSSession) throws -> TLSSession
+    /// Whether a redeemed ticket should be replaced (used up, or sealed under an old key).
+    private let ticketNeedsRenewal: ([UInt8]) -> Bool
     /// Whether the server's range includes TLS 1.3: then its random carries the downgrade
     /// sentinel (RFC 8446 §4.1.3).
     private let marksDowngrade: Bool
@@ -80,8 +82,10 @@ final class ServerHandshake12 {
         configuration: TLSConfiguration, contextID: UUID,
         redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
         claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool,
-        issueTicket: @escaping (TLSSession) throws -> TLSSession
+        issueTicket: @escaping (TLSSession) throws -> TLSSession,
+        ticketNeedsRenewal: @escaping ([UInt8]) -> Bool
     ) {
+        self.ticketNeedsRenewal = ticketNeedsRenewal
         self.configuration = configuration
         self.policy = ServerResumptionPolicy(configuration: configuration, sessionIDContext: configuration.effectiveSessionIDContext)
         self.contextID = contextID
@@ -296,8 +300,10 @@ final class ServerHandshake12 {
         }
         agreement.resumption = .resumed(identityIndex: 0)
         agreement.mechanism = mechanism
-        // A ticket is renewed when it was used up (stateful tickets are single use) or is due.
+        // RFC 5077 §3.3: a ticket is renewed when it was used up (stateful tickets are single
+        // use) or sealed under a key that no longer encrypts, or always if configured.
         let renew = mechanism == .ticket && agreement.clientAcceptsTickets
+            && (configuration.tls12TicketRenewal == .always || ticketNeedsRenewal(identity))
         return (session, renew)
     }
 

@@ -2,8 +2,9 @@ import Foundation
 
 /// What a ticket a client presents turned out to be.
 enum TicketRedemption: Sendable {
-    /// The session it stands for.
-    case session(TLSSession)
+    /// The session it stands for; `renew` when the ticket should be replaced by a fresh one
+    /// (it was used up, or sealed under a key that no longer encrypts).
+    case session(TLSSession, renew: Bool)
     /// Nothing usable: unknown, undecryptable, tampered, expired, already used.
     case none
     /// Not known here; ask the get callback and the external store (asynchronous, S21, S23).

@@ -17,7 +17,7 @@ struct StatefulTicketAuthority: ServerTicketAuthority {
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {
         guard identity.count == 32 else { return .none }
         switch cache.resumeFromInternalCache(id: identity, singleUse: true, now: now) {
-        case .resumed(let session): return .session(session)
+        case .resumed(let session): return .session(session, renew: true)   // taken: single use
         case .fullHandshake: return .none
         case .lookUpExternally(let lookup): return .lookUp(lookup)
         }

@@ -31,8 +31,9 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
         // A stateless ticket is a replayable bearer token: single use (S14) is the replay
         // cache's job, once the handshake chose the ticket (`claimSingleUse`).
         // Expiry is the handshake's check, so that it can say why it declined (S30).
-        guard let state = ring.open(identity) else { return .none }
-        return .session(state.makeSession(ticket: identity, sessionID: SHA256.hash(data: identity).withUnsafeBytes { Array($0) }))
+        guard let opened = ring.openTicket(identity) else { return .none }
+        return .session(opened.state.makeSession(ticket: identity, sessionID: SHA256.hash(data: identity).withUnsafeBytes { Array($0) }),
+                        renew: opened.shouldRenew)
     }
 
     func claimSingleUse(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool {

@@ -79,6 +79,34 @@ struct TLS12HandshakeTests {
         #expect(third.sessionReused)
     }
 
+    @Test("RFC 5077 §3.3: a resumed ticket is renewed when used up (stateful) or with tls12TicketRenewal = .always, not otherwise")
+    func ticketRenewal() async throws {
+        for (mode, renewal, renewed) in [(TicketMode.stateless, TLS12TicketRenewal.whenNeeded, false), (.stateful, .whenNeeded, true), (.stateless, .always, true)] {
+            let (clientContext, serverContext) = try Self.contexts(server: { $0.ticketMode = mode; $0.tls12TicketRenewal = renewal })
+            let (first, _) = try await ConnectionPump.connect(clientContext, serverContext)
+            let offered = try #require(first.session)
+            let (client, _) = try await ConnectionPump.connect(clientContext, serverContext, offering: offered)
+            #expect(client.sessionReused)
+            let after = try #require(client.session)
+            #expect((after !== offered) == renewed, "\(mode) \(renewal)")
+            #expect((after.ticket != offered.ticket) == renewed, "\(mode) \(renewal)")
+            #expect(ConnectionPump.events(client).contains { if case .newSession = $0 { return true } else { return false } } == renewed)
+        }
+    }
+
+    @Test("A stateless ticket sealed under a key that no longer encrypts is renewed on resumption (S25)")
+    func ticketUnderOldKeyIsRenewed() async throws {
+        let clock = TestClock()
+        let ring = TicketKeyRing(clock: clock, rotationInterval: 3600, maximumTicketLifetime: 7200)
+        let (clientContext, serverContext) = try Self.contexts(server: { $0.ticketKeys = ring; $0.sessionTimeout = 7200 })
+        let (first, _) = try await ConnectionPump.connect(clientContext, serverContext)
+        let offered = try #require(first.session)
+        clock.advance(by: 3700)   // a new key encrypts now; the old one still decrypts
+        let (client, _) = try await ConnectionPump.connect(clientContext, serverContext, offering: offered)
+        #expect(client.sessionReused)
+        #expect(client.session?.ticket != offered.ticket, "renewed under the new key")
+    }
+
     @Test("S19: the TLS 1.2 new-session callback runs during the handshake, before it completes")
     func newSessionCallbackDuringHandshake() async throws {
         let completed = LockedValue<[Bool]>([])

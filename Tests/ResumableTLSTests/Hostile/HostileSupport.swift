@@ -147,7 +147,8 @@ final class ScriptedPeer {
             makeTLS13: { ServerHandshake13(configuration: configuration) { _, _ in nil } },
             makeTLS12: {
                 ServerHandshake12(configuration: configuration, contextID: UUID(), redeem: { _, _ in nil }, claim: { _, _, _ in true },
-                                  issueTicket: { _ in throw TLSError.internalError("the scripted server issues no tickets") })
+                                  issueTicket: { _ in throw TLSError.internalError("the scripted server issues no tickets") },
+                                  ticketNeedsRenewal: { _ in false })
             }))
     }
 
