@@ -55,14 +55,10 @@ final class ClientHandshake12 {
     private var certificateRequest: TLS12CertificateRequest?
     private var newTicket: TLS12NewSessionTicket?
     /// Both directions' record keys, derived once from the key block (RFC 5246 §6.3).
-    private var keyBlock: (client: TLS12TrafficKeys, server: TLS12TrafficKeys)?
+    private var keyBlock = TLS12KeyBlock()
 
     private func recordKeys(_ agreement: Agreement, master: SymmetricKey) -> (client: TLS12TrafficKeys, server: TLS12TrafficKeys) {
-        if let keyBlock { return keyBlock }
-        let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
-                                         clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
-        keyBlock = keys
-        return keys
+        keyBlock.keys(agreement.parameters, master: master, clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
     }
 
     private var now: Date
@@ -351,7 +347,7 @@ final class ClientHandshake12 {
         state = .connected
         self.transcript = nil
         transcriptBytes = []
-        keyBlock = nil   // the record layer holds the keys now (security review L7)
+        keyBlock.clear()   // the record layer holds the keys now (security review L7)
         actions.append(.completed(NegotiatedParameters(
             version: .tls12, cipherSuite: agreement.parameters.suite, group: resumedSession?.group ?? group,
             applicationProtocol: agreement.applicationProtocol, serverName: configuration.serverName,

@@ -60,14 +60,10 @@ final class ServerHandshake12 {
     private var peerKey: TLSPublicKey?
     private var peerScheme: SignatureScheme?
     /// Both directions' record keys, derived once from the key block (RFC 5246 §6.3).
-    private var keyBlock: (client: TLS12TrafficKeys, server: TLS12TrafficKeys)?
+    private var keyBlock = TLS12KeyBlock()
 
     private func recordKeys(_ agreement: Agreement, master: SymmetricKey) -> (client: TLS12TrafficKeys, server: TLS12TrafficKeys) {
-        if let keyBlock { return keyBlock }
-        let keys = TLS12KeySchedule.keys(agreement.parameters, masterSecret: master,
-                                         clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
-        keyBlock = keys
-        return keys
+        keyBlock.keys(agreement.parameters, master: master, clientRandom: agreement.clientRandom, serverRandom: agreement.serverRandom)
     }
 
     private var now = Date(timeIntervalSince1970: 0)
@@ -541,7 +537,7 @@ final class ServerHandshake12 {
     private func complete() -> HandshakeAction {
         state = .connected
         transcript = nil
-        keyBlock = nil   // the record layer holds the keys now (security review L7)
+        keyBlock.clear()   // the record layer holds the keys now (security review L7)
         let agreement = self.agreement
         return .completed(NegotiatedParameters(
             version: .tls12, cipherSuite: agreement?.parameters.suite ?? .ecdheECDSAWithAES128GCMSHA256,

@@ -9,16 +9,7 @@ import Testing
 /// against OpenSSL, GnuTLS and Python on the wire.
 @Suite("TLS 1.2 crypto")
 struct TLS12CryptoTests {
-    private static func hex(_ string: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = string.startIndex
-        while index < string.endIndex {
-            let next = string.index(index, offsetBy: 2)
-            bytes.append(UInt8(string[index ..< next], radix: 16) ?? 0)
-            index = next
-        }
-        return bytes
-    }
+    private static func hex(_ string: String) -> [UInt8] { [UInt8](hex: string) }
 
     @Test("PRF with SHA-256: 100 bytes of the published vector")
     func prfSHA256() {

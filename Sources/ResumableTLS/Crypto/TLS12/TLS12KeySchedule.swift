@@ -59,6 +59,25 @@ package enum TLS12KeySchedule {
     }
 }
 
+/// One TLS 1.2 handshake's record keys, derived from the key block on first use (each side
+/// needs them twice: for its own ChangeCipherSpec and for the peer's) and dropped once the
+/// record layer holds them (security review L7).
+struct TLS12KeyBlock {
+    private var derived: (client: TLS12TrafficKeys, server: TLS12TrafficKeys)?
+
+    /// Both directions' keys for `master` and the handshake's randoms.
+    mutating func keys(_ parameters: TLS12CipherSuiteParameters, master: SymmetricKey,
+                       clientRandom: [UInt8], serverRandom: [UInt8]) -> (client: TLS12TrafficKeys, server: TLS12TrafficKeys) {
+        if let derived { return derived }
+        let keys = TLS12KeySchedule.keys(parameters, masterSecret: master, clientRandom: clientRandom, serverRandom: serverRandom)
+        derived = keys
+        return keys
+    }
+
+    /// Forgets the keys.
+    mutating func clear() { derived = nil }
+}
+
 /// One direction's record key and implicit IV from the TLS 1.2 key block.
 package struct TLS12TrafficKeys: Sendable {
     package let parameters: TLS12CipherSuiteParameters
