@@ -90,27 +90,21 @@ public final class TLSConnection {
             let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { identity, session, now in
                 authority.claimSingleUse(identity, session: session, now: now)
             }
-            let clock = context.clock
-            let owner = self.owner
             handshake = .server(ServerHandshake(
                 configuration: configuration,
-                makeTLS13: { ServerHandshake13(configuration: configuration, redeem: redeem, claim: claim) },
+                resolver: OfferedSessionResolver(configuration: configuration, authority: authority,
+                                                 cache: context.sessionCache, prefetched: prefetched),
+                makeTLS13: {
+                    ServerHandshake13(configuration: configuration, contextID: contextID, redeem: redeem, claim: claim,
+                                      issueTicket: { try authority.seal($0) })
+                },
                 makeTLS12: {
                     ServerHandshake12(configuration: configuration, contextID: contextID, redeem: redeem, claim: claim,
-                                      issueTicket: { try authority.issue($0, on: owner.connection, now: clock.now()) },
+                                      issueTicket: { try authority.seal($0) },
                                       ticketNeedsRenewal: { prefetched.needsRenewal($0) })
                 }))
         }
         reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
-        owner.connection = self
-    }
-
-    /// This connection, weakly, for the ticket authority's new-session callback (S19) called
-    /// from inside the handshake.
-    private let owner = WeakConnection()
-
-    private final class WeakConnection {
-        weak var connection: TLSConnection?
     }
 
     /// Whether this is the client side.
@@ -205,11 +199,9 @@ public final class TLSConnection {
     }
 
     private var clientStoreKey: ClientSessionKey?
-    /// Sessions the offered tickets stand for, resolved before a ClientHello reaches the
-    /// handshake, so an asynchronous store lookup (S23) never blocks the state machine.
+    /// Sessions the offered tickets and IDs stand for, resolved by the server handshake's
+    /// first step (`OfferedSessionResolver`) and read by its state machine.
     private let prefetchedSessions = PrefetchedSessions()
-    /// A ClientHello waiting for its tickets' asynchronous lookup.
-    private var deferredClientHello: RawHandshakeMessage?
 
     /// Processes bytes received from the peer. Events and bytes to send become available
     /// through `nextEvent()` and `takeOutput()`. Throws the error that closed the connection.
@@ -311,7 +303,8 @@ public final class TLSConnection {
 
     private var awaitedWorkDescription: String {
         if awaitingOfferedSessionCheck { return "the offered session's name check" }
-        return deferredClientHello != nil ? "a session lookup" : "certificate chain verification"
+        if case .server(let server) = handshake, server.isWaitingForLookup { return "a session lookup" }
+        return "certificate chain verification"
     }
 
     /// Feeds back the result of a `TLSPendingWork` and goes on with buffered records. On a
@@ -320,7 +313,6 @@ public final class TLSConnection {
     public func completePendingWork(_ result: Result<Void, TLSError>) throws {
         if case .closed = state {
             awaitingWork = false
-            deferredClientHello = nil
             return
         }
         guard awaitingWork else { throw TLSError.invalidState("no pending work") }
@@ -332,11 +324,9 @@ public final class TLSConnection {
             return
         }
         try guarded {
-            if let hello = deferredClientHello {
+            if case .server(let server) = handshake, server.isWaitingForLookup {
                 // A failed or slow store is a miss, never a failed connection (S23).
-                prefetchedSessions.absorbAsyncResults()
-                try handleHandshakeMessage(hello)
-                deferredClientHello = nil
+                try apply(try server.sessionsLookedUp(now: context.clock.now()))
                 while !awaitingWork, let message = try reassembler.nextMessage() {
                     try handleHandshakeMessage(message)
                 }
@@ -558,9 +548,8 @@ public final class TLSConnection {
 
     private func handleHandshakeMessage(_ raw: RawHandshakeMessage) throws {
         let message = try HandshakeMessage(parsingMessage: raw.bytes, context: parsingContext)
-        if isHandshaking, case .clientHello(let hello) = message, !isClient {
-            if serverAwaitsFirstClientHello && deferredClientHello == nil { context.sessionCache.recordAccept() }
-            if try !resolveOfferedTickets(hello, raw: raw) { return }
+        if isHandshaking, case .clientHello = message, !isClient, serverAwaitsFirstClientHello {
+            context.sessionCache.recordAccept()
         }
         if isHandshaking {
             if message.type == .finished { peerFinished = true }
@@ -586,60 +575,11 @@ public final class TLSConnection {
             guard case .client(let client) = handshake, let negotiated else {
                 throw TLSError.unexpectedMessage("NewSessionTicket before the handshake completed")
             }
-            recordNewSession(try client.session(from: ticket, now: context.clock.now(), contextID: context.contextID, negotiated: negotiated),
-                             alreadyStored: false)
+            recordNewSession(try client.session(from: ticket, now: context.clock.now(), contextID: context.contextID, negotiated: negotiated))
         default:
             throw TLSError.unexpectedMessage("\(message.type) after the handshake")
         }
     }
-
-    /// Resolves the tickets a ClientHello offers through the context's ticket authority. Returns
-    /// false when an asynchronous lookup (get callback, external store) must run first: the
-    /// ClientHello is kept and handled again by `completePendingWork(_:)`.
-    private func resolveOfferedTickets(_ hello: ClientHello, raw: RawHandshakeMessage) throws -> Bool {
-        guard deferredClientHello == nil else { return true }
-        let now = context.clock.now()
-        var lookups: [(identity: [UInt8], lookup: ExternalSessionLookup)] = []
-        for offer in try Self.offeredSessions(hello, configuration: context.configuration) where !prefetchedSessions.contains(offer.identity) {
-            let redemption: TicketRedemption
-            switch offer.kind {
-            case .ticket:
-                redemption = context.ticketAuthority.redeem(offer.identity, now: now)
-            case .sessionID:
-                // A TLS 1.2 session ID names a cache entry that stays for further resumptions.
-                switch context.sessionCache.resumeFromInternalCache(id: offer.identity, singleUse: false, now: now) {
-                case .resumed(let session): redemption = .session(session, renew: false)
-                case .fullHandshake: redemption = .none
-                case .lookUpExternally(let lookup): redemption = .lookUp(lookup)
-                }
-            }
-            switch redemption {
-            case .session(let session, let renew): prefetchedSessions.store(session, for: offer.identity, renew: renew)
-            case .none: prefetchedSessions.store(nil, for: offer.identity)
-            case .lookUp(let lookup): lookups.append((offer.identity, lookup))
-            }
-        }
-        guard !lookups.isEmpty else { return true }
-        deferredClientHello = raw
-        awaitingWork = true
-        pendingWork = TLSPendingWork(sessionLookups: lookups, results: prefetchedSessions.asyncResults)
-        return false
-    }
-
-    /// What a ClientHello offers to resume, in the version it negotiates: TLS 1.3 PSK identities
-    /// (the first few, PeerListLimits), or a TLS 1.2 ticket, else a TLS 1.2 session ID.
-    private static func offeredSessions(_ hello: ClientHello, configuration: TLSConfiguration) throws -> [(identity: [UInt8], kind: OfferedSessionKind)] {
-        switch try ServerHandshake.negotiateVersion(hello, configuration: configuration) {
-        case .tls12:
-            if case .sessionTicket(let ticket)? = hello.extensions[.sessionTicket], !ticket.isEmpty { return [(ticket, .ticket)] }
-            return hello.legacySessionID.isEmpty ? [] : [(hello.legacySessionID, .sessionID)]
-        default:
-            guard let offer = hello.offeredPSKs else { return [] }
-            return offer.identities.prefix(PeerListLimits.pskIdentitiesExamined).map { ($0.identity, .ticket) }
-        }
-    }
-
-    private enum OfferedSessionKind { case ticket, sessionID }
 
     private func apply(_ actions: [HandshakeAction]) throws {
         for action in actions {
@@ -655,14 +595,17 @@ public final class TLSConnection {
                 recordLayer.setReadKeys(secret)
             case .setWriteKeys(let secret):
                 try recordLayer.setWriteKeys(secret)
+            case .lookUpSessions(let work):
+                awaitingWork = true
+                pendingWork = work
             case .verifyPeerChain(let check):
                 awaitingWork = true
                 pendingWork = TLSPendingWork(
                     check: check,
                     verification: context.configuration.certificateVerification,
                     validationTime: context.clock.now())
-            case .newSession(let made, let recorded):
-                recordNewSession(made, alreadyStored: recorded)
+            case .newSession(let made):
+                recordNewSession(made)
             case .completed(let parameters):
                 negotiated = parameters
                 // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type byte.
@@ -680,7 +623,6 @@ public final class TLSConnection {
                     logger.debug("handshake completed", metadata: logMetadata.merging(parameters.resumption.logMetadata) { $1 })
                 }
                 events.append(.handshakeCompleted(parameters))
-                try sendTickets()
             }
         }
     }
@@ -718,30 +660,14 @@ public final class TLSConnection {
             peerCertificates: parameters.peerCertificates, group: parameters.group, contextID: context.contextID)
     }
 
-    /// A server sends its NewSessionTickets right after the handshake, before any application
-    /// data we write, so a client that closes early still has them.
-    private func sendTickets() throws {
-        guard case .server(let server) = handshake else { return }
-        let authority = context.ticketAuthority
-        let now = context.clock.now()
-        let logger = context.configuration.logger
-        let tickets = try server.makeTickets(
-            contextID: context.contextID, issue: { try authority.issue($0, on: self, now: now) },
-            failed: { error in logger?.warning("no ticket sent: it could not be issued", metadata: ["error": "\(error)"]) })
-        for ticket in tickets {
-            recordLayer.queueHandshake(ticket.message)
-            recordNewSession(ticket.session, alreadyStored: true)
-        }
-    }
-
     /// The one place a new session is decided, whatever version or ticket mode made it: it
     /// becomes the connection's session (S8, S10), a client files it in its store (S28), the
-    /// session cache and the new-session callback learn of it per the mode (S15, S19) unless
-    /// the ticket authority already stored it, and the application gets a `.newSession` event.
-    private func recordNewSession(_ made: TLSSession, alreadyStored: Bool) {
+    /// session cache, external store and new-session callback learn of it per the mode (S15,
+    /// S19; `TLSContext.sessionEstablished`), and the application gets a `.newSession` event.
+    private func recordNewSession(_ made: TLSSession) {
         session = made
         if isClient, let key = clientStoreKey { context.configuration.clientSessionStore?.insert(made, for: key) }
-        if !alreadyStored { context.sessionEstablished(made, on: self) }
+        context.sessionEstablished(made, on: self)
         events.append(.newSession(made))
     }
 

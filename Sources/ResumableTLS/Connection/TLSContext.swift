@@ -84,10 +84,17 @@ public final class TLSContext: Sendable {
         Self.runInBackground(sessionCache.invalidate(session, reason: .uncleanShutdown))
     }
 
-    /// A new session was made (a ticket sent or received): the cache and the new callback
-    /// learn of it per the mode (S15, S19). Stateful server tickets go through
-    /// `StatefulTicketAuthority`, which stores them itself.
+    /// A new session was made (a ticket or session ID sent, a ticket received): the cache, the
+    /// external store and the new callback learn of it per the mode (S15, S19). A stateless
+    /// server ticket carries the session itself: nothing is stored, the new callback still
+    /// hears of it when server caching is on.
     func sessionEstablished(_ session: TLSSession, on connection: TLSConnection) {
+        if configuration.role == .server, ticketAuthority.ticketsCarryState, !session.ticket.isEmpty {
+            if sessionCache.mode.isCaching(for: .server), let onNew = sessionCache.callbacks.onNew {
+                _ = onNew(session, connection)
+            }
+            return
+        }
         let outcome = sessionCache.sessionEstablished(session, on: connection, now: clock.now())
         Self.runInBackground(outcome.externalStoreWrite)
     }

@@ -342,7 +342,7 @@ final class ClientHandshake12 {
             actions += try sendChangeCipherSpecAndFinished(master: master)
         }
         if let session = makeSession(master: master) {
-            actions.append(.newSession(session, recorded: false))
+            actions.append(.newSession(session))
         }
         state = .connected
         self.transcript = nil

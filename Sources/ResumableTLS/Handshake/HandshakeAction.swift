@@ -12,12 +12,15 @@ enum HandshakeAction {
     /// Verify the peer's chain (asynchronous); the handshake continues with
     /// `peerChainVerified()` once it passed.
     case verifyPeerChain(PeerChainCheck)
+    /// Ask the get callback and the external store for offered sessions (asynchronous, S21,
+    /// S23); the server handshake continues with `sessionsLookedUp(now:)`.
+    case lookUpSessions(TLSPendingWork)
     /// The handshake is complete.
     case completed(NegotiatedParameters)
-    /// A new resumable session exists (TLS 1.2: during the handshake, S19). `recorded` says
-    /// whether the ticket authority already stored it and told the new-session callback (a
-    /// ticket it issued); otherwise the connection hands it to the session cache.
-    case newSession(TLSSession, recorded: Bool)
+    /// A new resumable session exists: a TLS 1.2 session ID or ticket (during the handshake,
+    /// S19) or a TLS 1.3 ticket (after it). The connection records it in its one place for
+    /// new sessions (cache, store, new-session callback, event).
+    case newSession(TLSSession)
 }
 
 /// The inputs of a peer-chain verification that the connection runs outside the state machine.

@@ -14,9 +14,16 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     private let configuration: TLSConfiguration
     private let makeTLS13: () -> ServerHandshake13
     private let makeTLS12: () -> ServerHandshake12
+    /// Resolves the sessions each ClientHello offers before the state machine reads them; nil
+    /// for a server that resumes nothing (the hostile tests' scripted server).
+    private let resolver: OfferedSessionResolver?
+    /// A ClientHello waiting for its sessions' asynchronous lookup.
+    private var waitingForLookup: (message: HandshakeMessage, raw: [UInt8])?
 
-    init(configuration: TLSConfiguration, makeTLS13: @escaping () -> ServerHandshake13, makeTLS12: @escaping () -> ServerHandshake12) {
+    init(configuration: TLSConfiguration, resolver: OfferedSessionResolver?,
+         makeTLS13: @escaping () -> ServerHandshake13, makeTLS12: @escaping () -> ServerHandshake12) {
         self.configuration = configuration
+        self.resolver = resolver
         self.makeTLS13 = makeTLS13
         self.makeTLS12 = makeTLS12
     }
@@ -48,6 +55,27 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     }
 
     func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+        // Step one of every ClientHello (a second one after a HelloRetryRequest too): what its
+        // sessions stand for, waiting for the asynchronous stores if needed.
+        if case .clientHello(let hello) = message, let resolver, let lookups = try resolver.resolve(hello, now: now) {
+            waitingForLookup = (message, raw)
+            return [.lookUpSessions(lookups)]
+        }
+        return try dispatch(message, raw: raw, now: now)
+    }
+
+    /// Continues with the ClientHello that waited for its lookups.
+    func sessionsLookedUp(now: Date) throws -> [HandshakeAction] {
+        guard let (message, raw) = waitingForLookup else { throw TLSError.invalidState("no session lookup pending") }
+        waitingForLookup = nil
+        resolver?.absorbLookups()
+        return try dispatch(message, raw: raw, now: now)
+    }
+
+    /// Whether a ClientHello waits for a session lookup.
+    var isWaitingForLookup: Bool { waitingForLookup != nil }
+
+    private func dispatch(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         switch machine {
         case .awaitingClientHello:
             guard case .clientHello(let hello) = message else {
@@ -86,14 +114,6 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
         case .tls12(let server):
             return try server.peerChainVerified()
         }
-    }
-
-    /// TLS 1.3 NewSessionTickets after the handshake; TLS 1.2 sends its ticket inside it.
-    func makeTickets(
-        contextID: UUID, issue: (TLSSession) throws -> TLSSession, failed: (any Error) -> Void
-    ) throws -> [(message: [UInt8], session: TLSSession)] {
-        guard case .tls13(let server) = machine else { return [] }
-        return try server.makeTickets(contextID: contextID, issue: issue, failed: failed)
     }
 
     var parsingContext: HandshakeParsingContext {

@@ -487,7 +487,7 @@ final class ServerHandshake12 {
             actions += try newTicket(for: made)
         } else {
             session = made
-            actions.append(.newSession(made, recorded: false))
+            actions.append(.newSession(made))
         }
         actions += try sendChangeCipherSpecAndFinished(master: master)
         state = .connected
@@ -512,7 +512,7 @@ final class ServerHandshake12 {
         if let issued = try? issueTicket(renewed) {
             message = TLS12NewSessionTicket(ticketLifetimeHint: UInt32(min(renewed.timeout, TimeInterval(UInt32.max))), ticket: issued.ticket)
             session = issued
-            actions.append(.newSession(issued, recorded: true))
+            actions.append(.newSession(issued))
         } else {
             message = TLS12NewSessionTicket(ticketLifetimeHint: 0, ticket: [])
             if session == nil { session = renewed }

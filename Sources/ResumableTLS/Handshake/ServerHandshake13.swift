@@ -47,20 +47,28 @@ final class ServerHandshake13 {
     private var ticketsIssued: UInt64 = 0
     private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
     private let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool
+    private let issueTicket: (TLSSession) throws -> TLSSession
+    private let contextID: UUID
     private var now = Date(timeIntervalSince1970: 0)
 
     /// A server handshake; `redeem` turns a PSK identity (a ticket) into the session it stands
     /// for, or nil (the context's ticket keys or cache); `claim` is asked once a ticket is
-    /// chosen and may decline it as already used (S14).
+    /// chosen and may decline it as already used (S14); `issueTicket` turns a session into its
+    /// ticket (sealing it, or naming it by an ID) for the NewSessionTickets that follow the
+    /// handshake.
     init(
         configuration: TLSConfiguration,
+        contextID: UUID = UUID(),
         redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
-        claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true }
+        claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true },
+        issueTicket: @escaping (TLSSession) throws -> TLSSession = { _ in throw TLSError.internalError("no ticket authority") }
     ) {
         self.configuration = configuration
         self.sessionIDContext = configuration.effectiveSessionIDContext
+        self.contextID = contextID
         self.redeem = redeem
         self.claim = claim
+        self.issueTicket = issueTicket
     }
 
     var parsingContext: HandshakeParsingContext {
@@ -527,18 +535,24 @@ final class ServerHandshake13 {
             actions.append(.verifyPeerChain(PeerChainCheck(chain: peerChain, expectedServerName: nil, owner: .client)))
             return actions
         }
-        return actions + [complete()]
+        return actions + (try complete())
     }
 
     /// Continues after the client's chain was verified.
     func peerChainVerified() throws -> [HandshakeAction] {
         guard state == .waitChainVerification else { throw TLSError.invalidState("no verification pending") }
-        return [complete()]
+        return try complete()
     }
 
-    private func complete() -> HandshakeAction {
+    /// The handshake completes, then its NewSessionTickets go out right away, before any
+    /// application data we write, so a client that closes early still has them (RFC 8446 §4.6.1).
+    private func complete() throws -> [HandshakeAction] {
         state = .connected
-        return .completed(NegotiatedParameters(
+        return [completion()] + (try newSessionTickets())
+    }
+
+    private func completion() -> HandshakeAction {
+        .completed(NegotiatedParameters(
             version: .tls13, cipherSuite: cipherSuite ?? .tlsAES128GCMSHA256, group: group,
             applicationProtocol: applicationProtocol, serverName: serverName,
             peerSignatureScheme: peerScheme, peerCertificates: resumedSession?.peerCertificates ?? peerChain,
@@ -559,14 +573,12 @@ final class ServerHandshake13 {
         return min(Int(resumed ? request.resumptionCount : request.newSessionCount), configuration.maximumTicketCount)
     }
 
-    /// Makes this connection's NewSessionTickets: a fresh nonce, PSK and ticket_age_add each;
-    /// `issue` turns each session into its ticket (sealing it, or storing it under an ID). A
-    /// session `issue` cannot turn into a ticket (no active ticket key, a state too large to
-    /// seal) is skipped and reported through `failed`: no ticket, never a failed connection
-    /// (security review L4).
-    func makeTickets(
-        contextID: UUID, issue: (TLSSession) throws -> TLSSession, failed: (any Error) -> Void = { _ in }
-    ) throws -> [(message: [UInt8], session: TLSSession)] {
+    /// This connection's NewSessionTickets, each sent and then recorded as a new session: a
+    /// fresh nonce, PSK and ticket_age_add each; `issueTicket` turns each session into its
+    /// ticket (sealing it, or naming it by an ID). A session that cannot become a ticket (no
+    /// active ticket key, a state too large to seal) is skipped with a warning in the log: no
+    /// ticket, never a failed connection (security review L4).
+    private func newSessionTickets() throws -> [HandshakeAction] {
         guard state == .connected, let suite, let cipherSuite, let resumptionMasterSecret else {
             throw TLSError.internalError("tickets before the handshake completed")
         }
@@ -576,7 +588,7 @@ final class ServerHandshake13 {
         let authenticationLeft = authenticationTime.addingTimeInterval(configuration.maximumAuthenticationAge).timeIntervalSince(now)
         let lifetime = min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime, max(0, authenticationLeft.rounded(.down)))
         guard authenticationLeft >= 1 else { return [] }
-        var tickets: [(message: [UInt8], session: TLSSession)] = []
+        var tickets: [HandshakeAction] = []
         for _ in 0..<plannedTicketCount(resumed: resumedSession != nil) {
             var nonceWriter = ByteWriter(capacity: 8)
             nonceWriter.writeUInt64(ticketsIssued)
@@ -594,14 +606,15 @@ final class ServerHandshake13 {
                 authenticationTime: authenticationTime)
             let session: TLSSession
             do {
-                session = try issue(made)
+                session = try issueTicket(made)
             } catch {
-                failed(error)
+                configuration.logger?.warning("no ticket sent: it could not be issued", metadata: ["error": "\(error)"])
                 continue
             }
             let ticket = TLS13NewSessionTicket(
                 ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket: session.ticket)
-            tickets.append((try HandshakeMessage.newSessionTicket(ticket).encode(), session))
+            tickets.append(.send(try HandshakeMessage.newSessionTicket(ticket).encode()))
+            tickets.append(.newSession(session))
         }
         return tickets
     }

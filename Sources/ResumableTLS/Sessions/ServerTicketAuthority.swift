@@ -15,9 +15,12 @@ enum TicketRedemption: Sendable {
 /// sealing the state under ticket keys (S24) or storing it under an opaque ID (S26).
 protocol ServerTicketAuthority: Sendable {
     /// Makes the ticket for `session` and returns the session carrying it (its `ticket`, and
-    /// as `sessionID` the ticket's identity in the cache). `connection` is the one sending the
-    /// ticket, for the new-session callback (S19).
-    func issue(_ session: TLSSession, on connection: TLSConnection?, now: Date) throws -> TLSSession
+    /// as `sessionID` the ticket's identity). Nothing else: storing the session and telling
+    /// the new-session callback is the connection's one place for new sessions (S19).
+    func seal(_ session: TLSSession) throws -> TLSSession
+    /// Whether a ticket carries the whole session (stateless, S24), so that nothing is
+    /// cached for it, or names a session the cache must hold (stateful, S26).
+    var ticketsCarryState: Bool { get }
     /// What `identity` (a ticket a client presents) stands for. Never throws: a bad ticket
     /// only means a full handshake.
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption

@@ -7,11 +7,11 @@ import Foundation
 struct StatefulTicketAuthority: ServerTicketAuthority {
     let cache: SessionCacheCoordinator
 
-    func issue(_ session: TLSSession, on connection: TLSConnection?, now: Date) throws -> TLSSession {
+    var ticketsCarryState: Bool { false }
+
+    func seal(_ session: TLSSession) throws -> TLSSession {
         let id = HandshakeRandom.bytes(32)
-        let stored = session.replacing(sessionID: id, ticket: id)
-        TLSContext.runInBackground(cache.sessionEstablished(stored, on: connection, now: now).externalStoreWrite)
-        return stored
+        return session.replacing(sessionID: id, ticket: id)
     }
 
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {

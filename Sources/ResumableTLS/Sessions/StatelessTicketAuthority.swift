@@ -14,17 +14,13 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
     /// Used tickets, when tickets are single use (`StatelessTicketReuse.singleUse`, S14).
     let replayCache: StatelessTicketReplayCache?
 
-    func issue(_ session: TLSSession, on connection: TLSConnection?, now: Date) throws -> TLSSession {
+    var ticketsCarryState: Bool { true }
+
+    func seal(_ session: TLSSession) throws -> TLSSession {
         let ticket = try ring.seal(session: session)
         // As OpenSSL's client does, name the session by a hash of its ticket.
         let id = SHA256.hash(data: ticket).withUnsafeBytes { Array($0) }
-        let issued = session.replacing(sessionID: id, ticket: ticket)
-        // The state travels in the ticket, so nothing is cached; the new callback still hears
-        // of every session when server caching is on (S19).
-        if cache.mode.isCaching(for: .server), let onNew = cache.callbacks.onNew {
-            _ = onNew(issued, connection)
-        }
-        return issued
+        return session.replacing(sessionID: id, ticket: ticket)
     }
 
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {

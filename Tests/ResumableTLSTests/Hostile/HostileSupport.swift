@@ -143,7 +143,7 @@ final class ScriptedPeer {
 
     init(server configuration: TLSConfiguration) {
         machine = .server(ServerHandshake(
-            configuration: configuration,
+            configuration: configuration, resolver: nil,
             makeTLS13: { ServerHandshake13(configuration: configuration) { _, _ in nil } },
             makeTLS12: {
                 ServerHandshake12(configuration: configuration, contextID: UUID(), redeem: { _, _ in nil }, claim: { _, _, _ in true },
@@ -263,7 +263,7 @@ final class ScriptedPeer {
                 records.setReadKeys(secret)
             case .setWriteKeys(let secret):
                 try records.setWriteKeys(secret)
-            case .verifyPeerChain:
+            case .verifyPeerChain, .lookUpSessions:
                 continue
             case .completed:
                 completed = true

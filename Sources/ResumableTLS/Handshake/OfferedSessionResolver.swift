@@ -1,0 +1,61 @@
+import Foundation
+
+/// The first step of the server's ClientHello: what the sessions it offers stand for, before
+/// the version's state machine reads them (S21, S23). A TLS 1.3 PSK identity or a TLS 1.2
+/// ticket goes to the context's ticket authority (ticket keys or cache); a TLS 1.2 session ID
+/// to the session cache, where it stays for further resumptions. What neither knows goes to
+/// the get callback and the external store: asynchronous work the handshake waits for
+/// (`HandshakeAction.lookUpSessions`), so a store never blocks the state machine.
+struct OfferedSessionResolver {
+    let configuration: TLSConfiguration
+    let authority: any ServerTicketAuthority
+    let cache: SessionCacheCoordinator
+    /// Where the results go; the state machines read them through their `redeem` closure.
+    let prefetched: PrefetchedSessions
+
+    private enum Kind { case ticket, sessionID }
+
+    /// Resolves what `hello` offers; returns the asynchronous lookups still to run, if any.
+    func resolve(_ hello: ClientHello, now: Date) throws -> TLSPendingWork? {
+        var lookups: [(identity: [UInt8], lookup: ExternalSessionLookup)] = []
+        for offer in try Self.offeredSessions(hello, configuration: configuration) where !prefetched.contains(offer.identity) {
+            let redemption: TicketRedemption
+            switch offer.kind {
+            case .ticket:
+                redemption = authority.redeem(offer.identity, now: now)
+            case .sessionID:
+                switch cache.resumeFromInternalCache(id: offer.identity, singleUse: false, now: now) {
+                case .resumed(let session): redemption = .session(session, renew: false)
+                case .fullHandshake: redemption = .none
+                case .lookUpExternally(let lookup): redemption = .lookUp(lookup)
+                }
+            }
+            switch redemption {
+            case .session(let session, let renew): prefetched.store(session, for: offer.identity, renew: renew)
+            case .none: prefetched.store(nil, for: offer.identity)
+            case .lookUp(let lookup): lookups.append((offer.identity, lookup))
+            }
+        }
+        return lookups.isEmpty ? nil : TLSPendingWork(sessionLookups: lookups, results: prefetched.asyncResults)
+    }
+
+    /// Takes in what an asynchronous lookup found (a failed or slow store is a miss, S23).
+    func absorbLookups() {
+        prefetched.absorbAsyncResults()
+    }
+
+    /// What a ClientHello offers to resume, in the version it negotiates: TLS 1.3 PSK identities
+    /// (the first few, PeerListLimits), or a TLS 1.2 ticket, else a TLS 1.2 session ID.
+    private static func offeredSessions(_ hello: ClientHello, configuration: TLSConfiguration) throws -> [(identity: [UInt8], kind: Kind)] {
+        switch try ServerHandshake.negotiateVersion(hello, configuration: configuration) {
+        case .tls12:
+            if configuration.tls12SessionTickets, case .sessionTicket(let ticket)? = hello.extensions[.sessionTicket], !ticket.isEmpty {
+                return [(ticket, .ticket)]
+            }
+            return hello.legacySessionID.isEmpty ? [] : [(hello.legacySessionID, .sessionID)]
+        default:
+            guard let offer = hello.offeredPSKs else { return [] }
+            return offer.identities.prefix(PeerListLimits.pskIdentitiesExamined).map { ($0.identity, .ticket) }
+        }
+    }
+}
