@@ -5,35 +5,63 @@ import Foundation
 /// → ClientHello] → ServerHello, EncryptedExtensions, [CertificateRequest], Certificate,
 /// CertificateVerify, Finished → [client Certificate, CertificateVerify] → client Finished.
 final class ServerHandshake13 {
-    enum State: Equatable {
-        case waitClientHello, waitSecondClientHello, waitClientCertificate, waitClientCertificateVerify
-        case waitClientFinished, waitChainVerification, connected
+    /// Where the handshake stands, each state with what it needs and nothing more: the first
+    /// ClientHello and cookie while a second one is awaited, the handshake and application
+    /// secrets until the client's Finished, then only the resumption master secret until the
+    /// tickets are made (security review L7).
+    private enum State {
+        case waitClientHello
+        case waitSecondClientHello(RetryRequest)
+        case waitClientCertificate(HandshakeSecrets)
+        case waitClientCertificateVerify(HandshakeSecrets, clientKey: TLSPublicKey)
+        case waitClientFinished(HandshakeSecrets)
+        case waitChainVerification(resumptionMasterSecret: SymmetricKey)
+        /// The tickets are made: nothing secret is kept.
+        case connected
+
+        /// The state's name, for error messages (never its secrets).
+        var name: String {
+            switch self {
+            case .waitClientHello: return "waitClientHello"
+            case .waitSecondClientHello: return "waitSecondClientHello"
+            case .waitClientCertificate: return "waitClientCertificate"
+            case .waitClientCertificateVerify: return "waitClientCertificateVerify"
+            case .waitClientFinished: return "waitClientFinished"
+            case .waitChainVerification: return "waitChainVerification"
+            case .connected: return "connected"
+            }
+        }
+    }
+
+    /// What a HelloRetryRequest asked for, kept for the second ClientHello (RFC 8446 §4.1.2).
+    private struct RetryRequest {
+        let firstClientHello: ClientHello
+        let cookie: [UInt8]?
+    }
+
+    /// The secrets between our Finished and the client's (RFC 8446 §7.1).
+    private struct HandshakeSecrets {
+        let clientHandshakeSecret: SymmetricKey
+        let clientApplicationSecret: SymmetricKey
+        let master: KeySchedule.Master
     }
 
     private let configuration: TLSConfiguration
     /// `configuration.effectiveSessionIDContext`, hashed once per handshake (S5, M3).
     private let sessionIDContext: [UInt8]
-    private(set) var state = State.waitClientHello
+    private var state = State.waitClientHello
     private var transcript: TranscriptHash?
     private var cipherSuite: CipherSuite?
     private var suite: TLS13CipherSuiteParameters?
     private var group: NamedGroup?
-    private var firstClientHello: ClientHello?
-    private var cookie: [UInt8]?
     private var didHelloRetryRequest = false
-    private var clientHandshakeSecret: SymmetricKey?
-    private var clientApplicationSecret: SymmetricKey?
-    private var master: KeySchedule.Master?
     private var serverName: String?
     private var applicationProtocol: String?
     private var peerRecordSizeLimit: Int?
     /// Whether the peer sent record_size_limit (RFC 8449): only then does ours bind it.
     var peerSentRecordSizeLimit: Bool { peerRecordSizeLimit != nil }
     private var peerChain: [[UInt8]] = []
-    private var peerKey: TLSPublicKey?
     private var peerScheme: SignatureScheme?
-    /// The resumption master secret, once the client's Finished verified (RFC 8446 §7.1).
-    private(set) var resumptionMasterSecret: SymmetricKey?
     /// The session the client resumed, if it did.
     private(set) var resumedSession: TLSSession?
     /// Whether the client offered a PSK (for the hit / miss statistics, S30).
@@ -78,28 +106,36 @@ final class ServerHandshake13 {
     /// Whether handshake, master or application traffic secrets are still held here (false
     /// once the client's Finished verified; security review L7).
     var holdsHandshakeSecrets: Bool {
-        clientHandshakeSecret != nil || clientApplicationSecret != nil || master != nil
+        switch state {
+        case .waitClientCertificate, .waitClientCertificateVerify, .waitClientFinished: return true
+        default: return false
+        }
     }
 
     /// The negotiated cipher suite parameters, once a ServerHello was sent.
     var negotiatedSuite: TLS13CipherSuiteParameters? { suite }
 
     /// Whether the next message is the first ClientHello (its record may carry version 0x0301).
-    var awaitingFirstClientHello: Bool { state == .waitClientHello }
+    var awaitingFirstClientHello: Bool {
+        if case .waitClientHello = state { return true }
+        return false
+    }
 
     func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         self.now = now
         switch (state, message) {
-        case (.waitClientHello, .clientHello(let hello)), (.waitSecondClientHello, .clientHello(let hello)):
-            return try handleClientHello(hello, raw: raw)
-        case (.waitClientCertificate, .certificate(let certificate)):
-            return try handleClientCertificate(certificate, raw: raw)
-        case (.waitClientCertificateVerify, .certificateVerify(let verify)):
-            return try handleClientCertificateVerify(verify, raw: raw)
-        case (.waitClientFinished, .finished(let finished)):
-            return try handleClientFinished(finished, raw: raw)
+        case (.waitClientHello, .clientHello(let hello)):
+            return try handleClientHello(hello, raw: raw, retry: nil)
+        case (.waitSecondClientHello(let retry), .clientHello(let hello)):
+            return try handleClientHello(hello, raw: raw, retry: retry)
+        case (.waitClientCertificate(let secrets), .certificate(let certificate)):
+            return try handleClientCertificate(certificate, raw: raw, secrets: secrets)
+        case (.waitClientCertificateVerify(let secrets, let clientKey), .certificateVerify(let verify)):
+            return try handleClientCertificateVerify(verify, raw: raw, secrets: secrets, clientKey: clientKey)
+        case (.waitClientFinished(let secrets), .finished(let finished)):
+            return try handleClientFinished(finished, raw: raw, secrets: secrets)
         default:
-            throw TLSError.unexpectedMessage("\(message.type) while the server is in \(state)")
+            throw TLSError.unexpectedMessage("\(message.type) while the server is in \(state.name)")
         }
     }
 
@@ -109,11 +145,11 @@ final class ServerHandshake13 {
     /// the fields that must repeat, read what the client offers, agree on SNI and ALPN, look for
     /// a session to resume, ask for another key share if needed (§4.1.4), choose the certificate,
     /// then send ServerHello and the rest of our flight.
-    private func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
-        let isSecond = state == .waitSecondClientHello
+    private func handleClientHello(_ hello: ClientHello, raw: [UInt8], retry: RetryRequest?) throws -> [HandshakeAction] {
+        let isSecond = retry != nil
         try checkVersions(hello)
-        if isSecond {
-            try checkSecondClientHello(hello)
+        if let retry {
+            try checkSecondClientHello(hello, retry: retry)
         }
         let offer = try readOffer(hello)
         var encryptedExtensions = try negotiateNameAndProtocol(hello)
@@ -347,11 +383,11 @@ final class ServerHandshake13 {
         let master = schedule.master()
         let finishedHash = transcript.currentHash()
         actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: parameters, secret: master.serverApplicationTrafficSecret(transcriptHash: finishedHash)))))
-        clientApplicationSecret = master.clientApplicationTrafficSecret(transcriptHash: finishedHash)
-        self.master = master
-        self.clientHandshakeSecret = clientHandshakeSecret
+        let secrets = HandshakeSecrets(
+            clientHandshakeSecret: clientHandshakeSecret,
+            clientApplicationSecret: master.clientApplicationTrafficSecret(transcriptHash: finishedHash), master: master)
         self.transcript = transcript
-        state = requestsClientCertificate ? .waitClientCertificate : .waitClientFinished
+        state = requestsClientCertificate ? .waitClientCertificate(secrets) : .waitClientFinished(secrets)
         return actions
     }
 
@@ -417,9 +453,10 @@ final class ServerHandshake13 {
         transcript.append(raw)
         transcript.replaceClientHelloWithMessageHash()
         var extensions: [Extension] = [.supportedVersionsSelected(.tls13), .keyShareHelloRetryRequest(retryGroup)]
+        var retryCookie: [UInt8]?
         if configuration.helloRetryRequestCookie {
             let cookie = HandshakeRandom.bytes(32)
-            self.cookie = cookie
+            retryCookie = cookie
             extensions.append(.cookie(cookie))
         }
         let retry = ServerHello(
@@ -431,9 +468,8 @@ final class ServerHandshake13 {
         cipherSuite = chosenSuite
         suite = parameters
         group = retryGroup
-        firstClientHello = hello
         didHelloRetryRequest = true
-        state = .waitSecondClientHello
+        state = .waitSecondClientHello(RetryRequest(firstClientHello: hello, cookie: retryCookie))
         var actions: [HandshakeAction] = [.send(bytes)]
         if !hello.legacySessionID.isEmpty { actions.append(.sendChangeCipherSpec) }
         return actions
@@ -441,8 +477,8 @@ final class ServerHandshake13 {
 
     /// RFC 8446 §4.1.2: the second ClientHello repeats the first except for key_share, cookie,
     /// early_data removal, pre_shared_key and padding.
-    private func checkSecondClientHello(_ hello: ClientHello) throws {
-        guard let first = firstClientHello else { throw TLSError.internalError("no first ClientHello") }
+    private func checkSecondClientHello(_ hello: ClientHello, retry: RetryRequest) throws {
+        let first = retry.firstClientHello
         // RFC 8446 §4.1.2 lists what may change; everything else must repeat (L11).
         guard hello.legacyVersion == first.legacyVersion, hello.random == first.random, hello.legacySessionID == first.legacySessionID,
               hello.cipherSuites == first.cipherSuites, hello.legacyCompressionMethods == first.legacyCompressionMethods else {
@@ -451,7 +487,7 @@ final class ServerHandshake13 {
         guard let cipherSuite, hello.cipherSuites.contains(cipherSuite) else {
             throw TLSError.illegalParameter("second ClientHello dropped the selected cipher suite")
         }
-        if let cookie {
+        if let cookie = retry.cookie {
             guard case .cookie(let echoed)? = hello.extensions[.cookie], echoed == cookie else {
                 throw TLSError.illegalParameter("second ClientHello does not echo the cookie")
             }
@@ -481,7 +517,7 @@ final class ServerHandshake13 {
 
     // MARK: Client authentication and Finished
 
-    private func handleClientCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleClientCertificate(_ message: CertificateMessage, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
         guard message.certificateRequestContext.isEmpty else {
             throw TLSError.illegalParameter("client Certificate with a request context we did not send")
         }
@@ -494,61 +530,59 @@ final class ServerHandshake13 {
             if configuration.clientAuthentication == .required {
                 throw TLSError.protocolViolation(alert: .certificateRequired, reason: .certificateRequired)
             }
-            state = .waitClientFinished
+            state = .waitClientFinished(secrets)
             return []
         }
-        peerKey = try TLSPublicKey(certificateDER: leaf.certificateData)
+        let clientKey = try TLSPublicKey(certificateDER: leaf.certificateData)
         peerChain = message.certificateList.map(\.certificateData)
-        state = .waitClientCertificateVerify
+        state = .waitClientCertificateVerify(secrets, clientKey: clientKey)
         return []
     }
 
-    private func handleClientCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws -> [HandshakeAction] {
-        guard let key = peerKey, var transcript else { throw TLSError.internalError("no client key") }
-        try key.verifyCertificateVerify(
+    private func handleClientCertificateVerify(
+        _ message: CertificateVerify, raw: [UInt8], secrets: HandshakeSecrets, clientKey: TLSPublicKey
+    ) throws -> [HandshakeAction] {
+        guard var transcript else { throw TLSError.internalError("no transcript") }
+        try clientKey.verifyCertificateVerify(
             message, signer: .client, transcriptHash: transcript.currentHash(),
             offeredSchemes: configuration.signatureSchemes)
         peerScheme = message.algorithm
         transcript.append(raw)
         self.transcript = transcript
-        state = .waitClientFinished
+        state = .waitClientFinished(secrets)
         return []
     }
 
-    private func handleClientFinished(_ message: Finished, raw: [UInt8]) throws -> [HandshakeAction] {
-        guard var transcript, let suite, let clientHandshakeSecret, let clientApplicationSecret, let master else {
-            throw TLSError.internalError("client Finished before keys")
-        }
-        guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: clientHandshakeSecret, transcriptHash: transcript.currentHash()) else {
+    private func handleClientFinished(_ message: Finished, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
+        guard var transcript, let suite else { throw TLSError.internalError("client Finished before keys") }
+        guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: secrets.clientHandshakeSecret,
+                                            transcriptHash: transcript.currentHash()) else {
             throw TLSError.protocolViolation(alert: .decryptError, reason: .finishedMismatch)
         }
         transcript.append(raw)
-        resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
+        // RFC 8446 §7.2 (security review L7): only the resumption master secret is kept now.
+        let resumptionMasterSecret = secrets.master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
         self.transcript = transcript
-        var actions: [HandshakeAction] = [.setReadKeys(.tls13(TrafficSecret(suite: suite, secret: clientApplicationSecret)))]
-        // RFC 8446 §7.2 (security review L7): only the resumption master secret is needed now.
-        self.clientHandshakeSecret = nil
-        self.clientApplicationSecret = nil
-        self.master = nil
+        var actions: [HandshakeAction] = [.setReadKeys(.tls13(TrafficSecret(suite: suite, secret: secrets.clientApplicationSecret)))]
         if !peerChain.isEmpty {
-            state = .waitChainVerification
+            state = .waitChainVerification(resumptionMasterSecret: resumptionMasterSecret)
             actions.append(.verifyPeerChain(PeerChainCheck(chain: peerChain, expectedServerName: nil, owner: .client)))
             return actions
         }
-        return actions + (try complete())
+        return actions + (try complete(resumptionMasterSecret: resumptionMasterSecret))
     }
 
     /// Continues after the client's chain was verified.
     func peerChainVerified() throws -> [HandshakeAction] {
-        guard state == .waitChainVerification else { throw TLSError.invalidState("no verification pending") }
-        return try complete()
+        guard case .waitChainVerification(let resumptionMasterSecret) = state else { throw TLSError.invalidState("no verification pending") }
+        return try complete(resumptionMasterSecret: resumptionMasterSecret)
     }
 
     /// The handshake completes, then its NewSessionTickets go out right away, before any
     /// application data we write, so a client that closes early still has them (RFC 8446 §4.6.1).
-    private func complete() throws -> [HandshakeAction] {
+    private func complete(resumptionMasterSecret: SymmetricKey) throws -> [HandshakeAction] {
         state = .connected
-        return [completion()] + (try newSessionTickets())
+        return [completion()] + (try newSessionTickets(resumptionMasterSecret: resumptionMasterSecret))
     }
 
     private func completion() -> HandshakeAction {
@@ -578,10 +612,8 @@ final class ServerHandshake13 {
     /// ticket (sealing it, or naming it by an ID). A session that cannot become a ticket (no
     /// active ticket key, a state too large to seal) is skipped with a warning in the log: no
     /// ticket, never a failed connection (security review L4).
-    private func newSessionTickets() throws -> [HandshakeAction] {
-        guard state == .connected, let suite, let cipherSuite, let resumptionMasterSecret else {
-            throw TLSError.internalError("tickets before the handshake completed")
-        }
+    private func newSessionTickets(resumptionMasterSecret: SymmetricKey) throws -> [HandshakeAction] {
+        guard let suite, let cipherSuite else { throw TLSError.internalError("tickets before a suite was chosen") }
         // Security review M3: a ticket from a resumed connection keeps the original
         // authentication time and never outlives maximumAuthenticationAge from it.
         let authenticationTime = resumedSession?.authenticationTime ?? now
