@@ -6,27 +6,61 @@ import Foundation
 /// ServerHello → EncryptedExtensions → [CertificateRequest] → Certificate → CertificateVerify →
 /// Finished → [our Certificate, CertificateVerify] → our Finished.
 final class ClientHandshake13 {
-    enum State: Equatable {
-        case idle, waitServerHello, waitEncryptedExtensions, waitCertificateOrRequest, waitCertificate
-        case waitCertificateVerify, waitFinished, waitChainVerification, connected
+    /// Where the handshake stands, each state with the secrets it needs: our key shares until
+    /// the ServerHello, the handshake secrets until the server's Finished, the master and our
+    /// application secret until our Finished, then only the resumption master secret, for the
+    /// tickets that follow (security review L7).
+    private enum State {
+        case idle
+        case waitServerHello(keyShares: [KeyExchangePrivateKey])
+        case waitEncryptedExtensions(HandshakeSecrets)
+        case waitCertificateOrRequest(HandshakeSecrets)
+        case waitCertificate(HandshakeSecrets)
+        case waitCertificateVerify(HandshakeSecrets, serverKey: TLSPublicKey)
+        case waitFinished(HandshakeSecrets)
+        case waitChainVerification(FinishSecrets)
+        case connected(resumptionMasterSecret: SymmetricKey)
+
+        /// The state's name, for error messages (never its secrets).
+        var name: String {
+            switch self {
+            case .idle: return "idle"
+            case .waitServerHello: return "waitServerHello"
+            case .waitEncryptedExtensions: return "waitEncryptedExtensions"
+            case .waitCertificateOrRequest: return "waitCertificateOrRequest"
+            case .waitCertificate: return "waitCertificate"
+            case .waitCertificateVerify: return "waitCertificateVerify"
+            case .waitFinished: return "waitFinished"
+            case .waitChainVerification: return "waitChainVerification"
+            case .connected: return "connected"
+            }
+        }
+    }
+
+    /// The secrets from the ServerHello to the server's Finished (RFC 8446 §7.1).
+    private struct HandshakeSecrets {
+        let schedule: KeySchedule.Handshake
+        let clientHandshakeSecret: SymmetricKey
+        let serverHandshakeSecret: SymmetricKey
+    }
+
+    /// What our second flight needs once the server's Finished verified.
+    private struct FinishSecrets {
+        let clientHandshakeSecret: SymmetricKey
+        let master: KeySchedule.Master
+        let clientApplicationSecret: SymmetricKey
     }
 
     let configuration: TLSConfiguration
-    private(set) var state = State.idle
-    private var keyShares: [KeyExchangePrivateKey] = []
+    private var state = State.idle
     private var clientHello: ClientHello?
     private var pendingTranscript = PendingTranscript()
     private var transcript: TranscriptHash?
     private var cipherSuite: CipherSuite?
     private var suite: TLS13CipherSuiteParameters?
     private var didHelloRetryRequest = false
-    private var handshakeSchedule: KeySchedule.Handshake?
-    private var clientHandshakeSecret: SymmetricKey?
-    private var serverHandshakeSecret: SymmetricKey?
-    private var master: KeySchedule.Master?
     private var certificateRequest: CertificateRequest?
     private var peerChain: [[UInt8]] = []
-    private var peerKey: TLSPublicKey?
     private var peerScheme: SignatureScheme?
     private var applicationProtocol: String?
     private var peerRecordSizeLimit: Int?
@@ -44,8 +78,6 @@ final class ClientHandshake13 {
     /// The offered session, once the server accepted it.
     private(set) var resumedSession: TLSSession?
     private var now = Date(timeIntervalSince1970: 0)
-    /// The resumption master secret, once our Finished is sent (RFC 8446 §7.1).
-    private(set) var resumptionMasterSecret: SymmetricKey?
 
     init(configuration: TLSConfiguration) {
         self.configuration = configuration
@@ -54,8 +86,10 @@ final class ClientHandshake13 {
     /// Whether handshake, master or application traffic secrets are still held here (false
     /// once our Finished is sent; security review L7).
     var holdsHandshakeSecrets: Bool {
-        handshakeSchedule != nil || clientHandshakeSecret != nil || serverHandshakeSecret != nil
-            || master != nil || clientApplicationSecret != nil
+        switch state {
+        case .idle, .waitServerHello, .connected: return false
+        default: return true
+        }
     }
 
     /// How to parse the next handshake message: lengths depend on the negotiated hash.
@@ -72,7 +106,7 @@ final class ClientHandshake13 {
     /// `certificateCoversServerName` says whether a session made for another server name was
     /// found valid for ours (`needsServerNameCheck`).
     func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool = false) throws -> [HandshakeAction] {
-        guard state == .idle else { throw TLSError.invalidState("handshake already started") }
+        guard case .idle = state else { throw TLSError.invalidState("handshake already started") }
         self.now = now
         let offersTLS13 = configuration.allows(.tls13)
         let offersTLS12 = configuration.allows(.tls12)
@@ -88,6 +122,7 @@ final class ClientHandshake13 {
             if declineReason == nil { declineReason = .declinedByServer }
         }
         var extensions: [Extension] = []
+        var keyShares: [KeyExchangePrivateKey] = []
         if let name = configuration.serverName, !ServerNameLiteral.isIPAddress(name) {
             extensions.append(.serverName(name))
         }
@@ -155,13 +190,16 @@ final class ClientHandshake13 {
             try patchBinder(in: &bytes, session: session, transcriptPrefix: nil)
         }
         pendingTranscript.append(bytes)
-        state = .waitServerHello
+        state = .waitServerHello(keyShares: keyShares)
         return [.send(bytes)]
     }
 
     /// Whether a ServerHello without supported_versions may take this handshake to TLS 1.2: only
     /// the first ServerHello (not after a HelloRetryRequest) of a client that offered TLS 1.2.
-    var mayNegotiateTLS12: Bool { state == .waitServerHello && !didHelloRetryRequest && configuration.allows(.tls12) }
+    var mayNegotiateTLS12: Bool {
+        guard case .waitServerHello = state else { return false }
+        return !didHelloRetryRequest && configuration.allows(.tls12)
+    }
 
     /// The TLS 1.2 handshake that continues from our ClientHello.
     func continuingInTLS12(contextID: UUID, now: Date) throws -> ClientHandshake12 {
@@ -244,26 +282,27 @@ final class ClientHandshake13 {
 
     func handle(_ message: HandshakeMessage, raw: [UInt8]) throws -> [HandshakeAction] {
         switch (state, message) {
-        case (.waitServerHello, .serverHello(let hello)):
-            return try hello.isHelloRetryRequest ? handleHelloRetryRequest(hello, raw: raw) : handleServerHello(hello, raw: raw)
-        case (.waitEncryptedExtensions, .encryptedExtensions(let extensions)):
-            return try handleEncryptedExtensions(extensions, raw: raw)
-        case (.waitCertificateOrRequest, .certificateRequest(let request)):
+        case (.waitServerHello(let keyShares), .serverHello(let hello)):
+            return try hello.isHelloRetryRequest
+                ? handleHelloRetryRequest(hello, raw: raw, keyShares: keyShares) : handleServerHello(hello, raw: raw, keyShares: keyShares)
+        case (.waitEncryptedExtensions(let secrets), .encryptedExtensions(let extensions)):
+            return try handleEncryptedExtensions(extensions, raw: raw, secrets: secrets)
+        case (.waitCertificateOrRequest(let secrets), .certificateRequest(let request)):
             guard request.certificateRequestContext.isEmpty else {
                 throw TLSError.illegalParameter("certificate_request_context must be empty during the handshake")
             }
             certificateRequest = request
             transcript?.append(raw)
-            state = .waitCertificate
+            state = .waitCertificate(secrets)
             return []
-        case (.waitCertificateOrRequest, .certificate(let certificate)), (.waitCertificate, .certificate(let certificate)):
-            return try handleCertificate(certificate, raw: raw)
-        case (.waitCertificateVerify, .certificateVerify(let verify)):
-            return try handleCertificateVerify(verify, raw: raw)
-        case (.waitFinished, .finished(let finished)):
-            return try handleFinished(finished, raw: raw)
+        case (.waitCertificateOrRequest(let secrets), .certificate(let certificate)), (.waitCertificate(let secrets), .certificate(let certificate)):
+            return try handleCertificate(certificate, raw: raw, secrets: secrets)
+        case (.waitCertificateVerify(let secrets, let serverKey), .certificateVerify(let verify)):
+            return try handleCertificateVerify(verify, raw: raw, secrets: secrets, serverKey: serverKey)
+        case (.waitFinished(let secrets), .finished(let finished)):
+            return try handleFinished(finished, raw: raw, secrets: secrets)
         default:
-            throw TLSError.unexpectedMessage("\(message.type) while the client is in \(state)")
+            throw TLSError.unexpectedMessage("\(message.type) while the client is in \(state.name)")
         }
     }
 
@@ -298,7 +337,8 @@ final class ClientHandshake13 {
         }
     }
 
-    private func handleHelloRetryRequest(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleHelloRetryRequest(_ hello: ServerHello, raw: [UInt8], keyShares: [KeyExchangePrivateKey]) throws -> [HandshakeAction] {
+        var keyShares = keyShares
         guard !didHelloRetryRequest else { throw TLSError.unexpectedMessage("second HelloRetryRequest") }
         try commonServerHelloChecks(hello)
         guard var offered = clientHello, let parameters = hello.cipherSuite.tls13Parameters else {
@@ -358,10 +398,11 @@ final class ClientHandshake13 {
             actions.append(.sendChangeCipherSpec)
         }
         actions.append(.send(bytes))
+        state = .waitServerHello(keyShares: keyShares)
         return actions
     }
 
-    private func handleServerHello(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleServerHello(_ hello: ServerHello, raw: [UInt8], keyShares: [KeyExchangePrivateKey]) throws -> [HandshakeAction] {
         try commonServerHelloChecks(hello)
         if didHelloRetryRequest, hello.cipherSuite != cipherSuite {
             throw TLSError.illegalParameter("ServerHello cipher suite differs from the HelloRetryRequest's")
@@ -397,16 +438,12 @@ final class ClientHandshake13 {
         let hash = transcript.currentHash()
         let clientSecret = schedule.clientHandshakeTrafficSecret(transcriptHash: hash)
         let serverSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: hash)
-        handshakeSchedule = schedule
-        clientHandshakeSecret = clientSecret
-        serverHandshakeSecret = serverSecret
         self.transcript = transcript
-        keyShares = []
-        state = .waitEncryptedExtensions
+        state = .waitEncryptedExtensions(HandshakeSecrets(schedule: schedule, clientHandshakeSecret: clientSecret, serverHandshakeSecret: serverSecret))
         return [.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: serverSecret)))]
     }
 
-    private func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
         for ext in message.extensions {
             switch ext {
             case .selectedApplicationProtocol(let name):
@@ -440,11 +477,11 @@ final class ClientHandshake13 {
         }
         transcript?.append(raw)
         // A PSK handshake authenticates by the PSK: no Certificate or CertificateVerify follow.
-        state = resumedSession == nil ? .waitCertificateOrRequest : .waitFinished
+        state = resumedSession == nil ? .waitCertificateOrRequest(secrets) : .waitFinished(secrets)
         return []
     }
 
-    private func handleCertificate(_ message: CertificateMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleCertificate(_ message: CertificateMessage, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
         guard message.certificateRequestContext.isEmpty else {
             throw TLSError.illegalParameter("server Certificate with a request context")
         }
@@ -455,63 +492,61 @@ final class ClientHandshake13 {
         guard message.certificateList.allSatisfy({ $0.extensions.isEmpty }) else {
             throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("CertificateEntry extension we did not ask for"))
         }
-        peerKey = try TLSPublicKey(certificateDER: leaf.certificateData)
+        let serverKey = try TLSPublicKey(certificateDER: leaf.certificateData)
         peerChain = message.certificateList.map(\.certificateData)
         transcript?.append(raw)
-        state = .waitCertificateVerify
+        state = .waitCertificateVerify(secrets, serverKey: serverKey)
         return []
     }
 
-    private func handleCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws -> [HandshakeAction] {
-        guard let key = peerKey, var transcript else { throw TLSError.internalError("no peer key") }
-        try key.verifyCertificateVerify(
+    private func handleCertificateVerify(_ message: CertificateVerify, raw: [UInt8], secrets: HandshakeSecrets, serverKey: TLSPublicKey) throws -> [HandshakeAction] {
+        guard var transcript else { throw TLSError.internalError("no transcript") }
+        try serverKey.verifyCertificateVerify(
             message, signer: .server, transcriptHash: transcript.currentHash(),
             offeredSchemes: configuration.signatureSchemes)
         peerScheme = message.algorithm
         transcript.append(raw)
         self.transcript = transcript
-        state = .waitFinished
+        state = .waitFinished(secrets)
         return []
     }
 
-    private func handleFinished(_ message: Finished, raw: [UInt8]) throws -> [HandshakeAction] {
-        guard var transcript, let suite, let serverSecret = serverHandshakeSecret, let schedule = handshakeSchedule else {
-            throw TLSError.internalError("Finished before keys")
-        }
-        guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: serverSecret, transcriptHash: transcript.currentHash()) else {
+    private func handleFinished(_ message: Finished, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
+        guard var transcript, let suite else { throw TLSError.internalError("Finished before keys") }
+        guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: secrets.serverHandshakeSecret,
+                                            transcriptHash: transcript.currentHash()) else {
             throw TLSError.protocolViolation(alert: .decryptError, reason: .finishedMismatch)
         }
         transcript.append(raw)
-        let master = schedule.master()
+        let master = secrets.schedule.master()
         let hash = transcript.currentHash()
         let serverApplicationSecret = master.serverApplicationTrafficSecret(transcriptHash: hash)
-        self.master = master
         self.transcript = transcript
-        clientApplicationSecret = master.clientApplicationTrafficSecret(transcriptHash: hash)
+        let finishing = FinishSecrets(clientHandshakeSecret: secrets.clientHandshakeSecret, master: master,
+                                      clientApplicationSecret: master.clientApplicationTrafficSecret(transcriptHash: hash))
         var actions: [HandshakeAction] = [.setReadKeys(.tls13(TrafficSecret(suite: suite, secret: serverApplicationSecret)))]
         if let resumed = resumedSession {
             peerChain = resumed.peerCertificates
-            return try actions + finish()
+            return try actions + finish(finishing)
         }
-        state = .waitChainVerification
+        state = .waitChainVerification(finishing)
         actions.append(.verifyPeerChain(PeerChainCheck(
             chain: peerChain, expectedServerName: configuration.serverName, owner: .server)))
         return actions
     }
 
-    private var clientApplicationSecret: SymmetricKey?
-
     /// Continues after the server's chain was verified.
     func peerChainVerified() throws -> [HandshakeAction] {
-        guard state == .waitChainVerification else { throw TLSError.invalidState("no verification pending") }
-        return try finish()
+        guard case .waitChainVerification(let finishing) = state else { throw TLSError.invalidState("no verification pending") }
+        return try finish(finishing)
     }
 
     /// Our second flight: [Certificate, CertificateVerify,] Finished, then application keys.
-    private func finish() throws -> [HandshakeAction] {
-        guard var transcript, let suite, let clientSecret = clientHandshakeSecret, let master, let clientApplicationSecret else {
-            throw TLSError.internalError("finish before keys")
-        }
+    private func finish(_ secrets: FinishSecrets) throws -> [HandshakeAction] {
+        guard var transcript, let suite else { throw TLSError.internalError("finish before keys") }
+        let clientSecret = secrets.clientHandshakeSecret
+        let master = secrets.master
+        let clientApplicationSecret = secrets.clientApplicationSecret
         var actions: [HandshakeAction] = []
         if configuration.middleboxCompatibility && !sentChangeCipherSpec {
             sentChangeCipherSpec = true
@@ -541,16 +576,10 @@ final class ClientHandshake13 {
         transcript.append(finishedBytes)
         actions.append(.send(finishedBytes))
         actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: suite, secret: clientApplicationSecret))))
-        resumptionMasterSecret = master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
         self.transcript = transcript
-        state = .connected
-        // RFC 8446 §7.2 (security review L7): only the resumption master secret is needed now;
+        state = .connected(resumptionMasterSecret: master.resumptionMasterSecret(transcriptHash: transcript.currentHash()))
+        // RFC 8446 §7.2 (security review L7): only the resumption master secret is kept now;
         // the record layer holds the current traffic secrets.
-        handshakeSchedule = nil
-        clientHandshakeSecret = nil
-        serverHandshakeSecret = nil
-        self.master = nil
-        self.clientApplicationSecret = nil
         actions.append(.completed(NegotiatedParameters(
             version: .tls13, cipherSuite: cipherSuite ?? .tlsAES128GCMSHA256, group: group,
             applicationProtocol: applicationProtocol, serverName: configuration.serverName,
@@ -568,7 +597,7 @@ final class ClientHandshake13 {
     /// resumption master secret and the ticket's nonce; the session ID is SHA-256 of the
     /// ticket, as OpenSSL's client sets it.
     func session(from ticket: TLS13NewSessionTicket, now: Date, contextID: UUID, negotiated: NegotiatedParameters) throws -> TLSSession {
-        guard state == .connected, let suite, let resumptionMasterSecret, let cipherSuite else {
+        guard case .connected(let resumptionMasterSecret) = state, let suite, let cipherSuite else {
             throw TLSError.unexpectedMessage("NewSessionTicket before the handshake completed")
         }
         let psk = try KeySchedule.resumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: ticket.ticketNonce)
