@@ -334,14 +334,7 @@ public final class TLSConnection {
                 return
             }
             try result.get()
-            let actions: [HandshakeAction]
-            switch handshake {
-            case .client(let client):
-                actions = try client.peerChainVerified()
-            case .server(let server):
-                actions = try server.peerChainVerified()
-            }
-            try apply(actions)
+            try apply(try machine.peerChainVerified())
             try processRecords()
         }
     }
@@ -417,16 +410,14 @@ public final class TLSConnection {
     /// Whether the handshake state machine still holds secrets other than the resumption
     /// master secret (security review L7; for tests).
     var holdsHandshakeSecrets: Bool {
-        switch handshake {
-        case .client(let client): return client.holdsHandshakeSecrets
-        case .server(let server): return server.holdsHandshakeSecrets
-        }
+        machine.holdsHandshakeSecrets
     }
 
-    private var parsingContext: HandshakeParsingContext {
+    /// The handshake, whichever side: the version-neutral contract.
+    private var machine: any HandshakeStateMachine {
         switch handshake {
-        case .client(let client): return client.parsingContext
-        case .server(let server): return server.parsingContext
+        case .client(let client): return client
+        case .server(let server): return server
         }
     }
 
@@ -441,14 +432,7 @@ public final class TLSConnection {
                 // TLS 1.2: the peer's next records are protected (RFC 5246 §7.1).
                 guard isHandshaking else { throw TLSError.unexpectedMessage("change_cipher_spec after the handshake") }
                 try ChangeCipherSpec.validate(record.content)
-                let actions: [HandshakeAction]
-                switch handshake {
-                case .client(let client):
-                    actions = try client.handleChangeCipherSpec()
-                case .server(let server):
-                    actions = try server.handleChangeCipherSpec()
-                }
-                try apply(actions)
+                try apply(try machine.handleChangeCipherSpec())
             case .changeCipherSpec:
                 // Dropped during the handshake, after the first ClientHello (RFC 8446 §5); only
                 // one, as OpenSSL and NSS allow (L3).
@@ -503,18 +487,12 @@ public final class TLSConnection {
     }
 
     private var peerSentRecordSizeLimit: Bool {
-        switch handshake {
-        case .client(let client): return client.peerSentRecordSizeLimit
-        case .server(let server): return server.peerSentRecordSizeLimit
-        }
+        machine.peerSentRecordSizeLimit
     }
 
     /// The version the handshake negotiated (a server knows it from the ClientHello on).
     private var negotiatedVersion: ProtocolVersion? {
-        switch handshake {
-        case .client(let client): return negotiated?.version ?? client.negotiatedVersion ?? .tls13
-        case .server(let server): return server.negotiatedVersion
-        }
+        negotiated?.version ?? machine.negotiatedVersion ?? (isClient ? .tls13 : nil)
     }
 
     private var serverAwaitsFirstClientHello: Bool {
@@ -547,20 +525,13 @@ public final class TLSConnection {
     }
 
     private func handleHandshakeMessage(_ raw: RawHandshakeMessage) throws {
-        let message = try HandshakeMessage(parsingMessage: raw.bytes, context: parsingContext)
+        let message = try HandshakeMessage(parsingMessage: raw.bytes, context: machine.parsingContext)
         if isHandshaking, case .clientHello = message, !isClient, serverAwaitsFirstClientHello {
             context.sessionCache.recordAccept()
         }
         if isHandshaking {
             if message.type == .finished { peerFinished = true }
-            let actions: [HandshakeAction]
-            switch handshake {
-            case .client(let client):
-                actions = try client.handle(message, raw: raw.bytes, now: context.clock.now())
-            case .server(let server):
-                actions = try server.handle(message, raw: raw.bytes, now: context.clock.now())
-            }
-            try apply(actions)
+            try apply(try machine.handle(message, raw: raw.bytes, now: context.clock.now()))
             return
         }
         switch message {
@@ -643,10 +614,7 @@ public final class TLSConnection {
     }
 
     private var resumedSession: TLSSession? {
-        switch handshake {
-        case .client(let client): return client.resumedSession
-        case .server(let server): return server.resumedSession
-        }
+        machine.resumedSession
     }
 
     /// The connection's own session after a full handshake: its parameters, no resumption
