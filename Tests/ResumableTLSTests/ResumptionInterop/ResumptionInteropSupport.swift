@@ -6,6 +6,13 @@ import Testing
 /// view of each connection (`sessionReused`, tickets issued), a reader for OpenSSL's `-trace`
 /// output (to show what a peer actually put on the wire), and temporary files.
 enum ResumptionInterop {
+    /// Our server (the P-256 test identity) with `configure` applied.
+    static func serverContext(_ configure: (inout TLSConfiguration) -> Void = { _ in }) throws -> TLSContext {
+        var configuration = try Interop.serverConfiguration()
+        configure(&configuration)
+        return try TLSContext(configuration)
+    }
+
     /// A fresh temporary directory; remove it with `removeDirectory` (`defer`).
     static func makeTemporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("rtls-resume-\(UUID().uuidString)")

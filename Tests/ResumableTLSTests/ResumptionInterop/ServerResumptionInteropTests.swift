@@ -9,11 +9,8 @@ import Testing
 /// handshake (`New`), never a failure.
 @Suite("Resumption interop: our server")
 struct ServerResumptionInteropTests {
-    /// Our server (one test identity) with `configure` applied.
     private func serverContext(_ configure: (inout TLSConfiguration) -> Void = { _ in }) throws -> TLSContext {
-        var configuration = try Interop.serverConfiguration()
-        configure(&configuration)
-        return try TLSContext(configuration)
+        try ResumptionInterop.serverContext(configure)
     }
 
     /// One s_client run against `port` that sends `input` and waits for our echo and close.

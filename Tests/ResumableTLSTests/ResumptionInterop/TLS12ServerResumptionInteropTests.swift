@@ -10,9 +10,7 @@ import Testing
 @Suite("TLS 1.2 resumption interop: our server")
 struct TLS12ServerResumptionInteropTests {
     private func serverContext(_ configure: (inout TLSConfiguration) -> Void = { _ in }) throws -> TLSContext {
-        var configuration = try Interop.serverConfiguration()
-        configure(&configuration)
-        return try TLSContext(configuration)
+        try ResumptionInterop.serverContext(configure)
     }
 
     /// How s_client offers the session back.

@@ -27,29 +27,41 @@ enum BoringSSLPHash {
         }
         guard keyedOK else { return nil }
         let digestLength = hash.digestLength
-        var a = [UInt8](repeating: 0, count: digestLength)
-        var output = [UInt8]()
-        output.reserveCapacity(length + digestLength)
-        var block = [UInt8](repeating: 0, count: digestLength)
-        /// HMAC(secret, first + second) into `out`.
-        func mac(_ first: [UInt8], _ second: [UInt8]?, into out: inout [UInt8]) -> Bool {
-            guard CCryptoBoringSSL_HMAC_CTX_copy_ex(&step, &keyed) == 1 else { return false }
-            var written: UInt32 = 0
-            let updated = first.withUnsafeBufferPointer { CCryptoBoringSSL_HMAC_Update(&step, $0.baseAddress, $0.count) } == 1
-                && (second.map { data in data.withUnsafeBufferPointer { CCryptoBoringSSL_HMAC_Update(&step, $0.baseAddress, $0.count) } == 1 } ?? true)
-            let finished = out.withUnsafeMutableBufferPointer { CCryptoBoringSSL_HMAC_Final(&step, $0.baseAddress, &written) } == 1
-            return updated && finished && Int(written) == digestLength
-        }
-        // A(1) = HMAC(secret, seed); each block HMAC(secret, A(i) + seed); A(i+1) = HMAC(secret, A(i)).
-        guard mac(seed, nil, into: &a) else { return nil }
-        while output.count < length {
-            guard mac(a, seed, into: &block) else { return nil }
-            output.append(contentsOf: block)
-            if output.count < length {
-                guard mac(a, nil, into: &a) else { return nil }
+        guard length >= 0 else { return nil }
+        var failed = false
+        // A(i) and each block live on the stack; the output is written in place.
+        let output = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * BoringSSLHMAC.maxDigestLength) { scratch -> [UInt8] in
+            guard let base = scratch.baseAddress else { failed = true; return [] }
+            let a = base
+            let block = base + BoringSSLHMAC.maxDigestLength
+            defer { CCryptoBoringSSL_OPENSSL_cleanse(base, scratch.count) }
+            /// HMAC(secret, first + second) into `out`.
+            func mac(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer?, into out: UnsafeMutablePointer<UInt8>) -> Bool {
+                guard CCryptoBoringSSL_HMAC_CTX_copy_ex(&step, &keyed) == 1 else { return false }
+                var written: UInt32 = 0
+                guard CCryptoBoringSSL_HMAC_Update(&step, first.baseAddress?.assumingMemoryBound(to: UInt8.self), first.count) == 1 else { return false }
+                if let second {
+                    guard CCryptoBoringSSL_HMAC_Update(&step, second.baseAddress?.assumingMemoryBound(to: UInt8.self), second.count) == 1 else { return false }
+                }
+                return CCryptoBoringSSL_HMAC_Final(&step, out, &written) == 1 && Int(written) == digestLength
+            }
+            return seed.withUnsafeBytes { seedBytes in
+                // A(1) = HMAC(secret, seed); each block HMAC(secret, A(i) + seed); A(i+1) = HMAC(secret, A(i)).
+                let aBytes = UnsafeRawBufferPointer(start: a, count: digestLength)
+                guard mac(seedBytes, nil, into: a) else { failed = true; return [] }
+                return [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
+                    initialized = 0
+                    guard let out = buffer.baseAddress else { return }
+                    while initialized < length {
+                        guard mac(aBytes, seedBytes, into: block) else { failed = true; return }
+                        let take = min(digestLength, length - initialized)
+                        (out + initialized).update(from: block, count: take)
+                        initialized += take
+                        if initialized < length, !mac(aBytes, nil, into: a) { failed = true; return }
+                    }
+                }
             }
         }
-        for index in block.indices { block[index] = 0 }
-        return Array(output.prefix(length))
+        return failed ? nil : output
     }
 }
