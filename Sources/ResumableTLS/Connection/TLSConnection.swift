@@ -79,8 +79,8 @@ public final class TLSConnection {
 
     init(context: TLSContext) {
         self.context = context
-        let configuration = context.configuration
-        switch configuration.role {
+        let configuration = context.sharedConfiguration
+        switch configuration.value.role {
         case .client: handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
         case .server:
             let prefetched = prefetchedSessions
@@ -92,7 +92,7 @@ public final class TLSConnection {
             }
             handshake = .server(ServerHandshake(
                 configuration: configuration,
-                resolver: OfferedSessionResolver(configuration: configuration, authority: authority,
+                resolver: OfferedSessionResolver(shared: configuration, authority: authority,
                                                  cache: context.sessionCache, prefetched: prefetched),
                 makeTLS13: {
                     ServerHandshake13(configuration: configuration, contextID: contextID, redeem: redeem, claim: claim,
@@ -104,7 +104,7 @@ public final class TLSConnection {
                                       ticketNeedsRenewal: { prefetched.needsRenewal($0) })
                 }))
         }
-        reassembler = HandshakeReassembler(maxMessageLength: configuration.maxHandshakeMessageLength)
+        reassembler = HandshakeReassembler(maxMessageLength: configuration.value.maxHandshakeMessageLength)
     }
 
     /// Whether this is the client side.
@@ -171,7 +171,7 @@ public final class TLSConnection {
         serverNameOverride = name
         var configuration = context.configuration
         configuration.serverName = name
-        handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
+        handshake = .client(ClientHandshake(configuration: SharedConfiguration(configuration), contextID: context.contextID))
     }
 
     /// Sets the session a client offers for resumption (`SSL_set_session`, S11): only on a

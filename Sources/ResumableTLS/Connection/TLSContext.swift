@@ -8,6 +8,8 @@ import Foundation
 public final class TLSContext: Sendable {
     /// The configuration this context was built from.
     public let configuration: TLSConfiguration
+    /// The same, by reference, for the connections' state machines.
+    let sharedConfiguration: SharedConfiguration
     /// Where this context and its connections read the time.
     public let clock: any TLSClock
     /// This context's identity: sessions it makes carry it (S5).
@@ -29,6 +31,7 @@ public final class TLSContext: Sendable {
     /// broken server).
     init(validated configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) {
         self.configuration = configuration
+        self.sharedConfiguration = SharedConfiguration(configuration)
         self.clock = clock
         let coordinator = SessionCacheCoordinator(
             mode: configuration.sessionCacheMode, role: configuration.role,

@@ -12,7 +12,7 @@ final class ClientHandshake {   // a class: the connection's state machine mutat
     private var machine: Machine
     private let contextID: UUID
 
-    init(configuration: TLSConfiguration, contextID: UUID) {
+    init(configuration: SharedConfiguration, contextID: UUID) {
         machine = .tls13(ClientHandshake13(configuration: configuration))
         self.contextID = contextID
     }

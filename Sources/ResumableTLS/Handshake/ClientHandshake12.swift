@@ -39,7 +39,9 @@ final class ClientHandshake12 {
         case connected
     }
 
-    let configuration: TLSConfiguration
+    private let shared: SharedConfiguration
+    /// The configuration, read through the context's shared copy (no copy per connection).
+    var configuration: TLSConfiguration { _read { yield shared.value } }
     private let clientHello: ClientHello
     private let contextID: UUID
     private var state = State.waitServerHello
@@ -69,9 +71,9 @@ final class ClientHandshake12 {
     private(set) var resumedSession: TLSSession?
 
     /// Takes over after our ClientHello (`clientHelloBytes`) offered `offeredSession`.
-    init(configuration: TLSConfiguration, clientHello: ClientHello, clientHelloBytes: [UInt8], offeredSession: TLSSession?,
+    init(configuration: SharedConfiguration, clientHello: ClientHello, clientHelloBytes: [UInt8], offeredSession: TLSSession?,
          declineReason: ResumptionDeclineReason?, contextID: UUID, now: Date) {
-        self.configuration = configuration
+        self.shared = configuration
         self.clientHello = clientHello
         self.transcriptBytes = clientHelloBytes
         self.offeredSession = offeredSession

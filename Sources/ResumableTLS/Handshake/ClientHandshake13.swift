@@ -51,7 +51,9 @@ final class ClientHandshake13 {
         let clientApplicationSecret: SymmetricKey
     }
 
-    let configuration: TLSConfiguration
+    private let shared: SharedConfiguration
+    /// The configuration, read through the context's shared copy (no copy per connection).
+    var configuration: TLSConfiguration { _read { yield shared.value } }
     private var state = State.idle
     private var clientHello: ClientHello?
     private var pendingTranscript = PendingTranscript()
@@ -79,8 +81,8 @@ final class ClientHandshake13 {
     private(set) var resumedSession: TLSSession?
     private var now = Date(timeIntervalSince1970: 0)
 
-    init(configuration: TLSConfiguration) {
-        self.configuration = configuration
+    init(configuration: SharedConfiguration) {
+        self.shared = configuration
     }
 
     /// Whether handshake, master or application traffic secrets are still held here (false
@@ -205,7 +207,7 @@ final class ClientHandshake13 {
     func continuingInTLS12(contextID: UUID, now: Date) throws -> ClientHandshake12 {
         guard let clientHello else { throw TLSError.internalError("no ClientHello") }
         return ClientHandshake12(
-            configuration: configuration, clientHello: clientHello, clientHelloBytes: pendingTranscript.bytes,
+            configuration: shared, clientHello: clientHello, clientHelloBytes: pendingTranscript.bytes,
             offeredSession: offeredTLS12Session, declineReason: offeredTLS12Session != nil ? .declinedByServer : declineReason,
             contextID: contextID, now: now)
     }

@@ -7,7 +7,8 @@ import Foundation
 /// the get callback and the external store: asynchronous work the handshake waits for
 /// (`HandshakeAction.lookUpSessions`), so a store never blocks the state machine.
 struct OfferedSessionResolver {
-    let configuration: TLSConfiguration
+    let shared: SharedConfiguration
+    var configuration: TLSConfiguration { _read { yield shared.value } }
     let authority: any ServerTicketAuthority
     let cache: SessionCacheCoordinator
     /// Where the results go; the state machines read them through their `redeem` closure.

@@ -11,7 +11,9 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     }
 
     private var machine = Machine.awaitingClientHello
-    private let configuration: TLSConfiguration
+    private let shared: SharedConfiguration
+    /// The configuration, read through the context's shared copy (no copy per connection).
+    private var configuration: TLSConfiguration { _read { yield shared.value } }
     private let makeTLS13: () -> ServerHandshake13
     private let makeTLS12: () -> ServerHandshake12
     /// Resolves the sessions each ClientHello offers before the state machine reads them; nil
@@ -20,9 +22,9 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     /// A ClientHello waiting for its sessions' asynchronous lookup.
     private var waitingForLookup: (message: HandshakeMessage, raw: [UInt8])?
 
-    init(configuration: TLSConfiguration, resolver: OfferedSessionResolver?,
+    init(configuration: SharedConfiguration, resolver: OfferedSessionResolver?,
          makeTLS13: @escaping () -> ServerHandshake13, makeTLS12: @escaping () -> ServerHandshake12) {
-        self.configuration = configuration
+        self.shared = configuration
         self.resolver = resolver
         self.makeTLS13 = makeTLS13
         self.makeTLS12 = makeTLS12

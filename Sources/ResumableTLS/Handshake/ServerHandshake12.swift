@@ -38,7 +38,9 @@ final class ServerHandshake12 {
         case connected
     }
 
-    private let configuration: TLSConfiguration
+    private let shared: SharedConfiguration
+    /// The configuration, read through the context's shared copy (no copy per connection).
+    private var configuration: TLSConfiguration { _read { yield shared.value } }
     private let policy: ServerResumptionPolicy
     private let contextID: UUID
     private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
@@ -75,20 +77,20 @@ final class ServerHandshake12 {
     private(set) var clientOfferedTicket = false
 
     init(
-        configuration: TLSConfiguration, contextID: UUID,
+        configuration: SharedConfiguration, contextID: UUID,
         redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
         claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool,
         issueTicket: @escaping (TLSSession) throws -> TLSSession,
         ticketNeedsRenewal: @escaping ([UInt8]) -> Bool
     ) {
         self.ticketNeedsRenewal = ticketNeedsRenewal
-        self.configuration = configuration
-        self.policy = ServerResumptionPolicy(configuration: configuration, sessionIDContext: configuration.effectiveSessionIDContext)
+        self.shared = configuration
+        self.policy = ServerResumptionPolicy(shared: configuration, sessionIDContext: configuration.value.effectiveSessionIDContext)
         self.contextID = contextID
         self.redeem = redeem
         self.claim = claim
         self.issueTicket = issueTicket
-        self.marksDowngrade = configuration.allows(.tls13)
+        self.marksDowngrade = configuration.value.allows(.tls13)
     }
 
     var parsingContext: HandshakeParsingContext { .tls12 }

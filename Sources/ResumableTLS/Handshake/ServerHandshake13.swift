@@ -46,7 +46,9 @@ final class ServerHandshake13 {
         let master: KeySchedule.Master
     }
 
-    private let configuration: TLSConfiguration
+    private let shared: SharedConfiguration
+    /// The configuration, read through the context's shared copy (no copy per connection).
+    private var configuration: TLSConfiguration { _read { yield shared.value } }
     /// `configuration.effectiveSessionIDContext`, hashed once per handshake (S5, M3).
     private let sessionIDContext: [UInt8]
     private var state = State.waitClientHello
@@ -85,14 +87,14 @@ final class ServerHandshake13 {
     /// ticket (sealing it, or naming it by an ID) for the NewSessionTickets that follow the
     /// handshake.
     init(
-        configuration: TLSConfiguration,
+        configuration: SharedConfiguration,
         contextID: UUID = UUID(),
         redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
         claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true },
         issueTicket: @escaping (TLSSession) throws -> TLSSession = { _ in throw TLSError.internalError("no ticket authority") }
     ) {
-        self.configuration = configuration
-        self.sessionIDContext = configuration.effectiveSessionIDContext
+        self.shared = configuration
+        self.sessionIDContext = configuration.value.effectiveSessionIDContext
         self.contextID = contextID
         self.redeem = redeem
         self.claim = claim
@@ -426,7 +428,7 @@ final class ServerHandshake13 {
     /// Why `session` (what an identity redeemed to) cannot be resumed on this connection, or nil.
     private func whyNotResumable(_ session: TLSSession?, hello: ClientHello, obfuscatedAge: UInt32) -> ResumptionDeclineReason? {
         guard let session else { return .unknownTicket }
-        if let reason = ServerResumptionPolicy(configuration: configuration, sessionIDContext: sessionIDContext)
+        if let reason = ServerResumptionPolicy(shared: shared, sessionIDContext: sessionIDContext)
             .whyNotResumable(session, version: .tls13, serverName: serverName, now: now) {
             return reason
         }

@@ -6,7 +6,8 @@ import Foundation
 /// review M3: the client-authentication policy, the stored client certificate's validity,
 /// `maximumAuthenticationAge`). Version-specific checks (suite, EMS, ticket age) come after.
 struct ServerResumptionPolicy {
-    let configuration: TLSConfiguration
+    let shared: SharedConfiguration
+    var configuration: TLSConfiguration { _read { yield shared.value } }
     /// `configuration.effectiveSessionIDContext`, computed once per handshake.
     let sessionIDContext: [UInt8]
 

@@ -138,10 +138,11 @@ final class ScriptedPeer {
     private(set) var handshakeTypesReceived: [HandshakeType] = []
 
     init(client configuration: TLSConfiguration) {
-        machine = .client(ClientHandshake(configuration: configuration, contextID: UUID()))
+        machine = .client(ClientHandshake(configuration: SharedConfiguration(configuration), contextID: UUID()))
     }
 
-    init(server configuration: TLSConfiguration) {
+    init(server plain: TLSConfiguration) {
+        let configuration = SharedConfiguration(plain)
         machine = .server(ServerHandshake(
             configuration: configuration, resolver: nil,
             makeTLS13: { ServerHandshake13(configuration: configuration) { _, _ in nil } },
