@@ -6,7 +6,7 @@ final class PrefetchedSessions {
     /// Identities whose ticket should be replaced by a fresh one when it resumes.
     private var renewals: Set<[UInt8]> = []
     /// Where an asynchronous lookup leaves its results.
-    let asyncResults = AsyncSessionResults()
+    private(set) lazy var asyncResults = AsyncSessionResults()   // made only when a lookup is needed
 
     func contains(_ identity: [UInt8]) -> Bool { sessions.keys.contains(identity) }
 
