@@ -73,11 +73,12 @@ public struct TLSPrivateKey: Sendable {
 
     /// The schemes this key can produce in a TLS 1.2 ServerKeyExchange or CertificateVerify
     /// (RFC 5246 §7.4.1.4.1 with the RFC 8446 code points): the TLS 1.3 ones and, for RSA keys,
-    /// RSASSA-PKCS1-v1_5, which TLS 1.2 still allows. Ed25519 is not offered in TLS 1.2.
+    /// RSASSA-PKCS1-v1_5, which TLS 1.2 still allows; Ed25519 signs for the ECDHE_ECDSA suites
+    /// (RFC 8422 §5.1.1).
     package var tls12SignatureSchemes: [SignatureScheme] {
         switch backing {
         case .p256, .p384: return signatureSchemes
-        case .ed25519: return []
+        case .ed25519: return signatureSchemes
         case .rsa: return signatureSchemes + [.rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512]
         }
     }

@@ -588,7 +588,14 @@ public final class TLSConnection {
                 }
                 state = .established
                 // TLS 1.2 made its session during the handshake (S9); TLS 1.3's come with tickets.
-                if session == nil { session = resumedSession ?? ownSession(parameters) }
+                if session == nil {
+                    session = resumedSession ?? ownSession(parameters)
+                    // A TLS 1.2 session that resumed without a new ticket may resume again (its
+                    // ID or ticket stays valid): the client store gets it back (S28).
+                    if isClient, parameters.version == .tls12, let resumed = resumedSession, let key = clientStoreKey {
+                        context.configuration.clientSessionStore?.insert(resumed, for: key)
+                    }
+                }
                 recordCompletion(parameters)
                 if let logger = context.configuration.logger {
                     logger.debug("handshake completed", metadata: logMetadata.merging(parameters.resumption.logMetadata) { $1 })

@@ -270,7 +270,8 @@ final class ClientHandshake12 {
         }
         try KeyExchangePrivateKey.checkKeyShareFormat(message.publicPoint, group: message.group)
         let scheme = message.signatureAlgorithm
-        guard configuration.signatureSchemes.contains(scheme), scheme != .ed25519, scheme != .ed448,
+        // RFC 8422 §5.1.1: Ed25519 signs for the ECDHE_ECDSA suites, as ECDSA does.
+        guard configuration.signatureSchemes.contains(scheme), scheme != .ed448,
               (scheme.isRSA ? TLS12CipherSuiteParameters.Authentication.rsa : .ecdsa) == agreement.parameters.authentication else {
             throw TLSError.illegalParameter("ServerKeyExchange signed with \(scheme), which was not offered or does not fit the suite")
         }

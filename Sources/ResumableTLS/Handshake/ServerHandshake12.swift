@@ -391,7 +391,7 @@ final class ServerHandshake12 {
             .tls12ServerKeyExchange(exchange),
         ]
         if configuration.clientAuthentication != .none {
-            let offered = configuration.signatureSchemes.filter { $0 != .ed25519 && $0 != .ed448 }
+            let offered = configuration.signatureSchemes.filter { $0 != .ed448 }
             messages.append(.tls12CertificateRequest(TLS12CertificateRequest(
                 certificateTypes: [64, 1], signatureAlgorithms: offered)))
         }

@@ -45,6 +45,33 @@ struct TLS12HandshakeTests {
         #expect(!client.holdsHandshakeSecrets && !server.holdsHandshakeSecrets)
     }
 
+    @Test("The certificate types of TLS 1.3 work over TLS 1.2 too: ECDSA P-256 and P-384, Ed25519 (RFC 8422), RSA",
+          arguments: [TestCertificates.ecdsaP256, .ecdsaP384, .ed25519, .rsa2048])
+    func certificateTypes(_ certificate: TestCertificates) async throws {
+        var server = try Interop.serverConfiguration(certificate)
+        server.maximumVersion = .tls12
+        var client = try Interop.clientConfiguration()
+        client.maximumVersion = .tls12
+        let (connection, _) = try await ConnectionPump.connect(try TLSContext(client), try TLSContext(server))
+        #expect(connection.negotiated?.version == .tls12)
+        #expect(connection.negotiated?.peerSignatureScheme == Interop.expectedScheme(certificate), "\(certificate)")
+    }
+
+    @Test("S28: the client store offers a TLS 1.2 session and files the one its handshake makes")
+    func clientStore_S28() async throws {
+        let store = ClientSessionStore()
+        let (clientContext, serverContext) = try Self.contexts(client: { $0.clientSessionStore = store })
+        let key = ClientSessionKey(serverName: "localhost", port: 443)
+        for expectResumed in [false, true, true] {
+            let client = clientContext.makeConnection()
+            try client.useClientSessionStore(key: key)
+            let server = serverContext.makeConnection()
+            try await ConnectionPump.run(client, server)
+            #expect(client.state == .established)
+            #expect(client.sessionReused == expectResumed)
+        }
+    }
+
     @Test("Every TLS 1.2 suite completes, with ECDSA and RSA certificates", arguments: CipherSuite.tls12Suites)
     func everySuite(suite: CipherSuite) async throws {
         let rsa = suite.tls12Parameters?.authentication == TLS12CipherSuiteParameters.Authentication.rsa
