@@ -65,16 +65,12 @@ final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
         }
     }
 
-    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: [UInt8]) throws {
-        try additionalData.withUnsafeBytes { ad in
-            try seal(&buffer, plaintext: plaintext, nonce: nonce) { _ in ad }
-        }
+    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: UnsafeRawBufferPointer) throws {
+        try seal(&buffer, plaintext: plaintext, nonce: nonce) { _ in additionalData }
     }
 
-    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: [UInt8]) throws {
-        try additionalData.withUnsafeBytes { ad in
-            try open(&buffer, ciphertext: ciphertext, nonce: nonce) { _ in ad }
-        }
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: UnsafeRawBufferPointer) throws {
+        try open(&buffer, ciphertext: ciphertext, nonce: nonce) { _ in additionalData }
     }
 
     /// Seals with the additional data that `additionalData` points at (given the buffer's base

@@ -20,10 +20,10 @@ protocol RecordAEADBackend: Sendable {
 
     /// `sealInPlace` with additional data held outside the buffer (TLS 1.2's 13-byte
     /// `seq_num + type + version + length`, RFC 5246 §6.2.3.3).
-    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: [UInt8]) throws
+    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: UnsafeRawBufferPointer) throws
 
     /// `openInPlace` with additional data held outside the buffer.
-    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: [UInt8]) throws
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: UnsafeRawBufferPointer) throws
 }
 
 /// Which AEAD implementation a `RecordProtection` uses. Exposed to the benchmarks only, so that

@@ -13,14 +13,22 @@ struct SwiftCryptoAEADBackend: RecordAEADBackend {
     }
 
     func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
-        try sealInPlace(&buffer, plaintext: plaintext, nonce: nonce, additionalData: Array(buffer[additionalData]))
+        try seal(&buffer, plaintext: plaintext, nonce: nonce, header: Array(buffer[additionalData]))
     }
 
     func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
-        try openInPlace(&buffer, ciphertext: ciphertext, nonce: nonce, additionalData: Array(buffer[additionalData]))
+        try open(&buffer, ciphertext: ciphertext, nonce: nonce, header: Array(buffer[additionalData]))
     }
 
-    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData header: [UInt8]) throws {
+    func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: UnsafeRawBufferPointer) throws {
+        try seal(&buffer, plaintext: plaintext, nonce: nonce, header: Array(additionalData))
+    }
+
+    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData: UnsafeRawBufferPointer) throws {
+        try open(&buffer, ciphertext: ciphertext, nonce: nonce, header: Array(additionalData))
+    }
+
+    private func seal(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, header: [UInt8]) throws {
         let tagRange = plaintext.upperBound ..< plaintext.upperBound + algorithm.tagLength
         do {
             switch algorithm {
@@ -38,7 +46,7 @@ struct SwiftCryptoAEADBackend: RecordAEADBackend {
         }
     }
 
-    func openInPlace(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, additionalData header: [UInt8]) throws {
+    private func open(_ buffer: inout [UInt8], ciphertext: Range<Int>, nonce: RecordNonce, header: [UInt8]) throws {
         let tagRange = ciphertext.upperBound ..< ciphertext.upperBound + algorithm.tagLength
         do {
             switch algorithm {

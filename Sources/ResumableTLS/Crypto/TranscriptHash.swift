@@ -31,13 +31,23 @@ package struct TranscriptHash: Sendable {
     /// Adds handshake message bytes (header included) to the transcript. Messages may be added
     /// whole or in pieces; only the concatenation matters.
     package mutating func append(_ bytes: some Sequence<UInt8>) {
-        let data = Array(bytes)
+        // Contiguous bytes (arrays, slices) are hashed where they lie; anything else is copied once.
+        let hashed: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            update(UnsafeRawBufferPointer(buffer))
+        }
+        if hashed == nil {
+            let data = Array(bytes)
+            data.withUnsafeBytes { update($0) }
+        }
+    }
+
+    private mutating func update(_ buffer: UnsafeRawBufferPointer) {
         switch state {
         case .sha256(var h):
-            h.update(data: data)
+            h.update(bufferPointer: buffer)
             state = .sha256(h)
         case .sha384(var h):
-            h.update(data: data)
+            h.update(bufferPointer: buffer)
             state = .sha384(h)
         }
     }

@@ -139,7 +139,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// has a secret (and, on a client, a ticket or ID to present) and was not marked bad.
     /// Expiry is separate: see `isExpired(at:)`.
     public var isResumable: Bool {
-        resumableFlag.load(ordering: .acquiring) && !secret.isEmpty && !(ticket.isEmpty && sessionID.isEmpty)
+        resumableFlag.load(ordering: .acquiring) && secretKey.bitCount > 0 && !(ticket.isEmpty && sessionID.isEmpty)
     }
 
     /// Marks the session as never to be resumed again (S13: its connection ended uncleanly;

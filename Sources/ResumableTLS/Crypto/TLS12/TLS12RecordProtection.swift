@@ -33,15 +33,18 @@ package struct TLS12RecordProtection: Sendable {
     /// The bytes a record reserves before its content: the header and the explicit nonce.
     package var recordPrefixLength: Int { RecordLimits.headerLength + parameters.explicitNonceLength }
 
-    private func additionalData(_ type: UInt8, length: Int) -> [UInt8] {
-        var data = [UInt8](repeating: 0, count: 13)
-        for index in 0 ..< 8 { data[index] = UInt8(truncatingIfNeeded: sequenceNumber >> UInt64(56 - 8 * index)) }
-        data[8] = type
-        data[9] = 0x03
-        data[10] = 0x03
-        data[11] = UInt8(truncatingIfNeeded: length >> 8)
-        data[12] = UInt8(truncatingIfNeeded: length)
-        return data
+    /// Calls `body` with the 13 bytes of additional data, built on the stack.
+    private func withAdditionalData<R>(_ type: UInt8, length: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var data: (UInt64, UInt64) = (0, 0)
+        return try withUnsafeMutableBytes(of: &data) { raw in
+            for index in 0 ..< 8 { raw[index] = UInt8(truncatingIfNeeded: sequenceNumber >> UInt64(56 - 8 * index)) }
+            raw[8] = type
+            raw[9] = 0x03
+            raw[10] = 0x03
+            raw[11] = UInt8(truncatingIfNeeded: length >> 8)
+            raw[12] = UInt8(truncatingIfNeeded: length)
+            return try body(UnsafeRawBufferPointer(rebasing: raw[0 ..< 13]))
+        }
     }
 
     /// Seals, in place, the record at the end of `buffer`: `buffer[recordStart...]` holds
@@ -71,9 +74,10 @@ package struct TLS12RecordProtection: Sendable {
         for index in 0 ..< parameters.explicitNonceLength {
             buffer[recordStart + RecordLimits.headerLength + index] = UInt8(truncatingIfNeeded: sequenceNumber >> UInt64(56 - 8 * index))
         }
-        try backend.sealInPlace(&buffer, plaintext: contentStart ..< contentStart + contentLength,
-                                nonce: RecordNonce(iv: nonceBase, sequenceNumber: sequenceNumber),
-                                additionalData: additionalData(contentType.rawValue, length: contentLength))
+        try withAdditionalData(contentType.rawValue, length: contentLength) { ad in
+            try backend.sealInPlace(&buffer, plaintext: contentStart ..< contentStart + contentLength,
+                                    nonce: RecordNonce(iv: nonceBase, sequenceNumber: sequenceNumber), additionalData: ad)
+        }
         sequenceNumber += 1
     }
 
@@ -102,15 +106,18 @@ package struct TLS12RecordProtection: Sendable {
         }
         let nonce: RecordNonce
         if explicitLength > 0 {
-            var iv = nonceBase
-            for index in 0 ..< explicitLength { iv[RecordNonce.length - explicitLength + index] = buffer[fragment.lowerBound + index] }
-            nonce = RecordNonce(iv: iv, sequenceNumber: 0)
+            // salt || nonce_explicit: the salt's base ends in 8 zero bytes, so XORing the explicit
+            // part in as a number puts it in place.
+            var explicit: UInt64 = 0
+            for index in 0 ..< explicitLength { explicit = explicit << 8 | UInt64(buffer[fragment.lowerBound + index]) }
+            nonce = RecordNonce(iv: nonceBase, sequenceNumber: explicit)
         } else {
             nonce = RecordNonce(iv: nonceBase, sequenceNumber: sequenceNumber)
         }
         let ciphertext = fragment.lowerBound + explicitLength ..< fragment.upperBound - tagLength
-        try backend.openInPlace(&buffer, ciphertext: ciphertext, nonce: nonce,
-                                additionalData: additionalData(type.rawValue, length: plaintextLength))
+        try withAdditionalData(type.rawValue, length: plaintextLength) { ad in
+            try backend.openInPlace(&buffer, ciphertext: ciphertext, nonce: nonce, additionalData: ad)
+        }
         sequenceNumber += 1
         return OpenedRecord(contentType: type, content: ciphertext)
     }
