@@ -20,6 +20,18 @@ struct RecordNonce: Sendable {
         }
     }
 
+    /// This nonce with `sequenceNumber` XORed into its last 8 bytes (TLS 1.2's implicit IV plus
+    /// a sequence number or an explicit nonce, RFC 5288 §3, RFC 7905 §2).
+    func xoring(sequenceNumber: UInt64) -> RecordNonce {
+        var nonce = self
+        withUnsafeMutableBytes(of: &nonce.storage) { bytes in
+            for index in 0..<8 {
+                bytes[Self.length - 1 - index] ^= UInt8(truncatingIfNeeded: sequenceNumber >> UInt64(8 * index))
+            }
+        }
+        return nonce
+    }
+
     /// Calls `body` with the nonce's 12 bytes.
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try Swift.withUnsafeBytes(of: storage) { try body(UnsafeRawBufferPointer(rebasing: $0[0 ..< Self.length])) }

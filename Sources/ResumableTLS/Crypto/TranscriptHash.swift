@@ -17,6 +17,10 @@ package struct TranscriptHash: Sendable {
     private enum State: Sendable {
         case sha256(SHA256)
         case sha384(SHA384)
+        /// Only while a hasher is out for an update: the enum must not keep a second reference
+        /// to it, or the update would copy the hash state (swift-crypto's hashers are
+        /// copy-on-write).
+        case updating
     }
 
     /// An empty transcript using `hash`.
@@ -44,11 +48,15 @@ package struct TranscriptHash: Sendable {
     private mutating func update(_ buffer: UnsafeRawBufferPointer) {
         switch state {
         case .sha256(var h):
+            state = .updating
             h.update(bufferPointer: buffer)
             state = .sha256(h)
         case .sha384(var h):
+            state = .updating
             h.update(bufferPointer: buffer)
             state = .sha384(h)
+        case .updating:
+            break
         }
     }
 
@@ -57,6 +65,7 @@ package struct TranscriptHash: Sendable {
         switch state {
         case .sha256(let h): return Array(h.finalize())
         case .sha384(let h): return Array(h.finalize())
+        case .updating: return []
         }
     }
 

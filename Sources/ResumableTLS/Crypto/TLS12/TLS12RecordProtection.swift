@@ -19,14 +19,14 @@ package struct TLS12RecordProtection: Sendable {
     /// The sequence number of the next record (RFC 5246 §6.1).
     package private(set) var sequenceNumber: UInt64 = 0
     /// The 12-byte nonce base: the GCM salt followed by 8 zero bytes, or the ChaCha20 IV.
-    private let nonceBase: [UInt8]
+    private let nonceBase: RecordNonce
     private let backend: any RecordAEADBackend
 
     /// Protection with `keys` from sequence number 0 (each direction restarts at 0 after its
     /// ChangeCipherSpec, RFC 5246 §6.1).
     package init(keys: TLS12TrafficKeys, implementation: RecordAEADImplementation = .inPlace) {
         parameters = keys.parameters
-        nonceBase = keys.fixedIV + [UInt8](repeating: 0, count: max(0, RecordNonce.length - keys.fixedIV.count))
+        nonceBase = RecordNonce(iv: keys.fixedIV, sequenceNumber: 0)   // a 4-byte salt is padded with zeros
         backend = implementation.makeBackend(algorithm: keys.parameters.aead, key: keys.key)
     }
 
@@ -76,7 +76,7 @@ package struct TLS12RecordProtection: Sendable {
         }
         try withAdditionalData(contentType.rawValue, length: contentLength) { ad in
             try backend.sealInPlace(&buffer, plaintext: contentStart ..< contentStart + contentLength,
-                                    nonce: RecordNonce(iv: nonceBase, sequenceNumber: sequenceNumber), additionalData: ad)
+                                    nonce: nonceBase.xoring(sequenceNumber: sequenceNumber), additionalData: ad)
         }
         sequenceNumber += 1
     }
@@ -110,9 +110,9 @@ package struct TLS12RecordProtection: Sendable {
             // part in as a number puts it in place.
             var explicit: UInt64 = 0
             for index in 0 ..< explicitLength { explicit = explicit << 8 | UInt64(buffer[fragment.lowerBound + index]) }
-            nonce = RecordNonce(iv: nonceBase, sequenceNumber: explicit)
+            nonce = nonceBase.xoring(sequenceNumber: explicit)
         } else {
-            nonce = RecordNonce(iv: nonceBase, sequenceNumber: sequenceNumber)
+            nonce = nonceBase.xoring(sequenceNumber: sequenceNumber)
         }
         let ciphertext = fragment.lowerBound + explicitLength ..< fragment.upperBound - tagLength
         try withAdditionalData(type.rawValue, length: plaintextLength) { ad in

@@ -33,7 +33,8 @@ package struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Expres
     package init(parsing reader: inout ByteReader, context: ExtensionContext, minLength: Int = 0) throws {
         var block = try reader.readVector(prefixBytes: 2, minLength: minLength, "extensions")
         var parsed: [Extension] = []
-        var seen = Set<UInt16>()
+        parsed.reserveCapacity(16)
+        var seen = Set<UInt16>(minimumCapacity: 16)
         while !block.isEmpty {
             let type = ExtensionType(rawValue: try block.readUInt16("extension type"))
             let body = try block.readSlice(Int(try block.readUInt16("extension length")), "extension body")
