@@ -148,9 +148,6 @@ final class ServerHandshake12 {
             throw TLSError.illegalParameter("ClientHello does not offer null compression")
         }
         try checkRenegotiationIndication(hello)
-        let signatureSchemes = try readSignatureSchemes(hello)
-        let (parameters, scheme) = try chooseSuite(hello, signatureSchemes: signatureSchemes)
-        let group = try chooseGroup(hello)
         let extendedMasterSecret = hello.extensions.contains(.extendedMasterSecret)
         if configuration.requireExtendedMasterSecret && !extendedMasterSecret {
             throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .extendedMasterSecret("the client does not support the extended master secret"))
@@ -168,26 +165,37 @@ final class ServerHandshake12 {
         var ticketExtension: [UInt8]?
         if case .sessionTicket(let ticket)? = hello.extensions[.sessionTicket] { ticketExtension = ticket }
 
+        let clientAcceptsTickets = ticketExtension != nil && configuration.tls12SessionTickets
+        var resumption = ResumptionDecision.notOffered
+        let found = try findSession(hello, ticket: ticketExtension, serverName: serverName, extendedMasterSecret: extendedMasterSecret,
+                                    clientAcceptsTickets: clientAcceptsTickets, decision: &resumption)
+        // A resumption uses the session's suite (RFC 5246 §7.4.1.3); only a full handshake
+        // chooses a suite, a signature scheme and a group.
+        let parameters: TLS12CipherSuiteParameters
+        var full: (scheme: SignatureScheme, group: NamedGroup)?
+        if let found, let sessionParameters = found.session.cipherSuite.tls12Parameters {
+            parameters = sessionParameters
+        } else {
+            let (chosen, scheme) = try chooseSuite(hello, signatureSchemes: try readSignatureSchemes(hello))
+            parameters = chosen
+            full = (scheme, try chooseGroup(hello))
+        }
         var random = HandshakeRandom.bytes(32)
         if marksDowngrade { random.replaceSubrange(24..<32, with: DowngradeSentinel.tls12.bytes) }
-        var agreement = Agreement(
+        agreement = Agreement(
             parameters: parameters, clientRandom: hello.random, serverRandom: random,
             extendedMasterSecret: extendedMasterSecret, serverName: serverName,
             applicationProtocol: applicationProtocol, peerRecordSizeLimit: peerRecordSizeLimit,
-            clientAcceptsTickets: ticketExtension != nil && configuration.tls12SessionTickets,
-            resumption: .notOffered, mechanism: nil)
-
-        let found = try findSession(hello, ticket: ticketExtension, agreement: &agreement)
-        // A resumption uses the session's suite (RFC 5246 §7.4.1.3), whose hash may differ.
-        var transcript = TranscriptHash(hash: found?.session.cipherSuite.tls12Parameters?.hash ?? parameters.hash)
+            clientAcceptsTickets: clientAcceptsTickets, resumption: resumption, mechanism: found?.mechanism)
+        var transcript = TranscriptHash(hash: parameters.hash)
         transcript.append(raw)
-        if configuration.clientAuthentication != .none && found == nil { transcriptBytes = raw }
-        self.agreement = agreement
         self.transcript = transcript
-        if let found {
-            return try resume(found.session, hello: hello, renewTicket: found.renewTicket)
+        if let full {
+            if configuration.clientAuthentication != .none { transcriptBytes = raw }
+            return try sendFullHandshakeFlight(hello, group: full.group, scheme: full.scheme)
         }
-        return try sendFullHandshakeFlight(hello, group: group, scheme: scheme)
+        guard let found else { throw TLSError.internalError("neither a resumption nor a full handshake") }
+        return try resume(found.session, hello: hello, renewTicket: found.renewTicket)
     }
 
     /// RFC 5746 §3.6: on an initial handshake the client's renegotiation_info must be empty.
@@ -271,7 +279,10 @@ final class ServerHandshake12 {
     // MARK: Resumption (RFC 5246 §7.4.1.2, RFC 5077 §3.1, RFC 7627 §5.3)
 
     /// The session to resume: the ticket's if the client sent one, else the session ID's.
-    private func findSession(_ hello: ClientHello, ticket: [UInt8]?, agreement: inout Agreement) throws -> (session: TLSSession, renewTicket: Bool)? {
+    private func findSession(
+        _ hello: ClientHello, ticket: [UInt8]?, serverName: String?, extendedMasterSecret: Bool, clientAcceptsTickets: Bool,
+        decision: inout ResumptionDecision
+    ) throws -> (session: TLSSession, renewTicket: Bool, mechanism: ResumptionMechanism)? {
         let identity: [UInt8]
         let mechanism: ResumptionMechanism
         if let ticket, !ticket.isEmpty {
@@ -285,38 +296,37 @@ final class ServerHandshake12 {
             return nil
         }
         guard let session = redeem(identity, now) else {
-            agreement.resumption = .declined([.unknownTicket])
+            decision = .declined([.unknownTicket])
             return nil
         }
-        if let reason = try whyNotResumable(session, hello: hello, agreement: agreement) {
-            agreement.resumption = .declined([reason])
+        if let reason = try whyNotResumable(session, hello: hello, serverName: serverName, extendedMasterSecret: extendedMasterSecret) {
+            decision = .declined([reason])
             return nil
         }
         if mechanism == .ticket, !claim(identity, session, now) {
-            agreement.resumption = .declined([.replayed])
+            decision = .declined([.replayed])
             return nil
         }
-        agreement.resumption = .resumed(identityIndex: 0)
-        agreement.mechanism = mechanism
+        decision = .resumed(identityIndex: 0)
         // RFC 5077 §3.3: a ticket is renewed when it was used up (stateful tickets are single
         // use) or sealed under a key that no longer encrypts, or always if configured.
-        let renew = mechanism == .ticket && agreement.clientAcceptsTickets
+        let renew = mechanism == .ticket && clientAcceptsTickets
             && (configuration.tls12TicketRenewal == .always || ticketNeedsRenewal(identity))
-        return (session, renew)
+        return (session, renew, mechanism)
     }
 
-    private func whyNotResumable(_ session: TLSSession, hello: ClientHello, agreement: Agreement) throws -> ResumptionDeclineReason? {
-        if let reason = policy.whyNotResumable(session, version: .tls12, serverName: agreement.serverName, now: now) {
+    private func whyNotResumable(_ session: TLSSession, hello: ClientHello, serverName: String?, extendedMasterSecret: Bool) throws -> ResumptionDeclineReason? {
+        if let reason = policy.whyNotResumable(session, version: .tls12, serverName: serverName, now: now) {
             return reason
         }
         // RFC 5246 §7.4.1.2: the resumed session's suite must be offered again (and allowed here).
         guard hello.cipherSuites.contains(session.cipherSuite), configuration.cipherSuites.contains(session.cipherSuite),
               session.cipherSuite.tls12Parameters != nil else { return .cipherSuite }
         // RFC 7627 §5.3.
-        if session.extendedMasterSecret && !agreement.extendedMasterSecret {
+        if session.extendedMasterSecret && !extendedMasterSecret {
             throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .extendedMasterSecret("resumption of an extended-master-secret session without the extension"))
         }
-        if !session.extendedMasterSecret && agreement.extendedMasterSecret { return .extendedMasterSecret }
+        if !session.extendedMasterSecret && extendedMasterSecret { return .extendedMasterSecret }
         if !session.extendedMasterSecret && configuration.requireExtendedMasterSecret { return .extendedMasterSecret }
         return nil
     }
@@ -324,12 +334,9 @@ final class ServerHandshake12 {
     /// The abbreviated handshake: ServerHello echoing the client's session ID (RFC 5077 §3.4
     /// for a ticket), [NewSessionTicket], ChangeCipherSpec, Finished.
     private func resume(_ resumed: TLSSession, hello: ClientHello, renewTicket: Bool) throws -> [HandshakeAction] {
-        guard var agreement, var transcript, let parameters = resumed.cipherSuite.tls12Parameters, parameters.hash == transcript.hash else {
-            throw TLSError.internalError("resumption without an agreement")
-        }
-        // The resumed session's suite is the one used (RFC 5246 §7.4.1.3), and its EMS state.
-        agreement.parameters = parameters
-        self.agreement = agreement
+        // The agreement already has the resumed session's suite (RFC 5246 §7.4.1.3).
+        guard let agreement, var transcript else { throw TLSError.internalError("resumption without an agreement") }
+        let parameters = agreement.parameters
         resumedSession = resumed
         session = resumed
         let master = resumed.secretKey

@@ -17,7 +17,7 @@ package enum TLS12KeySchedule {
     ) -> SymmetricKey {
         let bytes = extended
             ? TLS12PRF.compute(hash: hash, secret: preMasterSecret, label: "extended master secret", seed: sessionHash, length: masterSecretLength)
-            : TLS12PRF.compute(hash: hash, secret: preMasterSecret, label: "master secret", seed: clientRandom + serverRandom, length: masterSecretLength)
+            : TLS12PRF.compute(hash: hash, secret: preMasterSecret, label: "master secret", seed: clientRandom, moreSeed: serverRandom, length: masterSecretLength)
         return SymmetricKey(data: bytes)
     }
 
@@ -31,7 +31,7 @@ package enum TLS12KeySchedule {
         let ivLength = parameters.fixedIVLength
         var block = TLS12PRF.compute(
             hash: parameters.hash, secret: masterSecret, label: "key expansion",
-            seed: serverRandom + clientRandom, length: 2 * (keyLength + ivLength))
+            seed: serverRandom, moreSeed: clientRandom, length: 2 * (keyLength + ivLength))
         defer { for index in block.indices { block[index] = 0 } }
         let clientKey = SymmetricKey(data: block[0 ..< keyLength])
         let serverKey = SymmetricKey(data: block[keyLength ..< 2 * keyLength])

@@ -9,10 +9,15 @@ import Crypto
 /// and `<hash>` the suite's PRF hash (SHA-256, or SHA-384 for the AES-256-GCM suites, RFC 5288
 /// §3). HMAC is swift-crypto's (through `TLSHashAlgorithm.hmac`); only the expansion is ours.
 package enum TLS12PRF {
-    /// `PRF(secret, label, seed)` truncated to `length` bytes.
-    package static func compute(hash: TLSHashAlgorithm, secret: SymmetricKey, label: String, seed: [UInt8], length: Int) -> [UInt8] {
-        var labelAndSeed = Array(label.utf8)
+    /// `PRF(secret, label, seed + moreSeed)` truncated to `length` bytes (`moreSeed` spares the
+    /// caller a concatenation, e.g. of the two randoms).
+    package static func compute(hash: TLSHashAlgorithm, secret: SymmetricKey, label: String, seed: [UInt8],
+                                moreSeed: [UInt8] = [], length: Int) -> [UInt8] {
+        var labelAndSeed: [UInt8] = []
+        labelAndSeed.reserveCapacity(label.utf8.count + seed.count + moreSeed.count)
+        labelAndSeed.append(contentsOf: label.utf8)
         labelAndSeed.append(contentsOf: seed)
+        labelAndSeed.append(contentsOf: moreSeed)
         if let fast = BoringSSLPHash.expand(hash: hash, secret: secret, seed: labelAndSeed, length: length) { return fast }
         return reference(hash: hash, secret: secret, labelAndSeed: labelAndSeed, length: length)
     }
