@@ -8,7 +8,7 @@ final class PrefetchedSessions {
     /// Where an asynchronous lookup leaves its results.
     private(set) lazy var asyncResults = AsyncSessionResults()   // made only when a lookup is needed
 
-    func contains(_ identity: [UInt8]) -> Bool { sessions.keys.contains(identity) }
+    func contains(_ identity: [UInt8]) -> Bool { !sessions.isEmpty && sessions.keys.contains(identity) }
 
     func store(_ session: TLSSession?, for identity: [UInt8], renew: Bool = false) {
         sessions[identity] = .some(session)

@@ -262,6 +262,11 @@ public struct SessionTicketState: Sendable, Hashable {
     /// Decodes a state from bytes that came from outside (a decrypted ticket). Every length is
     /// bounded and the bytes must be consumed exactly; anything else throws `decode_error`.
     public init(decoding bytes: [UInt8]) throws {
+        try self.init(decoding: bytes[...])
+    }
+
+    /// `init(decoding:)` on bytes inside a larger buffer (a ticket opened in place).
+    init(decoding bytes: ArraySlice<UInt8>) throws {
         var reader = ByteReader(bytes)
         let version = try reader.readUInt8("ticket state version")
         guard version == Self.formatVersion else {

@@ -304,20 +304,21 @@ public final class TicketKeyRing: Sendable {
             return (entry.key, sealingName == entry.key.name)
         }
         guard let found else { return nil }
-        let plaintext: [UInt8]
+        let plaintext: ArraySlice<UInt8>
         if let aead = found.key.aead {
             var buffer = ticket
             let body = Self.ticketOverhead - 16 ..< ticket.count - 16
+            // The state is decoded where it was decrypted, inside the ticket's copy.
             guard (try? aead.openInPlace(&buffer, ciphertext: body, nonce: RecordNonce(iv: Array(nonceBytes), sequenceNumber: 0),
                                          additionalData: 0 ..< TicketKey.nameLength)) != nil
             else { return nil }
-            plaintext = Array(buffer[body])
+            plaintext = buffer[body]
         } else {
             guard let nonce = try? AES.GCM.Nonce(data: nonceBytes),
                 let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: ciphertext, tag: tag),
                 let opened = try? AES.GCM.open(box, using: found.key.symmetricKey, authenticating: found.key.name)
             else { return nil }
-            plaintext = [UInt8](opened)
+            plaintext = [UInt8](opened)[...]
         }
         guard let decoded = try? SessionTicketState(decoding: plaintext) else { return nil }
         return OpenedSessionTicket(state: decoded, shouldRenew: !found.isSealingKey)
