@@ -69,10 +69,11 @@ public final class TLSContext: Sendable {
         sessionCache.flush(now: time)
     }
 
-    /// Removes `session` from the internal cache and the external store, and marks it not
-    /// resumable (`SSL_CTX_remove_session`, S17, S18). Other holders keep their reference.
+    /// Removes what the internal cache and the external store hold under `session`'s ID, and
+    /// marks it and `session` not resumable (`SSL_CTX_remove_session`, S17, S18): as current
+    /// OpenSSL does, the ID decides, so a session read back from a file or store removes the
+    /// cached one. Other holders keep their reference.
     public func removeSession(_ session: TLSSession) {
-        session.markNotResumable()
         Self.runInBackground(sessionCache.remove(session))
     }
 

@@ -321,6 +321,23 @@ import Testing
         #expect(coordinator.cache.count == 0)
     }
 
+    @Test func s17RemovalByAnotherObjectWithTheSameIDRemovesTheCachedSession() {
+        // As current OpenSSL's SSL_CTX_remove_session: the ID decides, so a session re-read
+        // from a store (another object) removes the cached one (issue 15).
+        let coordinator = makeCoordinator()
+        let cached = CacheFixtures.session(3, at: clock.now(), timeout: 100)
+        coordinator.sessionEstablished(cached, now: clock.now())
+        let reread = cached.copy()
+        coordinator.remove(reread)
+        #expect(coordinator.cache.count == 0)
+        #expect(!cached.isResumable && !reread.isResumable)
+        #expect(removals.all.map(\.id) == [cached.sessionID])
+        #expect(removals.reasons == [.explicit])
+        // Removing an ID the cache does not hold removes nothing and reports nothing.
+        coordinator.remove(CacheFixtures.session(4, at: clock.now()))
+        #expect(removals.reasons == [.explicit])
+    }
+
     @Test func s17S20TeardownRemovesEverySessionAndCallsOnRemoveForEach() {
         let coordinator = makeCoordinator()
         let sessions = (0..<100).map { CacheFixtures.session($0, at: clock.now()) }

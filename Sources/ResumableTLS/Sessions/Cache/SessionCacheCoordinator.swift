@@ -269,11 +269,20 @@ public final class SessionCacheCoordinator: Sendable {
         return SessionStoreWork(timeLimit: externalTimeLimit, counters: counters) { try await store.remove(id: id) }
     }
 
-    /// Removes `session` on the application's request (`SSL_CTX_remove_session`, S17):
-    /// `invalidate(session, reason: .explicit)`.
+    /// Removes `session` on the application's request (`SSL_CTX_remove_session`, S17): as
+    /// current OpenSSL does, whatever the cache holds under the session's ID goes (and is marked
+    /// not resumable), even when `session` is another object with that ID, such as a session
+    /// read back from a store (seed issue 15); `session` itself is marked not resumable too.
+    /// Returns the matching external-store removal, if a store is configured.
     @discardableResult
     public func remove(_ session: TLSSession) -> SessionStoreWork? {
-        invalidate(session, reason: .explicit)
+        session.markNotResumable()
+        if !session.sessionID.isEmpty, let cached = cache.remove(id: session.sessionID, reason: .explicit) {
+            cached.markNotResumable()
+        }
+        guard let store = externalStore, !session.sessionID.isEmpty else { return nil }
+        let id = session.sessionID
+        return SessionStoreWork(timeLimit: externalTimeLimit, counters: counters) { try await store.remove(id: id) }
     }
 
     /// Removes every session expired at `now` (`SSL_CTX_flush_sessions`, S17); returns how many.
