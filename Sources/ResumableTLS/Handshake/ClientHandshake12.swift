@@ -154,10 +154,9 @@ final class ClientHandshake12 {
         let master: SymmetricKey
         switch state {
         case .waitChangeCipherSpec(let key): master = key
-        case .waitNewSessionTicket(let key) where agreement?.expectsTicket == true:
-            // RFC 5077 §3.3: a server that said it would send a ticket may still send an empty one,
-            // but not skip the message.
-            _ = key
+        case .waitNewSessionTicket:
+            // RFC 5077 §3.3: a server that said it would send a ticket may send an empty one, but
+            // not skip the message.
             throw TLSError.unexpectedMessage("ChangeCipherSpec before the promised NewSessionTicket")
         default:
             throw TLSError.unexpectedMessage("ChangeCipherSpec out of order in the TLS 1.2 handshake")
@@ -289,12 +288,11 @@ final class ClientHandshake12 {
         }
         var actions: [HandshakeAction] = []
         var signingKey: TLSPrivateKey?
-        if let request = certificateRequest {
+        if certificateRequest != nil {
             // RFC 5246 §7.4.6: an empty Certificate when we have none.
             let chain = configuration.certificateChain
             try send(.tls12Certificate(TLS12Certificate(certificates: chain?.certificatesDER ?? [])), into: &actions)
             if chain != nil { signingKey = configuration.privateKey }
-            _ = request
         }
         let ephemeral = try KeyExchangePrivateKey(group: share.group)
         let preMasterSecret = try ephemeral.sharedSecret(peerKeyShare: share.publicPoint)
@@ -380,7 +378,7 @@ final class ClientHandshake12 {
         let lifetime = newTicket.map { TimeInterval($0.ticketLifetimeHint) }.flatMap { $0 > 0 ? $0 : nil } ?? configuration.sessionTimeout
         return TLSSession(
             protocolVersion: .tls12, cipherSuite: agreement.parameters.suite, secret: master.tlsBytes,
-            sessionID: ticket.isEmpty ? agreement.sessionID : SHA256.hash(data: ticket).withUnsafeBytes { Array($0) },
+            sessionID: ticket.isEmpty ? agreement.sessionID : TLSSession.sessionID(forTicket: ticket),
             ticket: ticket, ticketLifetime: newTicket?.ticketLifetimeHint ?? 0, creationTime: now,
             timeout: min(lifetime, configuration.sessionTimeout),
             serverName: configuration.serverName, applicationProtocol: agreement.applicationProtocol,

@@ -606,7 +606,7 @@ final class ClientHandshake13 {
         return TLSSession(
             protocolVersion: .tls13, cipherSuite: cipherSuite,
             secret: psk.withUnsafeBytes { Array($0) },
-            sessionID: SHA256.hash(data: ticket.ticket).withUnsafeBytes { Array($0) },
+            sessionID: TLSSession.sessionID(forTicket: ticket.ticket),
             ticket: ticket.ticket, ticketLifetime: ticket.ticketLifetime, ticketAgeAdd: ticket.ticketAgeAdd,
             ticketNonce: ticket.ticketNonce, creationTime: now,
             timeout: TimeInterval(ticket.ticketLifetime),

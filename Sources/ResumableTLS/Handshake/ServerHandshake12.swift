@@ -71,8 +71,6 @@ final class ServerHandshake12 {
     private var now = Date(timeIntervalSince1970: 0)
     /// The session this handshake resumed, if it did.
     private(set) var resumedSession: TLSSession?
-    /// The session made (full handshake) or carried on (resumption), once known.
-    private var session: TLSSession?
     /// Whether the client offered a ticket (for the stateless hit / miss statistics, S30).
     private(set) var clientOfferedTicket = false
 
@@ -338,7 +336,6 @@ final class ServerHandshake12 {
         guard let agreement, var transcript else { throw TLSError.internalError("resumption without an agreement") }
         let parameters = agreement.parameters
         resumedSession = resumed
-        session = resumed
         let master = resumed.secretKey
         var extensions = serverHelloExtensions(hello, full: false, sendsTicket: renewTicket)
         if !resumed.extendedMasterSecret { extensions.removeAll { $0 == .extendedMasterSecret } }
@@ -495,7 +492,6 @@ final class ServerHandshake12 {
         if agreement.clientAcceptsTickets {
             actions += try newTicket(for: made)
         } else {
-            session = made
             actions.append(.newSession(made))
         }
         actions += try sendChangeCipherSpecAndFinished(master: master)
@@ -520,11 +516,9 @@ final class ServerHandshake12 {
         let message: TLS12NewSessionTicket
         if let issued = try? issueTicket(renewed) {
             message = TLS12NewSessionTicket(ticketLifetimeHint: UInt32(min(renewed.timeout, TimeInterval(UInt32.max))), ticket: issued.ticket)
-            session = issued
             actions.append(.newSession(issued))
         } else {
             message = TLS12NewSessionTicket(ticketLifetimeHint: 0, ticket: [])
-            if session == nil { session = renewed }
         }
         let bytes = try HandshakeMessage.tls12NewSessionTicket(message).encode()
         transcript?.append(bytes)
@@ -559,9 +553,6 @@ final class ServerHandshake12 {
             extendedMasterSecret: resumedSession?.extendedMasterSecret ?? agreement?.extendedMasterSecret ?? false))
     }
 
-    /// The session the connection reports (S8, S10): the new ticket's, the cached one, or the
-    /// resumed one.
-    var currentSession: TLSSession? { session }
 }
 
 extension SignatureScheme {

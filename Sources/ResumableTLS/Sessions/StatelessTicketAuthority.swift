@@ -19,8 +19,7 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
     func seal(_ session: TLSSession) throws -> TLSSession {
         let ticket = try ring.seal(session: session)
         // As OpenSSL's client does, name the session by a hash of its ticket.
-        let id = SHA256.hash(data: ticket).withUnsafeBytes { Array($0) }
-        return session.replacing(sessionID: id, ticket: ticket)
+        return session.replacing(sessionID: TLSSession.sessionID(forTicket: ticket), ticket: ticket)
     }
 
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {
@@ -28,7 +27,7 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
         // cache's job, once the handshake chose the ticket (`claimSingleUse`).
         // Expiry is the handshake's check, so that it can say why it declined (S30).
         guard let opened = ring.openTicket(identity) else { return .none }
-        return .session(opened.state.makeSession(ticket: identity, sessionID: SHA256.hash(data: identity).withUnsafeBytes { Array($0) }),
+        return .session(opened.state.makeSession(ticket: identity, sessionID: TLSSession.sessionID(forTicket: identity)),
                         renew: opened.shouldRenew)
     }
 

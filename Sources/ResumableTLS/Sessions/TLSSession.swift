@@ -149,6 +149,12 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         resumableFlag.store(false, ordering: .releasing)
     }
 
+    /// The session ID that names a ticket's session: SHA-256 of the ticket, as OpenSSL's client
+    /// sets it (used on both sides, for tickets of both versions).
+    static func sessionID(forTicket ticket: [UInt8]) -> [UInt8] {
+        SHA256.hash(data: ticket).withUnsafeBytes { Array($0) }
+    }
+
     /// The hash the session's secret belongs to; a resumption must use a suite with this hash.
     var hash: TLSHashAlgorithm? { cipherSuite.tls13Parameters?.hash }
 
