@@ -109,7 +109,7 @@ for f in report["figures"]:
     print(f"{f['name']:36} {f['value']:10.1f} {theirs or nan:13.1f} {ratio or nan:7.2f} {aead or nan:14.1f} {aead_ratio or nan:7.2f} "
           f"{alloc(f,'allocs_per_record','{:.2f}'):>11} {alloc(f,'alloc_bytes_per_record'):>10}")
 print()
-print("== session cache (ServerSessionCache; target >= 5 M lookups/s on 2 cores, <= 300 B/session)")
+print("== session cache (SessionCache; target >= 5 M lookups/s on 2 cores, <= 300 B/session)")
 for f in report["figures"]:
     if f["group"] != "cache": continue
     extra = " ".join(f"{k}={v:.0f}" for k, v in sorted(f["details"].items()))

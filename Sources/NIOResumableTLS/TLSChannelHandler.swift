@@ -120,7 +120,7 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
         if let serverName { try connection.setServerName(serverName) }
         // Refuse here, before a channel is touched, rather than fail the handshake later.
         try context.configuration.validateServerIdentity(serverName: connection.serverName)
-        if let session { try connection.setSession(session) }
+        if let session { try connection.offer(session) }
         self.handshakePromise = handshakePromise
     }
 
@@ -179,6 +179,11 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     private func startHandshake(context: ChannelHandlerContext) {
         guard state == .idle else { return }
         state = .handshaking(workPending: false)
+        // For the get callback (S21); formatted only where one can ask.
+        if connection.peerAddress == nil, connection.context.sessionCache.looksUpExternally,
+           let address = context.channel.remoteAddress, let ip = address.ipAddress, let port = address.port {
+            connection.peerAddress = ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+        }
         if let timeout = connection.context.configuration.handshakeTimeout {
             // Security review L13: a peer that stalls the handshake does not keep the channel.
             let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000

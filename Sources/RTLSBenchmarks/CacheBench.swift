@@ -3,7 +3,7 @@ import Foundation
 import ResumableTLS
 import Synchronization
 
-/// `ServerSessionCache` throughput (insert, lookup, take with 1 and 2 threads) and memory per
+/// `SessionCache` throughput (insert, lookup, take with 1 and 2 threads) and memory per
 /// cached session. With an `AllocationCounter`, allocations per operation too.
 public struct CacheBench {
     let seconds: Double
@@ -49,8 +49,8 @@ public struct CacheBench {
         }
     }
 
-    private func makeCache() -> ServerSessionCache {
-        ServerSessionCache(configuration: ServerSessionCacheConfiguration(capacity: 2 * sessionCount))
+    private func makeCache() -> SessionCache {
+        SessionCache(configuration: SessionCacheConfiguration(capacity: 2 * sessionCount))
     }
 
     /// Allocations counted inside `parallel` calls, summed over a figure's passes.
@@ -196,7 +196,7 @@ public struct CacheBench {
         let sessions = makeSessions(count, now: now)
         let heap1 = BenchProbe.heapInUse()
         let requested1 = counter?.read()
-        let cache = ServerSessionCache(configuration: ServerSessionCacheConfiguration(capacity: 0))
+        let cache = SessionCache(configuration: SessionCacheConfiguration(capacity: 0))
         for session in sessions { cache.insert(session, now: now) }
         let heap2 = BenchProbe.heapInUse()
         let requested2 = counter?.stopReading()

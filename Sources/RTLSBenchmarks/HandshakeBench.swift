@@ -185,7 +185,7 @@ public struct HandshakeBench {
                            offering session: TLSSession?, split: Split) async throws -> (TLSSession?, Bool) {
         split.mark()
         let client = clientContext.makeConnection()
-        if let session { try client.setSession(session) }
+        if let session { try client.offer(session) }
         split.chargeClient()
         let server = serverContext.makeConnection()
         split.chargeServer()
@@ -197,6 +197,10 @@ public struct HandshakeBench {
         split.mark()
         let next = client.session
         split.chargeClient()
+        // The transport ends, as a TCP close does: releasing an established connection without
+        // it (or close()) would poison the session (S13).
+        client.transportClosed()
+        server.transportClosed()
         return (next, asExpected)
     }
 

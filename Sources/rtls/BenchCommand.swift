@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
             (makeConnection, receive, takeOutput, pending work). heap_growth is the net mallinfo2
             growth per handshake (retained memory), not an allocation count.
             record: RecordProtection seal/open of 16 KiB and 1 KiB records, MB/s = 10^6 B/s.
-            cache: ServerSessionCache insert/lookup/take with 1 and 2 threads over --sessions
+            cache: SessionCache insert/lookup/take with 1 and 2 threads over --sessions
             sessions, and heap bytes per cached session.
             Names are group/name (e.g. handshake/resumed-psk_ke-stateful); --filter keeps those
             containing any of its comma-separated substrings.

@@ -49,7 +49,8 @@ final class Gate: Sendable {
                 archive.withLock { $0[session.sessionID] = session }
                 return .kept
             }
-            configuration.sessionCallbacks.onLookup = { id in
+            configuration.sessionCallbacks.onLookup = { request in
+                let id = request.sessionID
                 lookupStarted.open()
                 await gate.wait() // the network store answers only when the test says so
                 return archive.withLock { $0[id] }.map { SessionLookupResult($0, insertIntoInternalCache: false) }

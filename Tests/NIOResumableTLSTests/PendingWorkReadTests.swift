@@ -42,7 +42,7 @@ import NIOResumableTLS
         #expect(readsAtStart >= 1)   // the handshake asks for the ClientHello
 
         let client = clientContext.makeConnection()
-        try client.setSession(session)
+        try client.offer(session)
         try client.startHandshake()
         try await channel.writeInbound(ByteBuffer(bytes: client.takeOutput()))
         await lookupStarted.wait()
@@ -81,7 +81,12 @@ import NIOResumableTLS
             let toClient = serverConnection.takeOutput()
             if !toClient.isEmpty { try clientConnection.receive(toClient) }
             if let work = clientConnection.takePendingWork() { try clientConnection.completePendingWork(await work.run()) }
-            if let session = clientConnection.session, session.isResumable { return session }
+            if let session = clientConnection.session, session.isResumable {
+                // Released without close() the connections would poison the session (S13).
+                clientConnection.transportClosed()
+                serverConnection.transportClosed()
+                return session
+            }
         }
         throw TLSError.invalidState("no resumable session after 16 rounds")
     }

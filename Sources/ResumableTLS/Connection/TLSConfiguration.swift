@@ -123,7 +123,9 @@ public struct TLSConfiguration: Sendable {
     /// The new / remove / get callbacks for external caching (S19–S22).
     public var sessionCallbacks: SessionCallbacks
     /// An external session store written like the new callback and asked like the get callback,
-    /// possibly over the network (S23).
+    /// possibly over the network (S23). Like the callbacks, it only serves sessions that are
+    /// looked up by ID: TLS 1.2 session IDs and stateful TLS 1.3 tickets; with the default
+    /// stateless tickets and TLS 1.3 only it is never used (`warnings` says so).
     public var sessionStore: (any SessionStore)?
     /// How long a server waits for the get callback or the store before it gives up and does a
     /// full handshake (S23).
@@ -148,6 +150,10 @@ public struct TLSConfiguration: Sendable {
     /// For a server with stateless tickets: whether a ticket resumes once or until it expires
     /// (S14). Default `.allowed`, as in OpenSSL; `.singleUse` remembers used tickets.
     public var statelessTicketReuse: StatelessTicketReuse
+    /// What a peer's transport close without close_notify after a completed handshake does to
+    /// the session (S13): kept by default (a deliberate deviation from OpenSSL, see
+    /// `UncleanTransportClosePolicy`), or invalidated as OpenSSL does.
+    public var uncleanTransportClose: UncleanTransportClosePolicy
     /// Where connections log their resumption decisions (S30): one `debug` line per completed
     /// handshake with the outcome and, for a declined offer, why (`ResumptionDecision.logMetadata`),
     /// and one per failed handshake. Nil (the default) logs nothing.
@@ -192,13 +198,14 @@ public struct TLSConfiguration: Sendable {
         self.maximumAuthenticationAge = TLSSession.maximumTLS13Lifetime
         self.clientSessionStore = nil
         self.sessionCacheMode = .default
-        self.sessionCacheSize = ServerSessionCacheConfiguration.defaultCapacity
+        self.sessionCacheSize = SessionCacheConfiguration.defaultCapacity
         self.sessionCallbacks = SessionCallbacks()
         self.sessionStore = nil
         self.sessionStoreTimeLimit = SessionCacheCoordinator.defaultExternalTimeLimit
         self.ticketAgeTolerance = 10
         self.logger = nil
         self.statelessTicketReuse = .allowed
+        self.uncleanTransportClose = .keepSession
     }
 
     /// A client that verifies the server's certificate against the system roots, for
@@ -260,6 +267,29 @@ public struct TLSConfiguration: Sendable {
         if role == .client, let serverName {
             try Self.validateServerName(serverName)
         }
+    }
+
+    /// Settings that do nothing in this configuration (see `TLSConfigurationWarning`); a
+    /// context logs them when it is made.
+    public var warnings: [TLSConfigurationWarning] {
+        var warnings: [TLSConfigurationWarning] = []
+        let callbacks = sessionCallbacks
+        let caching = sessionCacheMode.isCaching(for: role)
+        if role == .client, callbacks.onLookup != nil { warnings.append(.lookupCallbackOnClient) }
+        if !caching, callbacks.onNew != nil || sessionStore != nil { warnings.append(.newSessionsNotReportedWithCachingOff) }
+        guard role == .server else { return warnings }
+        let statelessOnly = ticketMode == .stateless && !allows(.tls12)
+        if statelessOnly, callbacks.onLookup != nil || sessionStore != nil {
+            warnings.append(.lookupNeverAskedWithStatelessTickets)
+        }
+        let cachesInternally = caching && !sessionCacheMode.contains(.noInternalStore)
+        if callbacks.onRemove != nil, statelessOnly || !cachesInternally {
+            warnings.append(.removeCallbackNeverCalled)
+        }
+        if ticketMode == .stateful, !cachesInternally, sessionStore == nil, callbacks.onLookup == nil {
+            warnings.append(.statefulTicketsCannotResume)
+        }
+        return warnings
     }
 
     /// The session-ID context a server stamps on its sessions and requires of the ones it

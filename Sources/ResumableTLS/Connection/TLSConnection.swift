@@ -38,8 +38,8 @@ public final class TLSConnection {
     /// What the handshake agreed on, once it completed.
     public private(set) var negotiated: NegotiatedParameters?
 
-    /// The session this connection uses (`SSL_get_session`, S8): nil before the handshake
-    /// completed. On a client, the latest session from a NewSessionTicket, else the resumed
+    /// The session this connection uses (`SSL_get_session`, S8): nil until the handshake
+    /// completes, whatever was offered (`offer(_:)` is read back as `offeredSession`). On a client, the latest session from a NewSessionTicket, else the resumed
     /// session, else the connection's own session, which is not resumable until a ticket
     /// arrives (S9, S10). On a server, the latest ticket's session sent, else the resumed or
     /// the connection's own session (S10). It is a strong reference (S2): OpenSSL's
@@ -50,7 +50,8 @@ public final class TLSConnection {
     /// is a full handshake, not an error.
     public var sessionReused: Bool { negotiated?.isResumed ?? false }
 
-    /// The session a client offers for resumption (`SSL_set_session`, S11).
+    /// The session a client offers for resumption, as given to `offer(_:)` (`SSL_set_session`,
+    /// S11); nil on a server and when nothing was offered.
     public private(set) var offeredSession: TLSSession?
 
     private var handshake: Handshake
@@ -109,6 +110,15 @@ public final class TLSConnection {
 
     /// Whether this is the client side.
     public var isClient: Bool { context.configuration.role == .client }
+
+    /// The peer's address, for the get callback (`SessionLookupRequest.peerAddress`, S21) and
+    /// the application: a sans-I/O connection does not know it, so its driver sets it (the NIO
+    /// handler does, from the channel's remote address).
+    public var peerAddress: String? {
+        didSet {
+            if case .server(let server) = handshake { server.peerAddress = peerAddress }
+        }
+    }
 
     // MARK: Driving
 
@@ -174,14 +184,25 @@ public final class TLSConnection {
         handshake = .client(ClientHandshake(configuration: SharedConfiguration(configuration), contextID: context.contextID))
     }
 
-    /// Sets the session a client offers for resumption (`SSL_set_session`, S11): only on a
-    /// client, only before the handshake starts. Replacing an earlier offer releases it (S12);
-    /// a session that cannot be resumed here (expired, marked bad, another hash) is simply not
-    /// offered, and the handshake is a full one.
-    public func setSession(_ session: TLSSession?) throws {
+    /// Offers `session` for resumption (`SSL_set_session`, S11): only on a client, only before
+    /// the handshake starts; throws `invalidState` otherwise. A second call replaces the first
+    /// offer and releases it (S12); nil withdraws the offer. A session that cannot be resumed
+    /// here (expired, marked not resumable, another context or hash, see
+    /// `ResumptionDeclineReason`) is simply not offered, and the handshake is a full one.
+    ///
+    /// Unlike OpenSSL, where `SSL_set_session(s, x)` makes `SSL_get_session(s)` return `x` at
+    /// once, the offer is read back as `offeredSession`; `session` stays nil until the
+    /// handshake completes and then names the session actually used.
+    public func offer(_ session: TLSSession?) throws {
         guard isClient else { throw TLSError.invalidState("only a client offers a session") }
         guard !started else { throw TLSError.invalidState("the session must be set before the handshake starts") }
         offeredSession = session
+    }
+
+    /// `SSL_set_session`'s old Swift name.
+    @available(*, deprecated, renamed: "offer(_:)")
+    public func setSession(_ session: TLSSession?) throws {
+        try offer(session)
     }
 
     /// Connects this client connection to the context's `clientSessionStore` under `key`
@@ -194,7 +215,7 @@ public final class TLSConnection {
         }
         clientStoreKey = key
         if offeredSession == nil, let stored = store.take(for: key, now: context.clock.now()) {
-            try setSession(stored)
+            try offer(stored)
         }
     }
 
@@ -363,7 +384,7 @@ public final class TLSConnection {
         }
         let wasHandshaking = isHandshaking
         state = .closed(error: error)
-        invalidateSession()
+        invalidateSession(handshakeFailed: wasHandshaking)
         if wasHandshaking, let logger = context.configuration.logger {
             var metadata = logMetadata
             metadata["error"] = "\(error)"
@@ -378,22 +399,24 @@ public final class TLSConnection {
         return metadata
     }
 
-    /// S13: a session whose connection ended by a fatal alert (sent or received) or an error is
-    /// marked not resumable and leaves the cache.
-    private func invalidateSession() {
-        guard let session, session.isResumable else { return }
-        session.markNotResumable()
-        context.sessionInvalidated(session)
+    /// S13: a session whose connection ended uncleanly is marked not resumable and leaves the
+    /// cache: the connection's session, or, when a handshake fails, the session it was
+    /// resuming (OpenSSL poisons `s->session`, which is then the offered one).
+    private func invalidateSession(handshakeFailed: Bool = false) {
+        var target = session
+        if target == nil, handshakeFailed { target = isClient ? offeredSession : resumedSession }
+        guard let target, target.isResumable else { return }
+        context.sessionInvalidated(target)
     }
 
     /// Tells the connection its transport ended (TCP EOF or reset), for drivers to call.
     ///
     /// During the handshake this is an error. After a completed handshake without the peer's
-    /// close_notify, the session is **kept** resumable: RFC 8446 §6.1 makes close_notify
+    /// close_notify, the session is **kept** resumable by default: a deliberate deviation from
+    /// OpenSSL (which poisons it, openssl#11378), because RFC 8446 §6.1 makes close_notify
     /// protect against truncation of application data, which says nothing against the
-    /// session's secrets, and many peers simply close TCP after a response. (OpenSSL poisons
-    /// the session here, openssl#11378; we do not.) Only a fatal alert or a protocol error
-    /// poisons it (S13).
+    /// session's secrets, and many peers simply close TCP after a response.
+    /// `TLSConfiguration.uncleanTransportClose = .invalidateSession` follows OpenSSL (S13).
     public func transportClosed() {
         switch state {
         case .closed:
@@ -402,7 +425,19 @@ public final class TLSConnection {
             state = .closed(error: .protocolViolation(alert: .handshakeFailure, reason: .transportClosed))
         case .established:
             state = .closed(error: receivedCloseNotify ? nil : .closed)
+            if !receivedCloseNotify, context.configuration.uncleanTransportClose == .invalidateSession {
+                invalidateSession()
+            }
         }
+    }
+
+    /// Releasing a connection after a completed handshake without `close()` is OpenSSL's
+    /// `SSL_free` without `SSL_shutdown`: the session is marked not resumable and leaves the
+    /// cache (S13; the remove callback hears `.uncleanShutdown`). Unlike OpenSSL, a connection
+    /// whose peer already sent close_notify ended cleanly (nothing can have been truncated), and
+    /// one whose transport ended is judged by `transportClosed()` instead.
+    deinit {
+        if state == .established, !sentCloseNotify, !receivedCloseNotify { invalidateSession() }
     }
 
     private var isHandshaking: Bool { state == .handshaking }
@@ -518,8 +553,9 @@ public final class TLSConnection {
             try countUselessRecord("warning alerts")   // RFC 5246 §7.2: a warning does not end a TLS 1.2 connection
         default:
             let error = TLSError.peerAlert(alert.description)
+            let wasHandshaking = isHandshaking
             state = .closed(error: error)
-            invalidateSession()
+            invalidateSession(handshakeFailed: wasHandshaking)
             throw error
         }
     }

@@ -12,8 +12,15 @@ public final class TLSContext: Sendable {
     let sharedConfiguration: SharedConfiguration
     /// Where this context and its connections read the time.
     public let clock: any TLSClock
-    /// This context's identity: sessions it makes carry it (S5).
-    public let contextID = UUID()
+    /// This context's identity (S5): sessions it makes carry it, and a server resumes a session
+    /// from its get callback or external store only if it carries it too (OpenSSL: one
+    /// `SSL_SESSION`, one `SSL_CTX`). Random unless given at init: give a restarted server the
+    /// same ID (and its `DirectorySessionStore`) to resume the sessions it stored before.
+    /// Stateless tickets are bound by their ticket keys instead: a ticket that this context's
+    /// keys open is re-owned by it. A client's offer (`TLSConnection.offer(_:)`) is not checked:
+    /// a client context holds no server state that a foreign session could corrupt, and the
+    /// server decides.
+    public let contextID: UUID
     /// Issues and redeems this (server) context's TLS 1.3 tickets.
     let ticketAuthority: any ServerTicketAuthority
     /// The session cache with its mode, callbacks, external store and statistics (S15–S23,
@@ -21,24 +28,37 @@ public final class TLSContext: Sendable {
     /// like `SSL_CTX_sess_get_new_cb` and friends (S22).
     public let sessionCache: SessionCacheCoordinator
 
-    /// A context for `configuration`; throws `invalidState` if the configuration cannot work.
-    public convenience init(_ configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) throws {
+    /// A context for `configuration` (`SSL_CTX_new`); throws `invalidState` if the
+    /// configuration cannot work, and logs its `warnings` (settings that do nothing) through
+    /// its logger.
+    /// - Parameters:
+    ///   - configuration: what the context's connections do.
+    ///   - contextID: the context's identity (S5); give the same one to a restarted server and
+    ///     to the `DirectorySessionStore` it reads, so the stored sessions stay its own.
+    ///   - clock: where the context reads the time.
+    public convenience init(_ configuration: TLSConfiguration, contextID: UUID = UUID(), clock: any TLSClock = SystemClock()) throws {
         try configuration.validate()
-        self.init(validated: configuration, clock: clock)
+        self.init(validated: configuration, contextID: contextID, clock: clock)
+        if let logger = configuration.logger {
+            for warning in configuration.warnings {
+                logger.warning("\(warning)", metadata: ["role": "\(configuration.role)"])
+            }
+        }
     }
 
     /// A context for a configuration already checked (tests also use it to build a deliberately
     /// broken server).
-    init(validated configuration: TLSConfiguration, clock: any TLSClock = SystemClock()) {
+    init(validated configuration: TLSConfiguration, contextID: UUID = UUID(), clock: any TLSClock = SystemClock()) {
+        self.contextID = contextID
         self.configuration = configuration
         self.sharedConfiguration = SharedConfiguration(configuration)
         self.clock = clock
         let coordinator = SessionCacheCoordinator(
             mode: configuration.sessionCacheMode, role: configuration.role,
-            cacheConfiguration: ServerSessionCacheConfiguration(
+            cacheConfiguration: SessionCacheConfiguration(
                 capacity: configuration.sessionCacheSize, defaultTimeout: configuration.sessionTimeout),
             callbacks: configuration.sessionCallbacks, externalStore: configuration.sessionStore,
-            externalTimeLimit: configuration.sessionStoreTimeLimit, clock: clock)
+            externalTimeLimit: configuration.sessionStoreTimeLimit, clock: clock, contextID: contextID)
         sessionCache = coordinator
         switch configuration.ticketMode {
         case .stateful:
@@ -50,8 +70,9 @@ public final class TLSContext: Sendable {
             if case .singleUse(let capacity) = configuration.statelessTicketReuse {
                 replayCache = StatelessTicketReplayCache(capacity: capacity)
             }
-            ticketAuthority = StatelessTicketAuthority(ring: ring, cache: coordinator, replayCache: replayCache)
+            ticketAuthority = StatelessTicketAuthority(ring: ring, contextID: contextID, replayCache: replayCache)
         }
+        coordinator.attach(to: self)
     }
 
     deinit {
@@ -77,7 +98,10 @@ public final class TLSContext: Sendable {
         Self.runInBackground(sessionCache.remove(session))
     }
 
-    /// Removes every session, as tearing the context down does (S17).
+    /// Removes every session, as tearing the context down does (`SSL_CTX_free`'s effect on the
+    /// cache, S17, S20), but deterministically: `deinit` runs only once every connection of the
+    /// context (and every closure holding one) is gone, and its remove callbacks get a nil
+    /// context, where these get this one.
     @discardableResult
     public func removeAllSessions() -> Int {
         sessionCache.teardown()

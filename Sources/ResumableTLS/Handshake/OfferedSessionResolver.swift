@@ -17,9 +17,11 @@ struct OfferedSessionResolver {
     private enum Kind { case ticket, sessionID }
 
     /// Resolves what `hello` offers; returns the asynchronous lookups still to run, if any.
-    func resolve(_ hello: ClientHello, now: Date) throws -> TLSPendingWork? {
+    /// `peerAddress` is the connection's, for the get callback (S21).
+    func resolve(_ hello: ClientHello, peerAddress: String?, now: Date) throws -> TLSPendingWork? {
         var lookups: [(identity: [UInt8], lookup: ExternalSessionLookup)] = []
-        for offer in try Self.offeredSessions(hello, configuration: configuration) where !prefetched.contains(offer.identity) {
+        let version = try ServerHandshake.negotiateVersion(hello, configuration: configuration)
+        for offer in try Self.offeredSessions(hello, version: version, configuration: configuration) where !prefetched.contains(offer.identity) {
             let redemption: TicketRedemption
             switch offer.kind {
             case .ticket:
@@ -34,7 +36,8 @@ struct OfferedSessionResolver {
             switch redemption {
             case .session(let session, let renew): prefetched.store(session, for: offer.identity, renew: renew)
             case .none: prefetched.store(nil, for: offer.identity)
-            case .lookUp(let lookup): lookups.append((offer.identity, lookup))
+            case .lookUp(let lookup):
+                lookups.append((offer.identity, Self.describing(lookup, hello: hello, version: version, peerAddress: peerAddress)))
             }
         }
         return lookups.isEmpty ? nil : TLSPendingWork(sessionLookups: lookups, results: prefetched.asyncResults)
@@ -45,10 +48,25 @@ struct OfferedSessionResolver {
         prefetched.absorbAsyncResults()
     }
 
+    /// The get callback sees what OpenSSL's would read from the `SSL`: SNI, offered ALPN, the
+    /// version, the peer (S21). Built only when a lookup goes out.
+    private static func describing(_ lookup: ExternalSessionLookup, hello: ClientHello, version: ProtocolVersion,
+                                   peerAddress: String?) -> ExternalSessionLookup {
+        var serverName: String?
+        if case .serverName(let name)? = hello.extensions[.serverName] { serverName = name }
+        var protocols: [String] = []
+        if case .applicationLayerProtocols(let offered)? = hello.extensions[.applicationLayerProtocolNegotiation] {
+            protocols = offered.map { String(decoding: $0, as: UTF8.self) }
+        }
+        return lookup.describing(serverName: serverName, offeredApplicationProtocols: protocols,
+                                 protocolVersion: version, peerAddress: peerAddress)
+    }
+
     /// What a ClientHello offers to resume, in the version it negotiates: TLS 1.3 PSK identities
     /// (the first few, PeerListLimits), or a TLS 1.2 ticket, else a TLS 1.2 session ID.
-    private static func offeredSessions(_ hello: ClientHello, configuration: TLSConfiguration) throws -> [(identity: [UInt8], kind: Kind)] {
-        switch try ServerHandshake.negotiateVersion(hello, configuration: configuration) {
+    private static func offeredSessions(_ hello: ClientHello, version: ProtocolVersion,
+                                        configuration: TLSConfiguration) throws -> [(identity: [UInt8], kind: Kind)] {
+        switch version {
         case .tls12:
             if configuration.tls12SessionTickets, case .sessionTicket(let ticket)? = hello.extensions[.sessionTicket], !ticket.isEmpty {
                 return [(ticket, .ticket)]

@@ -59,12 +59,15 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         // Step one of every ClientHello (a second one after a HelloRetryRequest too): what its
         // sessions stand for, waiting for the asynchronous stores if needed.
-        if case .clientHello(let hello) = message, let resolver, let lookups = try resolver.resolve(hello, now: now) {
+        if case .clientHello(let hello) = message, let resolver, let lookups = try resolver.resolve(hello, peerAddress: peerAddress, now: now) {
             waitingForLookup = (message, raw)
             return [.lookUpSessions(lookups)]
         }
         return try dispatch(message, raw: raw, now: now)
     }
+
+    /// The peer's address, as the connection's driver gave it, for the get callback (S21).
+    var peerAddress: String?
 
     /// Continues with the ClientHello that waited for its lookups.
     func sessionsLookedUp(now: Date) throws -> [HandshakeAction] {

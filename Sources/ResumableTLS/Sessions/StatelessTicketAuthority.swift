@@ -6,11 +6,13 @@ import Foundation
 ///
 /// The ring is the context binding: a ticket opens only under the keys that sealed it, so a
 /// context with its own keys never resumes another's tickets (S5), and a fleet that shares a
-/// key file deliberately shares its sessions. The session-ID context, SNI and ALPN checks of
-/// the handshake apply on top.
+/// key file deliberately shares its sessions. A ticket the ring opens is therefore this
+/// context's: its session is re-owned by `contextID`, whichever server sealed it. The
+/// session-ID context, SNI and ALPN checks of the handshake apply on top.
 struct StatelessTicketAuthority: ServerTicketAuthority {
     let ring: TicketKeyRing
-    let cache: SessionCacheCoordinator
+    /// The context the opened sessions belong to.
+    let contextID: UUID
     /// Used tickets, when tickets are single use (`StatelessTicketReuse.singleUse`, S14).
     let replayCache: StatelessTicketReplayCache?
 
@@ -27,7 +29,8 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
         // cache's job, once the handshake chose the ticket (`claimSingleUse`).
         // Expiry is the handshake's check, so that it can say why it declined (S30).
         guard let opened = ring.openTicket(identity) else { return .none }
-        return .session(opened.state.makeSession(ticket: identity, sessionID: TLSSession.sessionID(forTicket: identity)),
+        return .session(opened.state.makeSession(ticket: identity, sessionID: TLSSession.sessionID(forTicket: identity),
+                                                          contextID: contextID),
                         renew: opened.shouldRenew)
     }
 

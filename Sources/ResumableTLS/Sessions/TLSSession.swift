@@ -15,17 +15,21 @@ import Synchronization
 /// reference that stays valid for as long as the caller keeps it, whatever the connection or
 /// a cache does afterwards.
 ///
-/// **Copy (S3).** `copy()` is `SSL_SESSION_dup`: equal parameters, a fresh resumable flag, and
-/// no link to any cache the original is in (caches hold sessions by identity).
+/// **Copy (S3).** `copy()` is `SSL_SESSION_dup`: equal parameters, the original's resumable
+/// flag at the time of the copy, and no link to any cache the original is in (caches hold
+/// sessions by identity).
 ///
 /// **Shared use (S4).** The class is `Sendable`: one session may back several connections on
 /// several threads at once.
 ///
 /// **One owner context (S5).** `contextID` names the `TLSContext` that made the session (or,
-/// for a session read from a file or a shared store, the context that imported it) and
-/// `sessionIDContext` is OpenSSL's session-ID context; a server resumes a session only when
-/// both match its own, when the client's SNI equals `serverName`, and when the cipher suite's
-/// hash matches.
+/// for a session read from a file or a shared store, the context it was imported for), and
+/// `sessionIDContext` is OpenSSL's session-ID context. A server resumes a session from its get
+/// callback or external store only if it carries the server context's `contextID`
+/// (`copy(ownedBy:)` moves one explicitly); a stateless ticket is owned by the context whose
+/// ticket keys open it. A server resumes a session only when its
+/// session-ID context matches its own, the client's SNI equals `serverName`, and the cipher
+/// suite's hash matches.
 public final class TLSSession: Sendable, CustomStringConvertible {
     /// The protocol version the session was negotiated with.
     public let protocolVersion: ProtocolVersion
@@ -142,10 +146,10 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         resumableFlag.load(ordering: .acquiring) && secretKey.bitCount > 0 && !(ticket.isEmpty && sessionID.isEmpty)
     }
 
-    /// Marks the session as never to be resumed again (S13: its connection ended uncleanly;
-    /// OpenSSL's `SSL_SESSION_set1_...` has no equivalent, this is `SSL_CTX_remove_session`'s
-    /// `not_resumable` effect). Irreversible.
-    public func markNotResumable() {
+    /// Marks the session as never to be resumed again: its connection ended uncleanly (S13) or
+    /// it was removed (`TLSContext.removeSession(_:)`, S17). Irreversible. Internal: an
+    /// application removes a session through its context, which also clears the caches.
+    func markNotResumable() {
         resumableFlag.store(false, ordering: .releasing)
     }
 
@@ -158,9 +162,19 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// The hash the session's secret belongs to; a resumption must use a suite with this hash.
     var hash: TLSHashAlgorithm? { cipherSuite.tls13Parameters?.hash }
 
-    /// A copy with equal parameters, owned by no cache (`SSL_SESSION_dup`, S3).
+    /// A copy with equal parameters, owned by no cache (`SSL_SESSION_dup`, S3): a distinct
+    /// object (`!==`, and `!=`, since `==` is identity) whose parameters all equal the
+    /// original's (`hasSameParameters(as:)`). As with `SSL_SESSION_dup`, the copy starts with
+    /// the original's current resumable flag.
     public func copy() -> TLSSession {
         replacing()
+    }
+
+    /// A copy owned by another context (S5): how an application explicitly moves a session it
+    /// read from a store, file or callback into a context whose `contextID` differs. OpenSSL has
+    /// no counterpart: its sessions name no context.
+    public func copy(ownedBy contextID: UUID) -> TLSSession {
+        replacing(contextID: contextID)
     }
 
     /// A copy with some parameters replaced (a new ticket makes a new session, S1).

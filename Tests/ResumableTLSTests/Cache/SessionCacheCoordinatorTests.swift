@@ -11,7 +11,7 @@ import Testing
     private func makeCoordinator(
         mode: SessionCacheMode = .default, role: TLSConfiguration.Role = .server,
         onNew: (@Sendable (TLSSession) -> NewSessionDecision)? = nil,
-        onLookup: (@Sendable ([UInt8]) async throws -> SessionLookupResult?)? = nil,
+        onLookup: (@Sendable (SessionLookupRequest) async throws -> SessionLookupResult?)? = nil,
         store: (any SessionStore)? = nil, timeLimit: Duration = .milliseconds(100),
         capacity: Int = 20_480
     ) -> SessionCacheCoordinator {
@@ -19,7 +19,7 @@ import Testing
         if let onNew { newCallback = { session, _ in onNew(session) } }
         return SessionCacheCoordinator(
             mode: mode, role: role, cacheConfiguration: .init(capacity: capacity),
-            callbacks: SessionCallbacks(onNew: newCallback, onRemove: removals.observer, onLookup: onLookup),
+            callbacks: SessionCallbacks(onNew: newCallback, onRemove: { session, reason, _ in removals.observer(session, reason) }, onLookup: onLookup),
             externalStore: store, externalTimeLimit: timeLimit, clock: clock)
     }
 
@@ -143,7 +143,8 @@ import Testing
     @Test func s21GetCallbackIsAskedOnAMissAndCounted() async {
         let external = CacheFixtures.session(7, at: clock.now())
         let asked = LockedValue<[[UInt8]]>([])
-        let coordinator = makeCoordinator(onLookup: { id in
+        let coordinator = makeCoordinator(onLookup: { request in
+            let id = request.sessionID
             asked.withLock { $0.append(id) }
             return SessionLookupResult(external, insertIntoInternalCache: true)
         })
@@ -188,7 +189,43 @@ import Testing
         let external = CacheFixtures.session(7, at: clock.now())
         let coordinator = makeCoordinator(mode: .off, onLookup: { _ in SessionLookupResult(external) })
         #expect(await coordinator.resume(id: external.sessionID, singleUse: false, now: clock.now()) === external)
-        #expect(coordinator.cache.count == 0)  // with caching off nothing is cached internally
+        // As OpenSSL's lookup_sess_in_cache: only SSL_SESS_CACHE_NO_INTERNAL_STORE keeps a found
+        // session out of the internal cache, whatever the rest of the mode (S21).
+        #expect(coordinator.cache.contains(external))
+    }
+
+    @Test func s21AFoundSessionIsCachedUnlessNoInternalStore() async {
+        let external = CacheFixtures.session(7, at: clock.now())
+        let storing = makeCoordinator(mode: .server, onLookup: { _ in SessionLookupResult(external) })
+        #expect(await storing.resume(id: external.sessionID, singleUse: false, now: clock.now()) === external)
+        #expect(storing.cache.contains(external))
+        let notStoring = makeCoordinator(mode: [.server, .noInternalStore], onLookup: { _ in SessionLookupResult(external) })
+        #expect(await notStoring.resume(id: external.sessionID, singleUse: false, now: clock.now()) === external)
+        #expect(notStoring.cache.count == 0)
+        // A consumed single-use session is never re-cached.
+        let singleUse = makeCoordinator(mode: .server, onLookup: { _ in SessionLookupResult(external) })
+        #expect(await singleUse.resume(id: external.sessionID, singleUse: true, now: clock.now()) === external)
+        #expect(singleUse.cache.count == 0)
+    }
+
+    @Test func s5ASessionOfAnotherContextFromTheCallbackIsRefused() async {
+        let owner = UUID()
+        let mine = CacheFixtures.session(7, at: clock.now()).copy(ownedBy: owner)
+        let foreign = CacheFixtures.session(8, at: clock.now())
+        let coordinator = SessionCacheCoordinator(
+            callbacks: SessionCallbacks(onLookup: { request in
+                SessionLookupResult(request.sessionID == mine.sessionID ? mine : foreign)
+            }),
+            clock: clock, contextID: owner)
+        #expect(await coordinator.resume(id: mine.sessionID, singleUse: false, now: clock.now()) === mine)
+        #expect(await coordinator.resume(id: foreign.sessionID, singleUse: false, now: clock.now()) == nil)
+        #expect(!coordinator.cache.contains(foreign))
+        // Re-owned explicitly, it resumes.
+        let adopted = foreign.copy(ownedBy: owner)
+        #expect(adopted.hasSameParameters(as: foreign.copy(ownedBy: owner)) && adopted.contextID == owner)
+        let adopting = SessionCacheCoordinator(
+            callbacks: SessionCallbacks(onLookup: { _ in SessionLookupResult(adopted) }), clock: clock, contextID: owner)
+        #expect(await adopting.resume(id: foreign.sessionID, singleUse: false, now: clock.now()) === adopted)
     }
 
     @Test func s21ClientsNeverLookUp() async {
@@ -409,7 +446,7 @@ import Testing
         configuration.sessionCacheMode = [.server, .noAutoClear]
         configuration.sessionCacheSize = 99
         configuration.sessionTimeout = 300
-        configuration.sessionCallbacks = SessionCallbacks(onNew: { _, _ in .kept }, onRemove: { _, _ in }, onLookup: { _ in nil })
+        configuration.sessionCallbacks = SessionCallbacks(onNew: { _, _ in .kept }, onRemove: { _, _, _ in }, onLookup: { _ in nil })
         configuration.sessionStore = store
         configuration.sessionStoreTimeLimit = .milliseconds(750)
         let context = try TLSContext(configuration)

@@ -23,7 +23,7 @@ import Testing
         let capacity = 512
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         let tally = Tally()
-        let cache = ServerSessionCache(
+        let cache = SessionCache(
             configuration: .init(capacity: capacity, shardCount: 16, autoFlushInterval: 64),
             removalObserver: { _, _ in tally.removed.wrappingAdd(1, ordering: .relaxed) })
 

@@ -52,7 +52,7 @@ struct TLS12HandshakeTests {
         server.maximumVersion = .tls12
         var client = try Interop.clientConfiguration()
         client.maximumVersion = .tls12
-        let (connection, _) = try await ConnectionPump.connect(try TLSContext(client), try TLSContext(server))
+        let (connection, _) = try await ConnectionPump.connectAndClose(try TLSContext(client), try TLSContext(server))
         #expect(connection.negotiated?.version == .tls12)
         #expect(connection.negotiated?.peerSignatureScheme == Interop.expectedScheme(certificate), "\(certificate)")
     }
@@ -69,6 +69,7 @@ struct TLS12HandshakeTests {
             try await ConnectionPump.run(client, server)
             #expect(client.state == .established)
             #expect(client.sessionReused == expectResumed)
+            try ConnectionPump.shutDown(client, server)
         }
     }
 
@@ -80,7 +81,7 @@ struct TLS12HandshakeTests {
         server.cipherSuites = [suite]
         var client = try Interop.clientConfiguration()
         client.maximumVersion = .tls12
-        let (connection, _) = try await ConnectionPump.connect(try TLSContext(client), try TLSContext(server))
+        let (connection, _) = try await ConnectionPump.connectAndClose(try TLSContext(client), try TLSContext(server))
         #expect(connection.negotiated?.cipherSuite == suite)
     }
 
@@ -91,7 +92,7 @@ struct TLS12HandshakeTests {
         let (clientContext, serverContext) = try Self.contexts(
             client: { $0.tls12SessionTickets = mechanism == .ticket },
             server: { $0.ticketMode = mode })
-        let (first, _) = try await ConnectionPump.connect(clientContext, serverContext)
+        let (first, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext)
         let session = try #require(first.session)
         #expect(session.ticket.isEmpty == (mechanism == .sessionID))
         let (client, server) = try await ConnectionPump.connect(clientContext, serverContext, offering: session)
@@ -102,7 +103,7 @@ struct TLS12HandshakeTests {
         // A session ID stays in the cache for the next resumption; a ticket is renewed.
         let again = try #require(client.session)
         #expect(again.isResumable)
-        let (third, _) = try await ConnectionPump.connect(clientContext, serverContext, offering: again)
+        let (third, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext, offering: again)
         #expect(third.sessionReused)
     }
 
@@ -110,9 +111,9 @@ struct TLS12HandshakeTests {
     func ticketRenewal() async throws {
         for (mode, renewal, renewed) in [(TicketMode.stateless, TLS12TicketRenewal.whenNeeded, false), (.stateful, .whenNeeded, true), (.stateless, .always, true)] {
             let (clientContext, serverContext) = try Self.contexts(server: { $0.ticketMode = mode; $0.tls12TicketRenewal = renewal })
-            let (first, _) = try await ConnectionPump.connect(clientContext, serverContext)
+            let (first, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext)
             let offered = try #require(first.session)
-            let (client, _) = try await ConnectionPump.connect(clientContext, serverContext, offering: offered)
+            let (client, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext, offering: offered)
             #expect(client.sessionReused)
             let after = try #require(client.session)
             #expect((after !== offered) == renewed, "\(mode) \(renewal)")
@@ -126,10 +127,10 @@ struct TLS12HandshakeTests {
         let clock = TestClock()
         let ring = TicketKeyRing(clock: clock, rotationInterval: 3600, maximumTicketLifetime: 7200)
         let (clientContext, serverContext) = try Self.contexts(server: { $0.ticketKeys = ring; $0.sessionTimeout = 7200 })
-        let (first, _) = try await ConnectionPump.connect(clientContext, serverContext)
+        let (first, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext)
         let offered = try #require(first.session)
         clock.advance(by: 3700)   // a new key encrypts now; the old one still decrypts
-        let (client, _) = try await ConnectionPump.connect(clientContext, serverContext, offering: offered)
+        let (client, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext, offering: offered)
         #expect(client.sessionReused)
         #expect(client.session?.ticket != offered.ticket, "renewed under the new key")
     }
@@ -156,7 +157,7 @@ struct TLS12HandshakeTests {
         var client = try InMemoryIdentity.clientConfiguration()
         var server = InMemoryIdentity.serverConfiguration()
         server.maximumVersion = .tls12
-        let (connection, _) = try await ConnectionPump.connect(try TLSContext(client), try TLSContext(server))
+        let (connection, _) = try await ConnectionPump.connectAndClose(try TLSContext(client), try TLSContext(server))
         #expect(connection.negotiated?.version == .tls12, "no sentinel: the server's range stops at 1.2")
 
         client.maximumVersion = .tls12
@@ -213,11 +214,11 @@ struct TLS12HandshakeTests {
     @Test("RFC 7627 §5.3: an EMS session offered without EMS is handshake_failure; a non-EMS session is not resumed into EMS")
     func extendedMasterSecretResumptionRules() async throws {
         let (clientContext, serverContext) = try Self.contexts(client: { $0.tls12SessionTickets = false })
-        let (first, _) = try await ConnectionPump.connect(clientContext, serverContext)
+        let (first, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext)
         let session = try #require(first.session)
         #expect(session.extendedMasterSecret)
         let client = clientContext.makeConnection()
-        try client.setSession(session)
+        try client.offer(session)
         let server = serverContext.makeConnection()
         try client.startHandshake()
         let hello = try Self.rewriteClientHello(client.takeOutput()) { $0.extensions = ExtensionList($0.extensions.filter { $0.type != .extendedMasterSecret }) }
@@ -236,12 +237,12 @@ struct TLS12HandshakeTests {
     @Test("A TLS 1.3 session is not offered to a 1.2-only handshake, and a 1.2 session not to a 1.3-only one")
     func crossVersionSessions() async throws {
         let (clientContext, serverContext) = try Self.contexts()
-        let (first, _) = try await ConnectionPump.connect(clientContext, serverContext)
+        let (first, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext)
         let tls12Session = try #require(first.session)
         var client13 = try InMemoryIdentity.clientConfiguration()
         client13.minimumVersion = .tls13
         let server13 = try TLSContext(InMemoryIdentity.serverConfiguration())
-        let (connection, _) = try await ConnectionPump.connect(try TLSContext(client13), server13, offering: tls12Session)
+        let (connection, _) = try await ConnectionPump.connectAndClose(try TLSContext(client13), server13, offering: tls12Session)
         #expect(connection.negotiated?.version == .tls13)
         #expect(!connection.sessionReused)
         #expect(connection.negotiated?.resumption == .declined([.protocolVersion]))

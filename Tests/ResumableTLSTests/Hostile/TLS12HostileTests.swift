@@ -120,10 +120,10 @@ struct TLS12HostileTests {
         clientConfiguration.tls12SessionTickets = false
         let clientContext = try TLSContext(clientConfiguration)
         let serverContext = try TLSContext(Self.tls12Server())
-        let (first, _) = try await ConnectionPump.connect(clientContext, serverContext)
+        let (first, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext)
         let client = clientContext.makeConnection()
         let offered: TLSSession = try #require(first.session)
-        try client.setSession(offered)
+        try client.offer(offered)
         let server = serverContext.makeConnection()
         try client.startHandshake()
         try server.receive(client.takeOutput())

@@ -25,7 +25,7 @@ struct ClientResumptionInteropTests {
     private func visit(_ server: OpenSSLServer, context: TLSContext, offering session: TLSSession?, index: Int) async throws -> Visit {
         let driver = try TLSSocketDriver.connect(port: server.port, context: context)
         defer { driver.socket.close() }
-        try driver.connection.setSession(session)
+        try driver.connection.offer(session)
         let negotiated: NegotiatedParameters
         do {
             negotiated = try await driver.handshake()
@@ -135,7 +135,7 @@ struct ClientResumptionInteropTests {
             for index in 0..<2 {
                 let driver = try TLSSocketDriver.connect(port: server.port, context: context)
                 defer { driver.socket.close() }
-                try driver.connection.setSession(session)
+                try driver.connection.offer(session)
                 let negotiated = try await driver.handshake()
                 visits.append((driver.connection.sessionReused, negotiated))
                 try driver.send("hello python \(index)\n")

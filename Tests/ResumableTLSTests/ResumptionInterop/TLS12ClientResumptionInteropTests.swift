@@ -30,7 +30,7 @@ struct TLS12ClientResumptionInteropTests {
     private static func visit(port: UInt16, context: TLSContext, offering session: TLSSession?) async throws -> Visit {
         let driver = try TLSSocketDriver.connect(port: port, context: context)
         defer { driver.socket.close() }
-        try driver.connection.setSession(session)
+        try driver.connection.offer(session)
         let negotiated = try await driver.handshake()
         try driver.send("GET / HTTP/1.0\r\n\r\n")
         let page = String(decoding: try driver.receiveUntilClose(), as: UTF8.self)

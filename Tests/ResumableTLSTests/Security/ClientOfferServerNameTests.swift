@@ -38,7 +38,7 @@ struct ClientOfferServerNameTests {
     private func connect(to name: String, offering session: TLSSession?, renewed: Bool = false) async throws -> (client: TLSConnection, server: TLSConnection, hello: ClientHello) {
         let connection = client.makeConnection()
         try connection.setServerName(name)
-        try connection.setSession(session)
+        try connection.offer(session)
         try connection.startHandshake()
         try await ConnectionPump.runPendingWork(connection)
         let first = connection.takeOutput()
@@ -59,7 +59,8 @@ struct ClientOfferServerNameTests {
     }
 
     private func sessionFor(_ name: String) async throws -> TLSSession {
-        let (connection, _, _) = try await connect(to: name, offering: nil)
+        let (connection, server, _) = try await connect(to: name, offering: nil)
+        try ConnectionPump.shutDown(connection, server)
         let session = try #require(connection.session)
         #expect(session.isResumable && session.serverName == name)
         return session
@@ -107,7 +108,7 @@ struct ClientOfferServerNameTests {
         var configuration = TLSConfiguration.client(serverName: "c.example")
         configuration.certificateVerification = .insecureNoServerNameCheck(trustRoots: try .certificates([Self.identity.certificateDER]))
         let connection = try TLSContext(configuration).makeConnection()
-        try connection.setSession(session)
+        try connection.offer(session)
         try connection.startHandshake()
         #expect(!connection.isAwaitingPendingWork)
         #expect(try Self.clientHello(in: connection.takeOutput()).offeredPSKs != nil)

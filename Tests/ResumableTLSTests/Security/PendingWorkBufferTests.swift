@@ -15,7 +15,7 @@ struct PendingWorkBufferTests {
         var clientConfiguration = try InMemoryIdentity.clientConfiguration()
         clientConfiguration.middleboxCompatibility = false
         let client = try TLSContext(clientConfiguration)
-        let (first, _) = try await ConnectionPump.connect(client, try TLSContext(origin))
+        let (first, _) = try await ConnectionPump.connectAndClose(client, try TLSContext(origin))
         let session = try #require(first.session)
         #expect(session.isResumable)
 
@@ -24,7 +24,7 @@ struct PendingWorkBufferTests {
         lookingUp.sessionCallbacks.onLookup = { _ in nil }
         let server = try TLSContext(lookingUp).makeConnection()
         let resuming = client.makeConnection()
-        try resuming.setSession(session)
+        try resuming.offer(session)
         try resuming.startHandshake()
         try server.receive(resuming.takeOutput())
         #expect(server.isAwaitingPendingWork)

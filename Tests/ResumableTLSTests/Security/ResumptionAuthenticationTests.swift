@@ -46,6 +46,11 @@ struct ResumptionAuthenticationTests {
         try await ConnectionPump.connect(client, server, offering: session)
     }
 
+    /// `connect`, then a clean close on both sides (releasing them unclosed poisons, S13).
+    private func connectAndClose(_ client: TLSContext, _ server: TLSContext, offering session: TLSSession? = nil) async throws -> (client: TLSConnection, server: TLSConnection) {
+        try await ConnectionPump.connectAndClose(client, server, offering: session)
+    }
+
     private func serverReasons(_ connection: TLSConnection) -> [ResumptionDeclineReason] {
         if case .declined(let reasons)? = connection.negotiated?.resumption { return reasons }
         return []
@@ -54,7 +59,7 @@ struct ResumptionAuthenticationTests {
     @Test("A session without a client certificate does not resume where one is now required")
     func requiredNowButNotThen() async throws {
         let client = try client(withCertificate: true)
-        let (first, _) = try await connect(client, try server(.none, context: [1]))
+        let (first, _) = try await connectAndClose(client, try server(.none, context: [1]))
         let session = try #require(first.session)
         #expect(session.peerCertificates.count == 1)   // the server's chain, on the client
         let (again, server) = try await connect(client, try server(.required, context: [1]), offering: session)
@@ -67,7 +72,7 @@ struct ResumptionAuthenticationTests {
     @Test("A session with a client certificate does not resume on a context that wants none")
     func certificateWhereNoneIsWanted() async throws {
         let client = try client(withCertificate: true)
-        let (first, _) = try await connect(client, try server(.required, context: [2]))
+        let (first, _) = try await connectAndClose(client, try server(.required, context: [2]))
         let session = try #require(first.session)
         let (again, server) = try await connect(client, try server(.none, context: [2]), offering: session)
         #expect(!again.sessionReused)
@@ -77,7 +82,7 @@ struct ResumptionAuthenticationTests {
     @Test("By default the session-ID context is bound to the policy: another policy is another context")
     func defaultContextBindsThePolicy() async throws {
         let client = try client(withCertificate: true)
-        let (first, _) = try await connect(client, try server(.optional))
+        let (first, _) = try await connectAndClose(client, try server(.optional))
         let firstSession = try #require(first.session)
         let (same, sameServer) = try await connect(client, try server(.optional), offering: firstSession)
         #expect(same.sessionReused && sameServer.sessionReused)
@@ -107,7 +112,7 @@ struct ResumptionAuthenticationTests {
         }
         let roots = try TrustRoots.certificates([shortLived.certificateDER, Self.clientIdentity.certificateDER])
         let server = try server(.required) { $0.certificateVerification = .fullVerification(trustRoots: roots) }
-        let (first, _) = try await connect(client, server)
+        let (first, _) = try await connectAndClose(client, server)
         let session = try #require(first.session)
         clock.advance(by: 900)   // the ticket (2 h) lives on; the certificate (10 min) does not
         // Offered by a client whose own certificate is still valid, so the full handshake works.
@@ -146,7 +151,7 @@ struct ResumptionAuthenticationTests {
         #expect(serverReasons(thirdServer) == [.authenticationAge])
         // And a client with that bound does not offer it at all.
         let strictClient = try self.client(withCertificate: false) { $0.maximumAuthenticationAge = 500 }
-        let (fourth, _) = try await connect(strictClient, server, offering: secondSession)
+        let (fourth, _) = try await connectAndClose(strictClient, server, offering: secondSession)
         #expect(fourth.negotiated?.resumption == .declined([.authenticationAge]))
     }
 

@@ -27,13 +27,18 @@ import Testing
                 recorder.completedWhenCalled.withLock { $0.append(connection?.state == .established) }
                 return decide
             },
-            onRemove: { _, reason in recorder.removals.withLock { $0.append(reason) } })
+            onRemove: { _, reason, _ in recorder.removals.withLock { $0.append(reason) } })
         adjust(&configuration)
         return configuration
     }
 
     private func handshake(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> (TLSConnection, TLSConnection) {
         try await ConnectionPump.connect(clientContext, serverContext, offering: session)
+    }
+
+    /// `handshake`, then a clean close on both sides (releasing them unclosed poisons, S13).
+    private func handshakeAndClose(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> (TLSConnection, TLSConnection) {
+        try await ConnectionPump.connectAndClose(clientContext, serverContext, offering: session)
     }
 
     @Test(arguments: [TicketMode.stateful, .stateless])
@@ -67,7 +72,7 @@ import Testing
             return .kept
         }
         let client = try TLSContext(clientConfiguration)
-        let (clientConnection, _) = try await handshake(client, server)
+        let (clientConnection, _) = try await handshakeAndClose(client, server)
         #expect(recorder.newSessions.withLock { $0.count } == 2, "once per ticket received")
         #expect(recorder.newSessions.withLock { $0.last } === clientConnection.session)
         #expect(recorder.connections.withLock { $0 } == [ObjectIdentifier(clientConnection), ObjectIdentifier(clientConnection)])
@@ -77,7 +82,7 @@ import Testing
         var offConfiguration = try InMemoryIdentity.clientConfiguration()
         let offCalls = LockedValue(0)
         offConfiguration.sessionCallbacks.onNew = { _, _ in offCalls.withLock { $0 += 1 }; return .kept }
-        _ = try await handshake(try TLSContext(offConfiguration), server)
+        _ = try await handshakeAndClose(try TLSContext(offConfiguration), server)
         #expect(offCalls.withLock { $0 } == 0)
     }
 
@@ -85,10 +90,10 @@ import Testing
         let recorder = Recorder()
         let server = try TLSContext(serverConfiguration(recorder: recorder, decide: .notKept))
         let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
-        let (clientConnection, _) = try await handshake(client, server)
+        let (clientConnection, _) = try await handshakeAndClose(client, server)
         #expect(server.sessionCache.cache.count == 0)
         #expect(recorder.removals.withLock { $0 } == [.rejectedByNewCallback, .rejectedByNewCallback])
-        let (resumed, _) = try await handshake(client, server, offering: clientConnection.session)
+        let (resumed, _) = try await handshakeAndClose(client, server, offering: clientConnection.session)
         #expect(!resumed.sessionReused, "a stateful ticket whose session is gone gives a full handshake")
     }
 
@@ -96,8 +101,8 @@ import Testing
         let recorder = Recorder()
         let server = try TLSContext(serverConfiguration(recorder: recorder))
         let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
-        let (first, _) = try await handshake(client, server)
-        let (second, _) = try await handshake(client, server, offering: first.session)
+        let (first, _) = try await handshakeAndClose(client, server)
+        let (second, _) = try await handshakeAndClose(client, server, offering: first.session)
         #expect(second.sessionReused)
         #expect(recorder.removals.withLock { $0 }.contains(.singleUse))
         let statistics = server.statistics
@@ -113,9 +118,9 @@ import Testing
         let server = try TLSContext(serverConfiguration(mode: .stateless, recorder: recorder))
         let otherServer = try TLSContext(serverConfiguration(mode: .stateless, recorder: recorder))
         let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
-        let (first, _) = try await handshake(client, server)
-        _ = try await handshake(client, server, offering: first.session)
-        _ = try await handshake(client, otherServer, offering: first.session)
+        let (first, _) = try await handshakeAndClose(client, server)
+        _ = try await handshakeAndClose(client, server, offering: first.session)
+        _ = try await handshakeAndClose(client, otherServer, offering: first.session)
         #expect(server.statistics.hits == 1)
         #expect(otherServer.statistics.misses == 1)
     }
@@ -132,16 +137,17 @@ import Testing
                 archive.withLock { $0[session.sessionID] = session }
                 return .kept
             }
-            configuration.sessionCallbacks.onLookup = { id in
+            configuration.sessionCallbacks.onLookup = { request in
+                let id = request.sessionID
                 recorder.lookups.withLock { $0 += 1 }
                 try await Task.sleep(for: .milliseconds(5)) // a network store
                 return archive.withLock { $0.removeValue(forKey: id) }.map { SessionLookupResult($0, insertIntoInternalCache: false) }
             }
         })
         let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
-        let (first, _) = try await handshake(client, server)
+        let (first, _) = try await handshakeAndClose(client, server)
         #expect(server.sessionCache.cache.count == 0)
-        let (second, _) = try await handshake(client, server, offering: first.session)
+        let (second, _) = try await handshakeAndClose(client, server, offering: first.session)
         #expect(second.sessionReused, "statistics: \(server.statistics)")
         #expect(recorder.lookups.withLock { $0 } == 1)
         // S22: what was configured can be read back.
@@ -160,9 +166,9 @@ import Testing
             }
         })
         let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
-        let (first, _) = try await handshake(client, server)
+        let (first, _) = try await handshakeAndClose(client, server)
         #expect(recorder.newSessions.withLock { $0 }.isEmpty, "no new callback with caching off")
-        let (second, _) = try await handshake(client, server, offering: first.session)
+        let (second, _) = try await handshakeAndClose(client, server, offering: first.session)
         #expect(!second.sessionReused)
         #expect(recorder.lookups.withLock { $0 } == 1)
     }
@@ -184,9 +190,9 @@ import Testing
             }
         })
         let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
-        let (first, _) = try await handshake(client, server)
+        let (first, _) = try await handshakeAndClose(client, server)
         let started = ContinuousClock.now
-        let (second, _) = try await handshake(client, server, offering: first.session)
+        let (second, _) = try await handshakeAndClose(client, server, offering: first.session)
         #expect(!second.sessionReused)
         #expect(ContinuousClock.now - started < .seconds(120))
         #expect(recorder.lookups.withLock { $0 } == 1)
@@ -196,7 +202,7 @@ import Testing
         let recorder = Recorder()
         var server: TLSContext? = try TLSContext(serverConfiguration(recorder: recorder))
         let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
-        if let live = server { _ = try await handshake(client, live) }
+        if let live = server { _ = try await handshakeAndClose(client, live) }
         server = nil
         #expect(recorder.removals.withLock { $0 } == [.contextTeardown, .contextTeardown])
     }

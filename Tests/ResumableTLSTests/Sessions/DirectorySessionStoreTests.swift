@@ -8,41 +8,57 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("rtls-sessions-\(UUID().uuidString)")
     }
 
-    private func serverContext(directory: URL) throws -> TLSContext {
+    private func serverContext(directory: URL, contextID: UUID) throws -> TLSContext {
         var configuration = InMemoryIdentity.serverConfiguration()
         configuration.ticketMode = .stateful
-        configuration.sessionStore = try DirectorySessionStore(directory: directory, contextID: UUID())
+        configuration.sessionStore = try DirectorySessionStore(directory: directory, contextID: contextID)
         configuration.sessionStoreTimeLimit = .seconds(5)
-        return try TLSContext(configuration)
+        return try TLSContext(configuration, contextID: contextID)
     }
 
     private func fileCount(_ directory: URL) -> Int {
         ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix(".der") }.count
     }
 
-    @Test func serverRestartStillResumes_S19_S21_S23() async throws {
+    /// Whether the store holds a file for `id` (a stateful ticket is its session's ID).
+    private func fileExists(_ directory: URL, id: [UInt8]) -> Bool {
+        FileManager.default.fileExists(atPath: directory.appendingPathComponent(id.map { String(format: "%02x", $0) }.joined() + ".der").path)
+    }
+
+    /// S7 (sessions on disk), S21/S23 (the store asked on a miss), S14 (a stateful ticket's
+    /// file taken on use), S5 (the restarted server is given the same context ID).
+    @Test func serverRestartStillResumes_S7_S14_S21_S23() async throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let client = try TLSContext(try InMemoryIdentity.clientConfiguration())
+        let contextID = UUID()
 
-        var firstServer: TLSContext? = try serverContext(directory: directory)
+        var firstServer: TLSContext? = try serverContext(directory: directory, contextID: contextID)
         let clientConnection = client.makeConnection()
         let serverConnection = try #require(firstServer).makeConnection()
         try await ConnectionPump.run(clientConnection, serverConnection)
-        // The store writes run off the handshake path: wait (bounded) for both files.
+        try ConnectionPump.shutDown(clientConnection, serverConnection)
+        // The store writes run off the handshake path: wait (bounded) for both tickets' files.
         for _ in 0..<200 where fileCount(directory) < 2 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(fileCount(directory) == 2)
         let saved = try #require(clientConnection.session)
+        let other = try #require(ConnectionPump.events(clientConnection).compactMap { event -> TLSSession? in
+            if case .newSession(let session) = event, session !== saved { return session }
+            return nil
+        }.first)
+        #expect(fileExists(directory, id: saved.ticket) && fileExists(directory, id: other.ticket))
         firstServer = nil // the "restart": the old context and its memory are gone
 
-        let restarted = try serverContext(directory: directory)
+        let restarted = try serverContext(directory: directory, contextID: contextID)
         let resuming = client.makeConnection()
-        try resuming.setSession(saved)
+        try resuming.offer(saved)
         let server = restarted.makeConnection()
         try await ConnectionPump.run(resuming, server)
         #expect(resuming.sessionReused && server.sessionReused)
-        #expect(fileCount(directory) >= 1, "the used session's file was taken (single use, S14)")
+        #expect(!fileExists(directory, id: saved.ticket), "the used ticket's file was taken (single use, S14)")
+        #expect(fileExists(directory, id: other.ticket), "the unused ticket's file stays")
         #expect(restarted.statistics.callbackHits == 1)
+        try ConnectionPump.shutDown(resuming, server)
     }
 
     @Test func hostileFilesAreIgnored_S7() async throws {

@@ -27,11 +27,19 @@ import Testing
     /// One connection; returns both ends after the handshake and ticket delivery.
     private func connect(_ pair: Pair, offering session: TLSSession? = nil, serverContext: TLSContext? = nil) async throws -> (TLSConnection, TLSConnection) {
         let client = pair.clientContext.makeConnection()
-        try client.setSession(session)
+        try client.offer(session)
         let server = (serverContext ?? pair.serverContext).makeConnection()
         try await ConnectionPump.run(client, server)
         #expect(client.state == .established)
         #expect(server.state == .established)
+        return (client, server)
+    }
+
+    /// `connect`, then a clean close on both sides: the connection only makes a session, which
+    /// releasing it without `close()` would poison (S13).
+    private func connectAndClose(_ pair: Pair, offering session: TLSSession? = nil, serverContext: TLSContext? = nil) async throws -> (TLSConnection, TLSConnection) {
+        let (client, server) = try await connect(pair, offering: session, serverContext: serverContext)
+        try ConnectionPump.shutDown(client, server)
         return (client, server)
     }
 
@@ -67,7 +75,7 @@ import Testing
 
     @Test func clientSessionBeforeAnyTicketIsNotResumable_S9() async throws {
         let pair = try makePair(server: { $0.ticketCount = 0 })
-        let (client, _) = try await connect(pair)
+        let (client, _) = try await connectAndClose(pair)
         let session = try #require(client.session)
         #expect(!session.isResumable)
         #expect(newSessions(ConnectionPump.events(client)).isEmpty)
@@ -77,7 +85,7 @@ import Testing
         let pair = try makePair(
             client: { $0.pskKeyExchangeModes = [.pskKE] },
             server: { $0.pskKeyExchangeModes = [.pskDHEKE, .pskKE] })
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let saved = try #require(client1.session)
         let (client2, server2) = try await connect(pair, offering: saved)
         #expect(client2.sessionReused && server2.sessionReused)
@@ -86,23 +94,23 @@ import Testing
 
     @Test func statefulTicketsResumeOnce_S14_S26() async throws {
         let pair = try makePair(server: { $0.ticketMode = .stateful })
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let saved = try #require(client1.session)
-        let (client2, _) = try await connect(pair, offering: saved)
+        let (client2, _) = try await connectAndClose(pair, offering: saved)
         #expect(client2.sessionReused)
-        let (client3, _) = try await connect(pair, offering: saved)
+        let (client3, _) = try await connectAndClose(pair, offering: saved)
         #expect(!client3.sessionReused, "the server took the entry on first use")
     }
 
     @Test func otherServerNameGivesAFullHandshake_S5() async throws {
         let pair = try makePair()
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let saved = try #require(client1.session)
         var other = try InMemoryIdentity.clientConfiguration(serverName: "127.0.0.1")
         other.serverName = "127.0.0.1"
         let otherContext = try TLSContext(other, clock: pair.clock)
         let client = otherContext.makeConnection()
-        try client.setSession(saved)
+        try client.offer(saved)
         let server = pair.serverContext.makeConnection()
         try await ConnectionPump.run(client, server)
         #expect(client.state == .established)
@@ -111,26 +119,26 @@ import Testing
 
     @Test func expiredTicketGivesAFullHandshake_S16() async throws {
         let pair = try makePair(server: { $0.sessionTimeout = 60 })
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let saved = try #require(client1.session)
         #expect(saved.ticketLifetime == 60)
         pair.clock.advance(by: 61)
-        let (client2, _) = try await connect(pair, offering: saved)
+        let (client2, _) = try await connectAndClose(pair, offering: saved)
         #expect(!client2.sessionReused)
     }
 
     @Test func sessionFromAnotherContextGivesAFullHandshake_S5() async throws {
         let pair = try makePair()
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let saved = try #require(client1.session)
         let otherServer = try TLSContext(InMemoryIdentity.serverConfiguration(), clock: pair.clock)
-        let (client2, _) = try await connect(pair, offering: saved, serverContext: otherServer)
+        let (client2, _) = try await connectAndClose(pair, offering: saved, serverContext: otherServer)
         #expect(!client2.sessionReused)
     }
 
     @Test func tamperedTicketGivesAFullHandshake() async throws {
         let pair = try makePair()
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let saved = try #require(client1.session)
         var ticket = saved.ticket
         ticket[ticket.count / 2] ^= 0x01
@@ -139,18 +147,18 @@ import Testing
             sessionID: saved.sessionID, ticket: ticket, ticketLifetime: saved.ticketLifetime,
             ticketAgeAdd: saved.ticketAgeAdd, ticketNonce: saved.ticketNonce, creationTime: saved.creationTime,
             timeout: saved.timeout, serverName: saved.serverName, contextID: saved.contextID)
-        let (client2, _) = try await connect(pair, offering: tampered)
+        let (client2, _) = try await connectAndClose(pair, offering: tampered)
         #expect(!client2.sessionReused)
     }
 
     @Test func cipherSuiteWithAnotherHashIsNotOffered() async throws {
         let pair = try makePair(client: { $0.cipherSuites = [.tlsAES128GCMSHA256] })
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let saved = try #require(client1.session)
         var sha384Only = try InMemoryIdentity.clientConfiguration()
         sha384Only.cipherSuites = [.tlsAES256GCMSHA384]
         let client = try TLSContext(sha384Only, clock: pair.clock).makeConnection()
-        try client.setSession(saved)
+        try client.offer(saved)
         let server = pair.serverContext.makeConnection()
         try await ConnectionPump.run(client, server)
         #expect(client.state == .established)
@@ -161,7 +169,7 @@ import Testing
         let pair = try makePair(
             client: { $0.groups = [.secp384r1, .x25519] },
             server: { $0.groups = [.x25519] })
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         #expect(client1.negotiated?.didHelloRetryRequest == true)
         let saved = try #require(client1.session)
         let (client2, server2) = try await connect(pair, offering: saved)
@@ -171,7 +179,7 @@ import Testing
 
     @Test func configuredTicketCountIsSent_S10() async throws {
         let pair = try makePair(server: { $0.ticketCount = 4 })
-        let (client, _) = try await connect(pair)
+        let (client, _) = try await connectAndClose(pair)
         #expect(newSessions(ConnectionPump.events(client)).count == 4)
     }
 
@@ -179,9 +187,9 @@ import Testing
         let pair = try makePair(
             client: { $0.requestedTicketCount = (afterFullHandshake: 3, afterResumption: 0) },
             server: { $0.maximumTicketCount = 5 })
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         #expect(newSessions(ConnectionPump.events(client1)).count == 3)
-        let (client2, _) = try await connect(pair, offering: client1.session)
+        let (client2, _) = try await connectAndClose(pair, offering: client1.session)
         #expect(client2.sessionReused)
         #expect(newSessions(ConnectionPump.events(client2)).isEmpty)
     }
@@ -203,7 +211,7 @@ import Testing
         // The server's encrypted fatal alert reaches the client, whose session is poisoned too.
         #expect(throws: TLSError.peerAlert(.badRecordMAC)) { try client2.receive(server2.takeOutput()) }
         #expect(!session2.isResumable)
-        let (client3, _) = try await connect(pair, offering: session2)
+        let (client3, _) = try await connectAndClose(pair, offering: session2)
         #expect(!client3.sessionReused, "a poisoned session is not offered")
     }
 
@@ -211,11 +219,11 @@ import Testing
         let clock = TestClock()
         let ring = TicketKeyRing(clock: clock, rotationInterval: 3_600, maximumTicketLifetime: 7_200)
         let pair = try makePair(server: { $0.ticketKeys = ring; $0.sessionTimeout = 7_200 }, clock: clock)
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let old = try #require(client1.session)
         // One rotation later the old key still opens its tickets…
         clock.advance(by: 3_700)
-        let (client2, _) = try await connect(pair, offering: old.copy())
+        let (client2, _) = try await connectAndClose(pair, offering: old.copy())
         #expect(client2.sessionReused)
         // …until it retires (rotation + maximum lifetime); by then the ticket has expired on
         // the client too, so make a fresh session object with a new creation time to force
@@ -226,7 +234,7 @@ import Testing
             sessionID: old.sessionID, ticket: old.ticket, ticketLifetime: old.ticketLifetime,
             ticketAgeAdd: old.ticketAgeAdd, ticketNonce: old.ticketNonce, creationTime: clock.now(),
             timeout: old.timeout, serverName: old.serverName, contextID: old.contextID)
-        let (client3, _) = try await connect(pair, offering: forced)
+        let (client3, _) = try await connectAndClose(pair, offering: forced)
         #expect(!client3.sessionReused)
     }
 
@@ -237,7 +245,7 @@ import Testing
         var secondServer = InMemoryIdentity.serverConfiguration()
         secondServer.ticketKeys = ring
         let other = try TLSContext(secondServer, clock: clock)
-        let (client1, _) = try await connect(pair)
+        let (client1, _) = try await connectAndClose(pair)
         let (client2, server2) = try await connect(pair, offering: client1.session, serverContext: other)
         #expect(client2.sessionReused && server2.sessionReused)
     }
@@ -250,8 +258,8 @@ import Testing
         otherConfiguration.ticketKeys = ring
         otherConfiguration.sessionIDContext = Array("app-b".utf8)
         let other = try TLSContext(otherConfiguration, clock: clock)
-        let (client1, _) = try await connect(pair)
-        let (client2, _) = try await connect(pair, offering: client1.session, serverContext: other)
+        let (client1, _) = try await connectAndClose(pair)
+        let (client2, _) = try await connectAndClose(pair, offering: client1.session, serverContext: other)
         #expect(!client2.sessionReused)
     }
 

@@ -42,7 +42,7 @@ import Testing
 
     private func connect(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> Sides {
         let client = clientContext.makeConnection()
-        try client.setSession(session)
+        try client.offer(session)
         let server = serverContext.makeConnection()
         try await ConnectionPump.run(client, server)
         #expect(client.state == .established && server.state == .established, "a declined offer is not an error (S11)")

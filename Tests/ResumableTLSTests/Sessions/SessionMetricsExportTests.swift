@@ -8,10 +8,11 @@ import Testing
 @Suite struct SessionMetricsExportTests {
     private func handshake(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> TLSConnection {
         let client = clientContext.makeConnection()
-        try client.setSession(session)
+        try client.offer(session)
         let server = serverContext.makeConnection()
         try await ConnectionPump.run(client, server)
         #expect(client.state == .established && server.state == .established)
+        try ConnectionPump.shutDown(client, server)   // released unclosed, they would poison the session (S13)
         return client
     }
 

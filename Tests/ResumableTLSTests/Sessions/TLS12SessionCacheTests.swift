@@ -32,19 +32,20 @@ struct TLS12SessionCacheTests {
                 archive.withLock { $0[session.sessionID] = session }
                 return .kept
             }
-            configuration.sessionCallbacks.onLookup = { id in
+            configuration.sessionCallbacks.onLookup = { request in
+                let id = request.sessionID
                 asked.withLock { $0.append(id) }
                 try await Task.sleep(for: .milliseconds(5))   // a network store
                 return archive.withLock { $0[id] }.map { SessionLookupResult($0, insertIntoInternalCache: false) }
             }
         })
         let client = try Self.client()
-        let (first, _) = try await ConnectionPump.connect(client, server)
+        let (first, _) = try await ConnectionPump.connectAndClose(client, server)
         let session = try #require(first.session)
         #expect(session.sessionID.count == 32 && session.ticket.isEmpty)
         #expect(server.sessionCache.cache.count == 0, "no internal store")
         for _ in 0..<2 {   // a TLS 1.2 session ID resumes again and again
-            let (again, serverSide) = try await ConnectionPump.connect(client, server, offering: session)
+            let (again, serverSide) = try await ConnectionPump.connectAndClose(client, server, offering: session)
             #expect(again.sessionReused && serverSide.sessionReused)
             #expect(serverSide.negotiated?.resumptionMechanism == .sessionID)
         }
@@ -57,20 +58,26 @@ struct TLS12SessionCacheTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tls12-store-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        func serverContext() throws -> TLSContext {
-            let id = UUID()
+        // One context ID across the restart, shared with the store (S5): the sessions stay its own.
+        let id = UUID()
+        func serverContext(contextID: UUID = id) throws -> TLSContext {
             var configuration = Self.serverConfiguration()
             configuration.sessionStore = try DirectorySessionStore(directory: directory, contextID: id)
-            return try TLSContext(configuration)
+            return try TLSContext(configuration, contextID: contextID)
         }
         let client = try Self.client()
         var first: TLSContext? = try serverContext()
-        let (connection, _) = try await ConnectionPump.connect(client, try #require(first))
+        let (connection, _) = try await ConnectionPump.connectAndClose(client, try #require(first))
         for _ in 0..<200 where (try? FileManager.default.contentsOfDirectory(atPath: directory.path).count) ?? 0 < 1 {
             try await Task.sleep(for: .milliseconds(10))
         }
         let saved = try #require(connection.session)
         first = nil   // the restart
+        // A server of another context reading the same directory refuses the sessions (S5).
+        let stranger = try serverContext(contextID: UUID())
+        let (refused, _) = try await ConnectionPump.connectAndClose(client, stranger, offering: saved)
+        #expect(!refused.sessionReused)
+        #expect(stranger.statistics.callbackHits == 1 && stranger.statistics.hits == 0 && stranger.statistics.misses == 1)
         let restarted = try serverContext()
         #expect(restarted.sessionCache.cache.count == 0)
         let (resumed, serverSide) = try await ConnectionPump.connect(client, restarted, offering: saved)
@@ -83,13 +90,13 @@ struct TLS12SessionCacheTests {
         let clock = TestClock()
         let server = try TLSContext(Self.serverConfiguration { $0.sessionTimeout = 60 }, clock: clock)
         let client = try Self.client()
-        let (first, _) = try await ConnectionPump.connect(client, server)
+        let (first, _) = try await ConnectionPump.connectAndClose(client, server)
         let session = try #require(first.session)
-        _ = try await ConnectionPump.connect(client, server, offering: session)           // hit
+        _ = try await ConnectionPump.connectAndClose(client, server, offering: session)           // hit
         let unknown = session.replacing(sessionID: [UInt8](repeating: 7, count: 32))
-        _ = try await ConnectionPump.connect(client, server, offering: unknown)           // miss
+        _ = try await ConnectionPump.connectAndClose(client, server, offering: unknown)           // miss
         clock.advance(by: 61)
-        let (late, _) = try await ConnectionPump.connect(client, server, offering: session) // timeout
+        let (late, _) = try await ConnectionPump.connectAndClose(client, server, offering: session) // timeout
         #expect(!late.sessionReused)
         let statistics = server.statistics
         #expect(statistics.hits == 1 && statistics.misses == 1 && statistics.timeouts == 1, "\(statistics)")
@@ -97,15 +104,15 @@ struct TLS12SessionCacheTests {
 
         let ticketServer = try TLSContext(Self.serverConfiguration())
         let ticketClient = try Self.client(tickets: true)
-        let (withTicket, _) = try await ConnectionPump.connect(ticketClient, ticketServer)
+        let (withTicket, _) = try await ConnectionPump.connectAndClose(ticketClient, ticketServer)
         let ticketSession = try #require(withTicket.session)
         #expect(!ticketSession.ticket.isEmpty)
-        _ = try await ConnectionPump.connect(ticketClient, ticketServer, offering: ticketSession)   // hit
+        _ = try await ConnectionPump.connectAndClose(ticketClient, ticketServer, offering: ticketSession)   // hit
         let forged = TLSSession(protocolVersion: .tls12, cipherSuite: ticketSession.cipherSuite, secret: ticketSession.secret,
                                 sessionID: ticketSession.sessionID, ticket: [UInt8](repeating: 1, count: 100),
                                 creationTime: ticketSession.creationTime, timeout: 600, serverName: "localhost",
                                 contextID: ticketClient.contextID, extendedMasterSecret: true)
-        _ = try await ConnectionPump.connect(ticketClient, ticketServer, offering: forged)        // miss
+        _ = try await ConnectionPump.connectAndClose(ticketClient, ticketServer, offering: forged)        // miss
         #expect(ticketServer.statistics.hits == 1 && ticketServer.statistics.misses == 1, "\(ticketServer.statistics)")
     }
 

@@ -34,11 +34,31 @@ enum ConnectionPump {
     /// the end; expects both established.
     static func connect(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> (client: TLSConnection, server: TLSConnection) {
         let client = clientContext.makeConnection()
-        try client.setSession(session)
+        try client.offer(session)
         let server = serverContext.makeConnection()
         try await run(client, server)
         #expect(client.state == .established && server.state == .established)
         return (client, server)
+    }
+
+    /// `connect`, then both sides close cleanly: for a connection that only makes a session to
+    /// resume later (an established connection released without `close()` poisons it, S13).
+    static func connectAndClose(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> (client: TLSConnection, server: TLSConnection) {
+        let (client, server) = try await connect(clientContext, serverContext, offering: session)
+        try shutDown(client, server)
+        return (client, server)
+    }
+
+    /// Closes both connections cleanly (close_notify each way), as an application does before
+    /// it lets them go: releasing an established connection without `close()` poisons its
+    /// session (S13).
+    static func shutDown(_ client: TLSConnection, _ server: TLSConnection) throws {
+        try client.close()
+        let toServer = client.takeOutput()
+        if server.state == .established { try server.receive(toServer) }
+        try server.close()
+        let toClient = server.takeOutput()
+        if client.state != .closed(error: nil) { try client.receive(toClient) }
     }
 
     /// All events a connection has queued.

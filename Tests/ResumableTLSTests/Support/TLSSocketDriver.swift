@@ -236,6 +236,8 @@ final class TLSSocketDriver {
         }
         if bytes.isEmpty {
             reachedEndOfFile = true
+            // A driver reports the transport's end (S13: after close_notify that is a clean end).
+            connection.transportClosed()
             return false
         }
         try guarded { try connection.receive(bytes) }

@@ -14,19 +14,19 @@ import Testing
 
     @Test func s14ByDefaultAStatelessTicketResumesUntilItExpires() async throws {
         let (client, server) = try contexts(.allowed)
-        let (first, _) = try await ConnectionPump.connect(client, server, offering: nil)
+        let (first, _) = try await ConnectionPump.connectAndClose(client, server, offering: nil)
         let ticket = try #require(first.session)
         for _ in 0..<3 {
-            let (again, _) = try await ConnectionPump.connect(client, server, offering: ticket)
+            let (again, _) = try await ConnectionPump.connectAndClose(client, server, offering: ticket)
             #expect(again.sessionReused)
         }
     }
 
     @Test func s14SingleUseStatelessTicketResumesOnceThenIsDeclinedAsReplayed() async throws {
         let (client, server) = try contexts(.singleUse)
-        let (first, _) = try await ConnectionPump.connect(client, server, offering: nil)
+        let (first, _) = try await ConnectionPump.connectAndClose(client, server, offering: nil)
         let ticket = try #require(first.session)
-        let (once, _) = try await ConnectionPump.connect(client, server, offering: ticket)
+        let (once, _) = try await ConnectionPump.connectAndClose(client, server, offering: ticket)
         #expect(once.sessionReused)
         let (twice, twiceServer) = try await ConnectionPump.connect(client, server, offering: ticket)
         #expect(!twice.sessionReused, "a replayed ticket gets a full handshake, not an error")
@@ -34,7 +34,7 @@ import Testing
         // The new tickets from the resumed connection are fresh: each resumes once.
         let fresh = try #require(once.session)
         #expect(fresh.ticket != ticket.ticket)
-        let (next, _) = try await ConnectionPump.connect(client, server, offering: fresh)
+        let (next, _) = try await ConnectionPump.connectAndClose(client, server, offering: fresh)
         #expect(next.sessionReused)
     }
 
@@ -53,7 +53,7 @@ import Testing
             let clock = TestClock()
             let clientContext = try TLSContext(clientConfiguration, clock: clock)
             let serverContext = try TLSContext(serverConfiguration, clock: clock)
-            let (first, _) = try await ConnectionPump.connect(clientContext, serverContext, offering: nil)
+            let (first, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext, offering: nil)
             #expect(first.negotiated?.didHelloRetryRequest == true)
             let ticket = try #require(first.session)
             let (again, againServer) = try await ConnectionPump.connect(clientContext, serverContext, offering: ticket)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What `SessionCacheCoordinator.sessionEstablished(_:now:)` did with a new session (S19).
 public struct NewSessionOutcome: Sendable {
@@ -48,20 +49,46 @@ public enum SessionResumptionStep: Sendable {
 /// An asynchronous lookup through the get callback and the external store (S21, S23).
 public struct ExternalSessionLookup: Sendable {
     let coordinator: SessionCacheCoordinator
+    /// What the get callback is asked: the offered ID and the connection's details.
+    public private(set) var request: SessionLookupRequest
     /// The session ID or ticket identity the client offered.
-    public let id: [UInt8]
+    public var id: [UInt8] { request.sessionID }
     /// Whether the session is consumed (a TLS 1.3 ticket, S14).
     public let singleUse: Bool
     let now: Date
 
     /// The session to resume, or nil for a full handshake; a slow or failing store is nil.
     public func run() async -> TLSSession? {
-        await coordinator.lookUpExternally(id: id, singleUse: singleUse, now: now)
+        await coordinator.lookUpExternally(request, singleUse: singleUse, now: now)
+    }
+
+    /// The same lookup, telling the get callback about the connection that asks (S21).
+    func describing(serverName: String?, offeredApplicationProtocols: [String], protocolVersion: ProtocolVersion,
+                    peerAddress: String?) -> ExternalSessionLookup {
+        var lookup = self
+        lookup.request.serverName = serverName
+        lookup.request.offeredApplicationProtocols = offeredApplicationProtocols
+        lookup.request.protocolVersion = protocolVersion
+        lookup.request.peerAddress = peerAddress
+        return lookup
+    }
+}
+
+/// The context a `SessionCacheCoordinator` belongs to, held weakly (the context owns the
+/// coordinator), for the callbacks' context arguments.
+final class OwningContextReference: Sendable {
+    private struct Weak { weak var context: TLSContext? }
+    private let storage = Mutex(Weak())
+
+    var context: TLSContext? { storage.withLock { $0.context } }
+
+    func set(_ context: TLSContext) {
+        storage.withLock { $0.context = context }
     }
 }
 
 /// A context's session-cache policy: OpenSSL's session cache modes and the new / remove / get
-/// callbacks as a façade over the internal `ServerSessionCache` and an optional external
+/// callbacks as a façade over the internal `SessionCache` and an optional external
 /// `SessionStore` (S15–S23, S30). `TLSContext` owns one; its connections call it at the moments
 /// named on each method.
 ///
@@ -73,8 +100,9 @@ public struct ExternalSessionLookup: Sendable {
 ///   OpenSSL). The internal cache is searched unless `.noInternalLookup` or server caching is
 ///   off; on a miss, or without internal lookup, `onLookup` and then the external store are
 ///   asked, even with caching off, each under `externalTimeLimit`; a slow or throwing one is a
-///   miss. A found session is put in the internal cache if it asks for that and internal storing
-///   is on.
+///   miss. A found session that belongs to another context is refused (S5, `contextID`); one
+///   that is accepted goes into the internal cache unless `.noInternalStore` is set, as OpenSSL
+///   does (or the result opts out, `SessionLookupResult.insertIntoInternalCache`).
 /// - Removing (S13, S17, S20): `invalidate(_:reason:)`, `flush(now:)`, `teardown()`; every
 ///   removal from the internal cache reaches `onRemove` with its reason.
 public final class SessionCacheCoordinator: Sendable {
@@ -89,9 +117,23 @@ public final class SessionCacheCoordinator: Sendable {
     /// How long the get callback or external store may take before it counts as a miss (S23).
     public let externalTimeLimit: Duration
     /// The internal cache (S16–S18).
-    public let cache: ServerSessionCache
+    public let cache: SessionCache
     /// The statistics counters (S30), shared with `cache`.
     public let counters: SessionCacheCounters
+    /// The ID of the context this cache belongs to (`TLSContext.contextID`): sessions found by
+    /// the get callback or the external store must carry it (S5). Nil for a coordinator driven
+    /// outside a context, which then accepts any.
+    public let contextID: UUID?
+    private let owner: OwningContextReference
+
+    /// The context this cache belongs to, if it still exists (what `onRemove` and
+    /// `SessionLookupRequest.context` receive).
+    public var context: TLSContext? { owner.context }
+
+    /// Links the coordinator to the context that owns it (weakly).
+    func attach(to context: TLSContext) {
+        owner.set(context)
+    }
 
     /// The default time limit for external lookups: 100 ms.
     public static let defaultExternalTimeLimit: Duration = .milliseconds(100)
@@ -107,16 +149,19 @@ public final class SessionCacheCoordinator: Sendable {
     ///     the new callback.
     ///   - externalTimeLimit: the time limit for callback and store calls.
     ///   - clock: the time for the cache's `SessionStore` methods.
+    ///   - contextID: the owning context's ID, which sessions from outside must carry (S5).
     public init(
         mode: SessionCacheMode = .default,
         role: TLSConfiguration.Role = .server,
-        cacheConfiguration: ServerSessionCacheConfiguration = .init(),
+        cacheConfiguration: SessionCacheConfiguration = .init(),
         callbacks: SessionCallbacks = .init(),
         externalStore: (any SessionStore)? = nil,
         externalTimeLimit: Duration = SessionCacheCoordinator.defaultExternalTimeLimit,
-        clock: any TLSClock = SystemClock()
+        clock: any TLSClock = SystemClock(),
+        contextID: UUID? = nil
     ) {
         self.mode = mode
+        self.contextID = contextID
         self.role = role
         self.callbacks = callbacks
         self.externalStore = externalStore
@@ -126,9 +171,13 @@ public final class SessionCacheCoordinator: Sendable {
         var configuration = cacheConfiguration
         configuration.removesExpiredAutomatically = cacheConfiguration.removesExpiredAutomatically
             && !mode.contains(.noAutoClear)
-        self.cache = ServerSessionCache(
-            configuration: configuration, counters: counters, clock: clock,
-            removalObserver: callbacks.onRemove)
+        let owner = OwningContextReference()
+        self.owner = owner
+        var observer: (@Sendable (TLSSession, SessionRemovalReason) -> Void)?
+        if let onRemove = callbacks.onRemove {
+            observer = { session, reason in onRemove(session, reason, owner.context) }
+        }
+        self.cache = SessionCache(configuration: configuration, counters: counters, clock: clock, removalObserver: observer)
     }
 
     /// Whether new sessions go into the internal cache: caching on for this side and no
@@ -198,6 +247,13 @@ public final class SessionCacheCoordinator: Sendable {
                     return .fullHandshake
                 }
                 counters.recordHit()
+                if singleUse, let store = externalStore {
+                    // The store's copy of a consumed ticket must not resume it again (S14). Best
+                    // effort, after the fact: fleet-wide single use takes from the store itself
+                    // (`.noInternalStore`), which is atomic.
+                    let work = SessionStoreWork(timeLimit: externalTimeLimit, counters: counters) { try await store.remove(id: id) }
+                    Task { await work.run() }
+                }
                 return .resumed(session)
             case .expired:
                 // The cache counted the timeout; an external copy has the same expiry.
@@ -207,7 +263,8 @@ public final class SessionCacheCoordinator: Sendable {
             }
         }
         guard looksUpExternally else { return .fullHandshake }
-        return .lookUpExternally(ExternalSessionLookup(coordinator: self, id: id, singleUse: singleUse, now: now))
+        return .lookUpExternally(ExternalSessionLookup(
+            coordinator: self, request: SessionLookupRequest(sessionID: id, context: owner.context), singleUse: singleUse, now: now))
     }
 
     /// A server's whole resumption decision: `resumeFromInternalCache(id:singleUse:now:)`, then,
@@ -221,11 +278,13 @@ public final class SessionCacheCoordinator: Sendable {
     }
 
     /// Asks `onLookup`, then the external store (`take` when `singleUse`), each under
-    /// `externalTimeLimit` (S21, S23). Counts callback hits, hits and timeouts (S30).
-    func lookUpExternally(id: [UInt8], singleUse: Bool, now: Date) async -> TLSSession? {
+    /// `externalTimeLimit` (S21, S23). Counts callback hits, hits and timeouts (S30). A session
+    /// of another context is refused (S5); an accepted one is cached unless `.noInternalStore`.
+    func lookUpExternally(_ request: SessionLookupRequest, singleUse: Bool, now: Date) async -> TLSSession? {
+        let id = request.sessionID
         var found: SessionLookupResult?
         if let onLookup = callbacks.onLookup {
-            switch await runWithTimeLimit(externalTimeLimit, { try await onLookup(id) }) {
+            switch await runWithTimeLimit(externalTimeLimit, { try await onLookup(request) }) {
             case .value(let result): found = result
             case .failed, .timedOut: counters.recordExternalStoreFailure()
             }
@@ -242,13 +301,18 @@ public final class SessionCacheCoordinator: Sendable {
         guard let found else { return nil }
         counters.recordCallbackHit()
         let session = found.session
+        if let contextID, session.contextID != contextID {
+            // One session, one context (S5): a store shared by several contexts, or a file
+            // imported for another, must not resume here. `copy(ownedBy:)` re-owns one.
+            return nil
+        }
         if session.isExpired(at: now) {
             counters.recordTimeout()
             return nil
         }
         guard session.isResumable else { return nil }
         // A single-use session was consumed: caching it would let it be resumed again.
-        if found.insertIntoInternalCache && !singleUse && mode.contains(.server) && !mode.contains(.noInternalStore) {
+        if found.insertIntoInternalCache && !singleUse && !mode.contains(.noInternalStore) {
             cache.insert(session, now: now)
         }
         counters.recordHit()
@@ -304,14 +368,16 @@ public final class SessionCacheCoordinator: Sendable {
     /// The statistics now (`SSL_CTX_sess_*`).
     public var statistics: SessionCacheStatistics { cache.statistics }
 
+    // Counted by the library's connections only, so an application cannot skew them.
+
     /// A client handshake started (`SSL_CTX_sess_connect`).
-    public func recordConnect() { counters.recordConnect() }
+    func recordConnect() { counters.recordConnect() }
     /// A client handshake finished (`SSL_CTX_sess_connect_good`).
-    public func recordConnectGood() { counters.recordConnectGood() }
+    func recordConnectGood() { counters.recordConnectGood() }
     /// A server handshake started (`SSL_CTX_sess_accept`).
-    public func recordAccept() { counters.recordAccept() }
+    func recordAccept() { counters.recordAccept() }
     /// A server handshake finished (`SSL_CTX_sess_accept_good`).
-    public func recordAcceptGood() { counters.recordAcceptGood() }
+    func recordAcceptGood() { counters.recordAcceptGood() }
     /// A client's offered session was resumed (`SSL_CTX_sess_hits` in client mode).
-    public func recordClientHit() { counters.recordHit() }
+    func recordClientHit() { counters.recordHit() }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 
-/// One shard of `ServerSessionCache`: an open-addressing hash index from session ID to an entry
+/// One shard of `SessionCache`: an open-addressing hash index from session ID to an entry
 /// of an intrusive doubly-linked list ordered by expiration time, head first (closest to expiry).
 /// Entries live in one array, linked by index, with the ID inline (`SessionCacheKey`); the index
 /// is an array of 4-byte entry numbers probed linearly. A lookup reads one index slot (the index

@@ -69,19 +69,19 @@ public final class SessionCacheCounters: Sendable {
     public init() {}
 
     /// A client handshake started (`SSL_CTX_sess_connect`); the connection calls this.
-    public func recordConnect() { Self.bump(connect) }
+    func recordConnect() { Self.bump(connect) }
     /// A client handshake finished (`SSL_CTX_sess_connect_good`).
-    public func recordConnectGood() { Self.bump(connectGood) }
+    func recordConnectGood() { Self.bump(connectGood) }
     /// A server handshake started (`SSL_CTX_sess_accept`).
-    public func recordAccept() { Self.bump(accept) }
+    func recordAccept() { Self.bump(accept) }
     /// A server handshake finished (`SSL_CTX_sess_accept_good`).
-    public func recordAcceptGood() { Self.bump(acceptGood) }
+    func recordAcceptGood() { Self.bump(acceptGood) }
     /// A session was resumed (`SSL_CTX_sess_hits`). A client resuming a session it offered
     /// counts here too, as in OpenSSL.
-    public func recordHit() { Self.bump(hits) }
+    func recordHit() { Self.bump(hits) }
 
     /// Counts a miss: an offered session the server could not resume (`SSL_CTX_sess_misses`).
-    public func recordMiss() { Self.bump(misses) }
+    func recordMiss() { Self.bump(misses) }
     func recordTimeout() { Self.bump(timeouts) }
     func recordCacheFull() { Self.bump(cacheFull) }
     func recordCallbackHit() { Self.bump(callbackHits) }

@@ -1,5 +1,5 @@
 /// Where sessions are kept, in three verbs (DESIGN: "Storage has three verbs: put, get, take"):
-/// the in-memory `ServerSessionCache`, a directory of files and a Redis store all implement it.
+/// the in-memory `SessionCache`, a directory of files and a Redis store all implement it.
 ///
 /// OpenSSL has no such protocol: its internal cache is the hash table behind
 /// `SSL_CTX_add_session` / `SSL_CTX_remove_session`, and external caches are reached through the
@@ -8,7 +8,7 @@
 ///
 /// The verbs are `async` because external stores do I/O (S23); a slow or failing store never
 /// fails a connection, the coordinator turns it into a miss (a full handshake). The in-memory
-/// cache also has synchronous methods (`ServerSessionCache.insert(_:now:)`,
+/// cache also has synchronous methods (`SessionCache.insert(_:now:)`,
 /// `lookup(id:now:)`, `take(id:now:)`) so the handshake never suspends for it.
 public protocol SessionStore: Sendable {
     /// Stores `session` under its `sessionID`, replacing any session with the same ID

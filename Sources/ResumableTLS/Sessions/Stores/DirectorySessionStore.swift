@@ -17,8 +17,9 @@ public struct DirectorySessionStore: SessionStore {
     private let clock: any TLSClock
 
     /// A store in `directory` (created with mode 0700 if missing). Sessions read back belong to
-    /// `contextID`, normally the `TLSContext.contextID` of the server using the store. Session
-    /// files hold resumption secrets: each is written with mode 0600 (security review L5).
+    /// `contextID`: give the server's context the same ID (`TLSContext(_:contextID:clock:)`),
+    /// also after a restart, or it refuses them (S5). Session files hold resumption secrets:
+    /// each is written with mode 0600 (security review L5).
     public init(directory: URL, contextID: UUID, clock: any TLSClock = SystemClock()) throws {
         try PrivateFile.createDirectory(directory)
         self.directory = directory

@@ -180,7 +180,7 @@ public struct SessionTicketState: Sendable, Hashable {
     ///
     /// `ticketLifetime` defaults to the state's timeout; the ticket nonce is not kept in a
     /// ticket (the PSK is already derived), so it is empty.
-    public func makeSession(ticket: [UInt8], sessionID: [UInt8] = [], ticketLifetime: UInt32? = nil) -> TLSSession {
+    public func makeSession(ticket: [UInt8], sessionID: [UInt8] = [], ticketLifetime: UInt32? = nil, contextID: UUID? = nil) -> TLSSession {
         TLSSession(
             protocolVersion: protocolVersion, cipherSuite: cipherSuite, secret: secret,
             sessionID: sessionID, ticket: ticket,
@@ -188,7 +188,7 @@ public struct SessionTicketState: Sendable, Hashable {
             creationTime: creationTime, timeout: timeout,
             serverName: serverName, applicationProtocol: applicationProtocol,
             maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
-            peerCertificates: peerCertificates, group: group, contextID: contextID,
+            peerCertificates: peerCertificates, group: group, contextID: contextID ?? self.contextID,
             authenticationTime: authenticationTime, extendedMasterSecret: extendedMasterSecret)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// What `ServerSessionCache.insert(_:now:)` did with a session (`SSL_CTX_add_session`'s result,
+/// What `SessionCache.insert(_:now:)` did with a session (`SSL_CTX_add_session`'s result,
 /// in more detail).
 public enum SessionCacheInsertion: Sendable, Hashable {
     /// Now in the cache (replacing any different session with the same ID, reported as
@@ -21,7 +21,7 @@ public enum SessionCacheInsertion: Sendable, Hashable {
     public var isCached: Bool { self == .inserted || self == .alreadyCached }
 }
 
-/// What a lookup in `ServerSessionCache` found.
+/// What a lookup in `SessionCache` found.
 public enum SessionCacheLookup: Sendable {
     /// A live session.
     case found(TLSSession)
@@ -38,7 +38,8 @@ public enum SessionCacheLookup: Sendable {
     }
 }
 
-/// A context's internal, in-memory server session cache: OpenSSL's `SSL_CTX` session cache
+/// A context's internal, in-memory session cache, for a server's sessions (or a client's, with
+/// `SessionCacheMode.client`): OpenSSL's `SSL_CTX` session cache
 /// (`SSL_CTX_add_session`, `SSL_CTX_remove_session`, `SSL_CTX_flush_sessions`,
 /// `SSL_CTX_sess_set_cache_size`; S16–S18).
 ///
@@ -72,9 +73,9 @@ public enum SessionCacheLookup: Sendable {
 ///
 /// The synchronous methods are the handshake's fast path; the `SessionStore` conformance wraps
 /// them, reading the time from `clock`.
-public final class ServerSessionCache: SessionStore {
+public final class SessionCache: SessionStore {
     /// The cache's bound, timeouts and flushing (S16, S17).
-    public let configuration: ServerSessionCacheConfiguration
+    public let configuration: SessionCacheConfiguration
     /// The statistics this cache counts `timeouts` and `cacheFull` into (S30).
     public let counters: SessionCacheCounters
     /// Where the `SessionStore` methods read the time.
@@ -94,7 +95,7 @@ public final class ServerSessionCache: SessionStore {
     ///   - clock: the time for the `SessionStore` methods.
     ///   - removalObserver: told of every removal, outside any lock (the remove callback, S20).
     public init(
-        configuration: ServerSessionCacheConfiguration = .init(),
+        configuration: SessionCacheConfiguration = .init(),
         counters: SessionCacheCounters = SessionCacheCounters(),
         clock: any TLSClock = SystemClock(),
         removalObserver: (@Sendable (TLSSession, SessionRemovalReason) -> Void)? = nil
@@ -396,3 +397,7 @@ public final class ServerSessionCache: SessionStore {
         }
     }
 }
+
+/// The earlier name of `SessionCache`, which serves clients too (`SessionCacheMode.client`).
+@available(*, deprecated, renamed: "SessionCache")
+public typealias ServerSessionCache = SessionCache

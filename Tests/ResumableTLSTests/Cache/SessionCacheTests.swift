@@ -3,14 +3,14 @@ import Testing
 @testable import ResumableTLS
 
 /// The in-memory server cache (S14, S16–S18, S20, S30).
-@Suite struct ServerSessionCacheTests {
+@Suite struct SessionCacheTests {
     let clock = TestClock()
     let removals = RemovalRecorder()
 
     private func makeCache(
         capacity: Int = 20_480, shards: Int = 16, autoFlushInterval: Int = 255, autoClear: Bool = true
-    ) -> ServerSessionCache {
-        ServerSessionCache(
+    ) -> SessionCache {
+        SessionCache(
             configuration: .init(
                 capacity: capacity, shardCount: shards, autoFlushInterval: autoFlushInterval,
                 removesExpiredAutomatically: autoClear),
@@ -18,13 +18,13 @@ import Testing
     }
 
     @Test func s16DefaultsAreOpenSSLs() {
-        let configuration = ServerSessionCacheConfiguration()
+        let configuration = SessionCacheConfiguration()
         #expect(configuration.capacity == 20_480)
         #expect(configuration.defaultTimeout == 7_200)
         #expect(configuration.autoFlushInterval == 255)
         #expect(configuration.removesExpiredAutomatically)
         // Out-of-range values are clamped, never trapped on.
-        let odd = ServerSessionCacheConfiguration(capacity: -5, defaultTimeout: .nan, shardCount: 0, autoFlushInterval: -1)
+        let odd = SessionCacheConfiguration(capacity: -5, defaultTimeout: .nan, shardCount: 0, autoFlushInterval: -1)
         #expect(odd.capacity == 0 && odd.defaultTimeout == 7_200 && odd.shardCount == 1 && odd.autoFlushInterval == 0)
     }
 

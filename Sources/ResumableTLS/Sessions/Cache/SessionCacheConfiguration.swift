@@ -3,7 +3,7 @@ import Foundation
 /// The shape of a context's internal session cache: OpenSSL's `SSL_CTX_sess_set_cache_size`,
 /// `SSL_CTX_set_timeout` and the `SSL_SESS_CACHE_NO_AUTO_CLEAR` flag (S16, S17).
 /// Out-of-range values are clamped, never trapped on.
-public struct ServerSessionCacheConfiguration: Sendable, Hashable {
+public struct SessionCacheConfiguration: Sendable, Hashable {
     /// OpenSSL's default cache size, `SSL_SESSION_CACHE_MAX_SIZE_DEFAULT` (S16).
     public static let defaultCapacity = 20_480
     /// The default session timeout in seconds: 7,200, what OpenSSL and BoringSSL use for TLS (S16).
@@ -17,9 +17,10 @@ public struct ServerSessionCacheConfiguration: Sendable, Hashable {
     public var capacity: Int {
         didSet { capacity = max(0, capacity) }
     }
-    /// The timeout given to sessions this context makes (`SSL_CTX_set_timeout`, S16). The cache
-    /// itself always uses each session's own `timeout`; the handshake reads this when it makes
-    /// a session (see `SessionCacheCoordinator.timeout(for:)`).
+    /// The timeout given to sessions this context makes (`SSL_CTX_set_timeout`, S16): a context
+    /// copies `TLSConfiguration.sessionTimeout` here, which is what its handshakes use, capped at
+    /// 7 days for TLS 1.3; `SessionCacheCoordinator.timeout(for:)` reads it back with that cap
+    /// (`SSL_CTX_get_timeout`). The cache itself always uses each session's own `timeout`.
     public var defaultTimeout: TimeInterval {
         didSet { defaultTimeout = defaultTimeout.isFinite ? max(0, defaultTimeout) : Self.defaultSessionTimeout }
     }
@@ -52,3 +53,7 @@ public struct ServerSessionCacheConfiguration: Sendable, Hashable {
         self.removesExpiredAutomatically = removesExpiredAutomatically
     }
 }
+
+/// The earlier name of `SessionCacheConfiguration`.
+@available(*, deprecated, renamed: "SessionCacheConfiguration")
+public typealias ServerSessionCacheConfiguration = SessionCacheConfiguration
