@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         // Counts allocations for `rtls-allocations` only (it replaces malloc in the process that links it).
         .package(url: "https://github.com/ordo-one/malloc-interposer", exact: "1.6.1"),
+        // Plugin only (`swift package generate-documentation`, scripts/docs.sh); no target depends on it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", exact: "1.5.0"),
     ],
     targets: [
         .target(
