@@ -20,6 +20,8 @@ public final class TLSAsyncConnection: Sendable {
 
     /// The newest session from a `.newSession` event, kept after the channel closed.
     private let latestSession: NIOLockedValueBox<TLSSession?>
+    /// Tasks waiting in `newSession(timeout:)`.
+    private let newSessions: NewSessionWaiters
     /// The handler's session when the handshake completed, for after the channel closed.
     private let completedSession: NIOLockedValueBox<TLSSession?>
 
@@ -27,8 +29,9 @@ public final class TLSAsyncConnection: Sendable {
     public var sessionReused: Bool { negotiated.isResumed }
 
     init(channel: any Channel, negotiated: NegotiatedParameters, inbound: TLSInboundStream, latestSession: NIOLockedValueBox<TLSSession?>,
-         completedSession: NIOLockedValueBox<TLSSession?>) {
+         completedSession: NIOLockedValueBox<TLSSession?>, newSessions: NewSessionWaiters) {
         self.completedSession = completedSession
+        self.newSessions = newSessions
         self.channel = channel
         self.negotiated = negotiated
         self.inbound = inbound
@@ -38,30 +41,44 @@ public final class TLSAsyncConnection: Sendable {
     /// The connection's current session (`SSL_get_session`): the newest session a
     /// NewSessionTicket made (on a server: the newest ticket sent), else the handler's session
     /// (the resumed one, or a not yet resumable one after a full handshake). Still available
-    /// after the connection closed, if a ticket arrived.
-    public func session() async -> TLSSession? {
+    /// after the connection closed. Throws what reading it on the channel's event loop threw
+    /// (an event loop that has shut down, for example); a closed channel is not an error.
+    public func session() async throws -> TLSSession? {
         if let latest = latestSession.withLockedValue({ $0 }) { return latest }
-        let live = try? await channel.eventLoop.submit { [channel] in
-            try channel.pipeline.syncOperations.handler(type: TLSChannelHandler.self).session
+        guard channel.isActive else { return completedSession.withLockedValue { $0 } }
+        let completed = completedSession
+        return try await channel.eventLoop.submit { [channel] in
+            do {
+                return try channel.pipeline.syncOperations.handler(type: TLSChannelHandler.self).session
+            } catch ChannelPipelineError.notFound {
+                // The channel closed meanwhile and took its handlers: the session it ended with.
+                return completed.withLockedValue { $0 }
+            }
         }.get()
-        // Once the channel is gone, the session the handshake ended with.
-        return live ?? completedSession.withLockedValue { $0 }
     }
 
     /// Waits, at most `timeout`, for a session from this connection's own NewSessionTicket
-    /// (a `.newSession` event) and returns it; on timeout returns the current `session()`.
+    /// (a `.newSession` event) and returns it; when none comes in time (or the channel closes
+    /// first) returns the current `session()`. Suspends without polling; cancelling the task
+    /// ends the wait early, like a timeout.
     ///
     /// After a resumption the current session is the one that was offered, which a stateful
     /// (single-use) ticket no longer resumes: waiting for the fresh ticket matters then.
-    public func newSession(timeout: TimeAmount) async -> TLSSession? {
+    public func newSession(timeout: TimeAmount) async throws -> TLSSession? {
         // TLS 1.2 makes its sessions (and receives its ticket) inside the handshake.
-        if negotiated.version < .tls13 { return await session() }
-        let deadline = NIODeadline.now() + timeout
-        while true {
-            if let latest = latestSession.withLockedValue({ $0 }) { return latest }
-            if NIODeadline.now() >= deadline || !channel.isActive { return await session() }
-            try? await Task.sleep(nanoseconds: 2_000_000)
+        if negotiated.version < .tls13 { return try await session() }
+        let waiter = UInt64.random(in: 0...UInt64.max)
+        let arrived: TLSSession? = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                guard newSessions.wait(waiter, continuation) else { return }
+                let deadline = channel.eventLoop.scheduleTask(in: timeout) { [newSessions] in newSessions.expire(waiter) }
+                newSessions.onResolution(of: waiter) { deadline.cancel() }
+            }
+        } onCancel: { [newSessions] in
+            newSessions.expire(waiter)
         }
+        if let arrived { return arrived }
+        return try await session()
     }
 
     /// Encrypts and sends `bytes`.
@@ -111,11 +128,13 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
     private let continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation
     private let latestSession: NIOLockedValueBox<TLSSession?>
     private let completedSession: NIOLockedValueBox<TLSSession?>
+    private let newSessions: NewSessionWaiters
     private let flow: InboundFlowControl
 
     init(continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation, latestSession: NIOLockedValueBox<TLSSession?>,
-         completedSession: NIOLockedValueBox<TLSSession?>, flow: InboundFlowControl) {
+         completedSession: NIOLockedValueBox<TLSSession?>, newSessions: NewSessionWaiters, flow: InboundFlowControl) {
         self.continuation = continuation
+        self.newSessions = newSessions
         self.completedSession = completedSession
         self.latestSession = latestSession
         self.flow = flow
@@ -132,6 +151,7 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         switch event as? TLSUserEvent {
         case .newSession(let session)?:
             latestSession.withLockedValue { $0 = session }
+            newSessions.deliver(session)
         case .handshakeCompleted?:
             let session = try? context.pipeline.syncOperations.handler(type: TLSChannelHandler.self).session
             completedSession.withLockedValue { $0 = session }
@@ -159,11 +179,13 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func channelInactive(context: ChannelHandlerContext) {
         continuation.finish()
+        newSessions.finish()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         continuation.finish()
+        newSessions.finish()
     }
 
     /// Adds a TLS handler and a bridge to `channel`'s pipeline (on its event loop); returns the
@@ -174,6 +196,7 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let latestSession = NIOLockedValueBox<TLSSession?>(nil)
         let completedSession = NIOLockedValueBox<TLSSession?>(nil)
+        let newSessions = NewSessionWaiters()
         let flow = InboundFlowControl { [weak channel] in
             guard let channel else { return }
             channel.eventLoop.execute { channel.read() }
@@ -182,7 +205,8 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         do {
             let tls = try TLSChannelHandler(context: context, offering: session, serverName: serverName, handshakePromise: promise)
             try channel.pipeline.syncOperations.addHandler(tls)
-            try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession, completedSession: completedSession, flow: flow))
+            try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession, completedSession: completedSession,
+                                                                                  newSessions: newSessions, flow: flow))
         } catch {
             // A channel that closed before the handlers were added (or a bad argument) must not
             // leave the handshake promise unfulfilled.
@@ -192,10 +216,79 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         return (promise.futureResult, { negotiated in
             TLSAsyncConnection(channel: channel, negotiated: negotiated, inbound: TLSInboundStream(base: stream, flow: flow),
-                               latestSession: latestSession, completedSession: completedSession)
+                               latestSession: latestSession, completedSession: completedSession, newSessions: newSessions)
         })
     }
 }
 
 @available(*, unavailable)
 extension AsyncStreamBridgeHandler: Sendable {}
+
+/// The tasks waiting in `TLSAsyncConnection.newSession(timeout:)`: each is resumed once, with
+/// the next session a NewSessionTicket makes, or with nil when its deadline passes, it is
+/// cancelled, or the channel goes away.
+final class NewSessionWaiters: Sendable {
+    private struct State {
+        var waiting: [UInt64: CheckedContinuation<TLSSession?, Never>] = [:]
+        var onResolution: [UInt64: @Sendable () -> Void] = [:]
+        var expiredEarly: Set<UInt64> = []
+        var finished = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Registers `id`; returns false (having resumed it with nil) when it cannot wait: the
+    /// channel is gone, or it expired before it got here.
+    func wait(_ id: UInt64, _ continuation: CheckedContinuation<TLSSession?, Never>) -> Bool {
+        let accepted = state.withLockedValue { state -> Bool in
+            if state.finished || state.expiredEarly.remove(id) != nil { return false }
+            state.waiting[id] = continuation
+            return true
+        }
+        if !accepted { continuation.resume(returning: nil) }
+        return accepted
+    }
+
+    /// Runs `action` once `id` is resumed (cancels its deadline), at once if it already was.
+    func onResolution(of id: UInt64, _ action: @escaping @Sendable () -> Void) {
+        let pending = state.withLockedValue { state -> Bool in
+            guard state.waiting[id] != nil else { return false }
+            state.onResolution[id] = action
+            return true
+        }
+        if !pending { action() }
+    }
+
+    /// A new session arrived: every waiter gets it.
+    func deliver(_ session: TLSSession) {
+        resumeAll(with: session)
+    }
+
+    /// The channel went away: every waiter, present and future, gets nil.
+    func finish() {
+        state.withLockedValue { $0.finished = true }
+        resumeAll(with: nil)
+    }
+
+    /// `id`'s deadline passed or its task was cancelled: it gets nil.
+    func expire(_ id: UInt64) {
+        let (continuation, action) = state.withLockedValue { state -> (CheckedContinuation<TLSSession?, Never>?, (@Sendable () -> Void)?) in
+            guard let continuation = state.waiting.removeValue(forKey: id) else {
+                state.expiredEarly.insert(id)   // cancelled before it registered
+                return (nil, nil)
+            }
+            return (continuation, state.onResolution.removeValue(forKey: id))
+        }
+        continuation?.resume(returning: nil)
+        action?()
+    }
+
+    private func resumeAll(with session: TLSSession?) {
+        let (continuations, actions) = state.withLockedValue { state in
+            defer { state.waiting = [:]; state.onResolution = [:] }
+            return (Array(state.waiting.values), Array(state.onResolution.values))
+        }
+        for continuation in continuations { continuation.resume(returning: session) }
+        for action in actions { action() }
+    }
+}

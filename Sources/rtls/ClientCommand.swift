@@ -133,7 +133,7 @@ struct ClientCommand: AsyncParsableCommand {
             }
             if let reply, !json { Console.write(reply) }
         }
-        let newSession = await connection.newSession(timeout: .milliseconds(Int64(ticketWait)))
+        let newSession = try await connection.newSession(timeout: .milliseconds(Int64(ticketWait)))
         let resumable = newSession?.isResumable == true
         if json {
             Console.line(ClientConnectionReport(

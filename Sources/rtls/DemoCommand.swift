@@ -253,7 +253,7 @@ struct DemoRunner {
         guard reply == Array(expected.utf8) else {
             throw CLIError("unexpected reply from the demo server: \(String(decoding: reply, as: UTF8.self).debugDescription)")
         }
-        let newSession = await connection.session()
+        let newSession = try await connection.session()
         await connection.close()
         let end = ContinuousClock.now
         return ConnectionSample(

@@ -65,7 +65,7 @@ final class Gate: Sendable {
             // The tickets follow the handshake: wait for a resumable session (bounded).
             var session: TLSSession?
             for _ in 0..<200 {
-                if let latest = await first.session(), latest.isResumable { session = latest; break }
+                if let latest = try await first.session(), latest.isResumable { session = latest; break }
                 try await Task.sleep(for: .milliseconds(10))
             }
             let offered = try #require(session)

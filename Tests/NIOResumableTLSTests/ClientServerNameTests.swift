@@ -94,7 +94,7 @@ import NIOResumableTLS
         byAddress.certificateVerification = .fullVerification(trustRoots: try .certificates([TestIdentity.shared.certificateDER]))
         let first = try await TLSClient.connect(host: "127.0.0.1", port: server.port, context: try TLSContext(byAddress), group: group)
         _ = try await first.readToEnd()
-        let session = try #require(await first.newSession(timeout: .seconds(5)))
+        let session = try #require(try await first.newSession(timeout: .seconds(5)))
         await first.close()
         #expect(session.serverName == "127.0.0.1")
 

@@ -58,7 +58,7 @@ final class ResumptionPageHandler: ChannelInboundHandler {
         let firstPage = String(decoding: try await first.readToEnd(), as: UTF8.self)
         #expect(firstPage.hasPrefix("HTTP/1.1 200 OK"))
         #expect(firstPage.hasSuffix("hello over TLS, New\n"))
-        let session = try #require(await first.session())
+        let session = try #require(try await first.session())
         #expect(session.isResumable)
         await first.close()
 

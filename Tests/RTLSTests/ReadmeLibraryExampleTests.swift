@@ -39,7 +39,7 @@ import Testing
             let connection = try await TLSClient.connect(host: "127.0.0.1", port: server.port, context: clientContext,
                                                          offering: saved, group: group)
             let greeting = try await connection.readToEnd()
-            if let session = await connection.newSession(timeout: .seconds(1)), session.isResumable {
+            if let session = try await connection.newSession(timeout: .seconds(1)), session.isResumable {
                 try session.pemEncoded().write(toFile: path("session.pem"), atomically: true, encoding: .utf8)
             }
             await connection.close()

@@ -100,6 +100,7 @@ public struct TLSConfiguration: Sendable {
     /// resumes each other's tickets (`SSL_CTX_set_tlsext_ticket_key_evp_cb`).
     public var ticketKeys: TicketKeyRing?
     /// For a server: NewSessionTickets sent after a full handshake (`SSL_CTX_set_num_tickets`,
+    /// read back like `SSL_CTX_get_num_tickets`;
     /// default 2 like OpenSSL; 0 sends none). A client's ticket_request (RFC 9149) overrides it,
     /// up to `maximumTicketCount`.
     public var ticketCount: Int

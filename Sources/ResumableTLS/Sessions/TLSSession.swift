@@ -57,7 +57,8 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// When the session was made (`SSL_SESSION_get_time`); for a client, when the ticket arrived.
     public let creationTime: Date
     /// How long after `creationTime` the session may be resumed (`SSL_SESSION_get_timeout`).
-    /// Never over 7 days for TLS 1.3 (RFC 8446 §4.6.1).
+    /// Never over 7 days for TLS 1.3 (RFC 8446 §4.6.1). Fixed at init: there is no
+    /// `SSL_SESSION_set_timeout`.
     public let timeout: TimeInterval
     /// The SNI name of the connection that made the session (`SSL_SESSION_get0_hostname`).
     public let serverName: String?
@@ -88,7 +89,9 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// The longest a TLS 1.3 session may live (RFC 8446 §4.6.1): 7 days.
     public static let maximumTLS13Lifetime: TimeInterval = 604_800
 
-    /// A session with the given parameters. `timeout` is capped at 7 days for TLS 1.3.
+    /// A session with the given parameters (`SSL_SESSION_new` with its setters: every parameter
+    /// is given here, and there are no `SSL_SESSION_set_*` calls). `timeout` is capped at 7 days
+    /// for TLS 1.3.
     public init(
         protocolVersion: ProtocolVersion,
         cipherSuite: CipherSuite,

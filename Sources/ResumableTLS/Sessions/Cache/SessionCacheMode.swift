@@ -7,7 +7,8 @@ public struct SessionCacheMode: OptionSet, Sendable, Hashable, CustomStringConve
     /// The raw OpenSSL bits.
     public let rawValue: UInt32
 
-    /// A mode from OpenSSL's raw bits (`SSL_SESS_CACHE_*`); unknown bits are kept but ignored.
+    /// A mode from OpenSSL's raw bits (`SSL_SESS_CACHE_*`); unknown bits (such as
+    /// `SSL_SESS_CACHE_UPDATE_TIME`) are kept but ignored.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// No caching (`SSL_SESS_CACHE_OFF`, 0). The get callback / external store is still asked
