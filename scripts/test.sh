@@ -28,8 +28,8 @@ echo "== swift test"
 swift test --skip-build
 
 # --- the session cache under many threads, with ThreadSanitizer (own build folder) ---
-echo "== swift test --sanitize=thread (session cache stress)"
-swift test --sanitize=thread --scratch-path .build-tsan --filter SessionCacheStressTests
+echo "== swift test --sanitize=thread (session cache stress, concurrent resumptions from one session)"
+swift test --sanitize=thread --scratch-path .build-tsan --filter "SessionCacheStressTests|concurrentResumptionsFromOneSession"
 
 # --- fuzz targets, briefly (scripts/fuzz.sh builds them with -sanitize=fuzzer,address) ---
 if [ -x scripts/fuzz.sh ]; then

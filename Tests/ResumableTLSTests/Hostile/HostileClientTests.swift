@@ -247,4 +247,25 @@ struct HostileClientTests {
         #expect(throws: TLSError.closed) { try client.receive(late) }
         #expect(client.nextEvent() == nil)
     }
+
+    /// Seed A6 ("the server sends session info at a time of its choosing, possibly some while
+    /// after the connection is established"): a ticket after application data.
+    @Test("S9 (A6): a NewSessionTicket that arrives after application data makes the session then")
+    func ticketAfterApplicationData() async throws {
+        let (client, peer) = try await establishedWithScriptedServer()
+        let before = try #require(client.session)
+        #expect(!before.isResumable, "no ticket yet (the scripted server sends none with its flight)")
+        try client.receive(try peer.sendRaw(.applicationData, Array("hello".utf8)))
+        let ticket = TLS13NewSessionTicket(ticketLifetime: 300, ticketAgeAdd: 7, ticketNonce: [0], ticket: [UInt8](repeating: 0x5A, count: 48))
+        try client.receive(try peer.sendRaw(.handshake, try HandshakeMessage.newSessionTicket(ticket).encode()))
+        let events = ConnectionPump.events(client)
+        #expect(events.count == 2)
+        guard events.count == 2, case .applicationData(let data) = events[0], case .newSession(let made) = events[1] else {
+            Issue.record("expected application data, then a new session: \(events)")
+            return
+        }
+        #expect(data == Array("hello".utf8))
+        #expect(client.session === made && made.isResumable)
+        #expect(made.ticket == ticket.ticket && made.ticketLifetime == 300 && made.ticketAgeAdd == 7)
+    }
 }
