@@ -110,7 +110,7 @@ public final class SessionCacheCoordinator: Sendable {
     public let mode: SessionCacheMode
     /// Which side this context plays; the mode's `.client` / `.server` bit that applies.
     public let role: TLSConfiguration.Role
-    /// The configured callbacks (`SSL_CTX_sess_get_new_cb` / `get_remove_cb` / `get_get_cb`, S22).
+    /// The configured callbacks (`SSL_CTX_sess_get_new_cb`, `SSL_CTX_sess_get_remove_cb`, `SSL_CTX_sess_get_get_cb`, S22).
     public let callbacks: SessionCallbacks
     /// The configured external store, if any (S22, S23).
     public let externalStore: (any SessionStore)?

@@ -1,9 +1,9 @@
 /// Where sessions are kept, in three verbs (DESIGN: "Storage has three verbs: put, get, take"):
-/// the in-memory `SessionCache`, a directory of files and a Redis store all implement it.
+/// the in-memory `SessionCache` and `DirectorySessionStore` implement it (a Redis store is planned).
 ///
 /// OpenSSL has no such protocol: its internal cache is the hash table behind
 /// `SSL_CTX_add_session` / `SSL_CTX_remove_session`, and external caches are reached through the
-/// `SSL_CTX_sess_set_new_cb` / `get_cb` / `remove_cb` callbacks (S19–S21). Here an external store
+/// `SSL_CTX_sess_set_new_cb` / `SSL_CTX_sess_set_get_cb` / `SSL_CTX_sess_set_remove_cb` callbacks (S19–S21). Here an external store
 /// given to `SessionCacheCoordinator` plays those callbacks' part.
 ///
 /// The verbs are `async` because external stores do I/O (S23); a slow or failing store never
