@@ -36,4 +36,9 @@ if [ -x scripts/fuzz.sh ]; then
     echo "== fuzz (${FUZZ_SECONDS:-30}s per target)"
     scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 fi
+# --- the DocC documentation builds without a warning (issue 15) ---
+echo "== docs"
+bash scripts/docs.sh > .build/docs-run.log 2>&1 || { tail -40 .build/docs-run.log; exit 1; }
+tail -2 .build/docs-run.log
+
 echo "== all tests passed"
