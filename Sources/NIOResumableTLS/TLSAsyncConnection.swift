@@ -233,19 +233,23 @@ final class NewSessionWaiters: Sendable {
         var onResolution: [UInt64: @Sendable () -> Void] = [:]
         var expiredEarly: Set<UInt64> = []
         var finished = false
+        /// The newest session delivered: a waiter that comes later gets it at once.
+        var latest: TLSSession?
     }
 
     private let state = NIOLockedValueBox(State())
 
-    /// Registers `id`; returns false (having resumed it with nil) when it cannot wait: the
-    /// channel is gone, or it expired before it got here.
+    /// Registers `id`; returns false (having resumed it) when it need not or cannot wait: a
+    /// session was already delivered (it gets that one), the channel is gone, or it expired
+    /// before it got here (nil).
     func wait(_ id: UInt64, _ continuation: CheckedContinuation<TLSSession?, Never>) -> Bool {
-        let accepted = state.withLockedValue { state -> Bool in
-            if state.finished || state.expiredEarly.remove(id) != nil { return false }
+        let (accepted, latest) = state.withLockedValue { state -> (Bool, TLSSession?) in
+            if let latest = state.latest { return (false, latest) }
+            if state.finished || state.expiredEarly.remove(id) != nil { return (false, nil) }
             state.waiting[id] = continuation
-            return true
+            return (true, nil)
         }
-        if !accepted { continuation.resume(returning: nil) }
+        if !accepted { continuation.resume(returning: latest) }
         return accepted
     }
 
@@ -259,8 +263,9 @@ final class NewSessionWaiters: Sendable {
         if !pending { action() }
     }
 
-    /// A new session arrived: every waiter gets it.
+    /// A new session arrived: every waiter gets it, and so does every later one.
     func deliver(_ session: TLSSession) {
+        state.withLockedValue { $0.latest = session }
         resumeAll(with: session)
     }
 
