@@ -237,6 +237,19 @@ import Testing
         #expect(removals.reasons == [.uncleanShutdown])
     }
 
+    @Test("S5: a stateless ticket another context sealed under shared keys is re-owned by the context that opens it")
+    func sharedTicketKeysReOwnTheSession() async throws {
+        let ring = TicketKeyRing(clock: SystemClock())
+        let issuer = try server { $0.ticketKeys = ring }
+        let other = try server { $0.ticketKeys = ring; $0.ticketCountAfterResumption = 0 }
+        let clientContext = try client()
+        let (first, _) = try await ConnectionPump.connectAndClose(clientContext, issuer)
+        let (again, againServer) = try await ConnectionPump.connectAndClose(clientContext, other, offering: try #require(first.session))
+        #expect(again.sessionReused)
+        #expect(againServer.session?.contextID == other.contextID)
+        #expect(other.contextID != issuer.contextID)
+    }
+
     // MARK: Callbacks (S20, S21)
 
     @Test("S21: the get callback sees the proposed ID, SNI, offered ALPN, version, peer address and its context")

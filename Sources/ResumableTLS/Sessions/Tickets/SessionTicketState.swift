@@ -83,7 +83,8 @@ public struct SessionTicketState: Sendable, Hashable {
     public var maxEarlyDataSize: UInt32
     /// OpenSSL's session-ID context (`SSL_CTX_set_session_id_context`), at most 32 bytes (S5).
     public var sessionIDContext: [UInt8]
-    /// The identity of the context that issued the ticket (S5).
+    /// The identity of the context that issued the ticket (S5). Informational: a redeeming
+    /// context whose ticket keys open the ticket owns its session (`StatelessTicketAuthority`).
     public var contextID: UUID
     /// The key-exchange group of the handshake that made the session, if known.
     public var group: NamedGroup?
@@ -179,7 +180,8 @@ public struct SessionTicketState: Sendable, Hashable {
     /// parameters, with `ticket` as the ticket (and, unless given, as its own identity).
     ///
     /// `ticketLifetime` defaults to the state's timeout; the ticket nonce is not kept in a
-    /// ticket (the PSK is already derived), so it is empty.
+    /// ticket (the PSK is already derived), so it is empty. `contextID`, when given, owns the
+    /// session instead of the issuing context (the redeeming context, S5).
     public func makeSession(ticket: [UInt8], sessionID: [UInt8] = [], ticketLifetime: UInt32? = nil, contextID: UUID? = nil) -> TLSSession {
         TLSSession(
             protocolVersion: protocolVersion, cipherSuite: cipherSuite, secret: secret,
