@@ -208,6 +208,19 @@ import Testing
         #expect(singleUse.cache.count == 0)
     }
 
+    @Test func s14ATicketTakenFromTheInternalCacheLeavesTheStoreToo() async throws {
+        let store = DictionaryStore()
+        let coordinator = makeCoordinator(store: store, timeLimit: .seconds(5))
+        let session = CacheFixtures.session(3, at: clock.now())
+        _ = await coordinator.sessionEstablished(session, now: clock.now()).externalStoreWrite?.run()
+        #expect(try await store.get(id: session.sessionID) === session)
+        #expect(await coordinator.resume(id: session.sessionID, singleUse: true, now: clock.now()) === session)
+        // The store's copy goes in the background (bounded wait): it cannot resume the ticket again.
+        for _ in 0..<200 where try await store.get(id: session.sessionID) != nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await store.get(id: session.sessionID) == nil)
+        #expect(await coordinator.resume(id: session.sessionID, singleUse: true, now: clock.now()) == nil)
+    }
+
     @Test func s5ASessionOfAnotherContextFromTheCallbackIsRefused() async {
         let owner = UUID()
         let mine = CacheFixtures.session(7, at: clock.now()).copy(ownedBy: owner)
