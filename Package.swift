@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "ResumableTLS", targets: ["ResumableTLS"]),
         .library(name: "NIOResumableTLS", targets: ["NIOResumableTLS"]),
+        .library(name: "ResumableTLSRedis", targets: ["ResumableTLSRedis"]),
         .executable(name: "rtls", targets: ["rtls"]),
         .executable(name: "rtls-allocations", targets: ["rtls-allocations"]),
     ],
@@ -42,6 +43,16 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // A Redis (RESP2) client over ResumableTLS.
+        .target(
+            name: "ResumableTLSRedis",
+            dependencies: [
+                "ResumableTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The workloads of `rtls bench` and `rtls-allocations` (issue 7).
@@ -98,6 +109,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ResumableTLSRedisTests",
+            dependencies: [
+                "ResumableTLSRedis",
+                "ResumableTLS",
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Runs the built `rtls` executable (the dependency makes sure it is built first) and
