@@ -52,6 +52,7 @@ let package = Package(
                 "ResumableTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -117,6 +118,7 @@ let package = Package(
                 "ResumableTLSRedis",
                 "ResumableTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Runs the built `rtls` executable (the dependency makes sure it is built first) and

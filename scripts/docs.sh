@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the DocC documentation of ResumableTLS and NIOResumableTLS with swift-docc-plugin and
+# Builds the DocC documentation of ResumableTLS, NIOResumableTLS and ResumableTLSRedis with swift-docc-plugin and
 # fails if DocC, or the build it needs, prints any warning. Works on a fresh clone (the first
-# run resolves the packages and builds both targets).
+# run resolves the packages and builds the targets).
 #
 # Usage: scripts/docs.sh
 # Output: .build/plugins/Swift-DocC/outputs/{ResumableTLS,NIOResumableTLS}.doccarchive
@@ -15,7 +15,7 @@ start=$(date +%s)
 
 status=0
 swift package --disable-sandbox generate-documentation \
-    --target ResumableTLS --target NIOResumableTLS 2>&1 | tee "$log" || status=$?
+    --target ResumableTLS --target NIOResumableTLS --target ResumableTLSRedis 2>&1 | tee "$log" || status=$?
 
 elapsed=$(( $(date +%s) - start ))
 warnings=$(grep -c 'warning:' "$log" || true)

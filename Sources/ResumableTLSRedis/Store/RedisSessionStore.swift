@@ -1,0 +1,102 @@
+import Foundation
+import ResumableTLS
+
+/// A `SessionStore` in Redis, shared by a fleet of servers (S27): TLS 1.3 stateful tickets and
+/// TLS 1.2 session IDs made on one server resume on another.
+///
+/// - `put` is `SET key value PX ttl`, the TTL being the session's remaining lifetime (S16), so
+///   Redis forgets a session when it expires; `get` is `GET`; `take` is `GETDEL`, atomic, so of
+///   several servers only one resumes a single-use ticket (S14); `remove` is `DEL`.
+/// - The key is `prefix:context:name`, `context` the hex session-ID context (S5) and `name` a
+///   keyed hash of the session ID (`SessionSealingKey`); the value is the session's OpenSSL DER
+///   encoding with its authentication time, sealed with AES-256-GCM for that key. A Redis dump
+///   holds neither session IDs nor resumption secrets.
+/// - Sessions read back belong to `contextID` (S5): give the servers' contexts that ID
+///   (`TLSContext(_:contextID:clock:)`).
+///
+/// Every call is bounded by the client's command timeout and throws a `RedisError` when Redis
+/// does not answer; the context's session cache turns that into a miss (a full handshake), and
+/// a failed `put` only costs a later resumption (S23).
+public struct RedisSessionStore: SessionStore {
+    /// The Redis connection pool.
+    public let client: RedisClient
+    /// What the values are sealed and the keys named with.
+    public let key: SessionSealingKey
+    /// The context the sessions read back belong to (S5).
+    public let contextID: UUID
+    /// The first part of every key, to share a Redis between applications.
+    public let prefix: String
+    /// The session-ID context of the sessions looked up here (S5): a lookup by ID alone finds
+    /// only sessions stored under it. Empty by default, like a server without client
+    /// authentication (otherwise its `TLSConfiguration.effectiveSessionIDContext`).
+    public let sessionIDContext: [UInt8]
+    private let clock: any TLSClock
+
+    /// A store on `client`, sealing with `key`, for the context `contextID`, under `prefix`
+    /// and `sessionIDContext`.
+    public init(client: RedisClient, key: SessionSealingKey, contextID: UUID, prefix: String = "rtls:session",
+                sessionIDContext: [UInt8] = [], clock: any TLSClock = SystemClock()) {
+        self.client = client
+        self.key = key
+        self.contextID = contextID
+        self.prefix = prefix
+        self.sessionIDContext = sessionIDContext
+        self.clock = clock
+    }
+
+    /// The Redis key for a session ID in a session-ID context.
+    func redisKey(id: [UInt8], sessionIDContext: [UInt8]) -> String {
+        "\(prefix):\(sessionIDContext.map { String(format: "%02x", $0) }.joined()):\(key.name(for: id))"
+    }
+
+    /// Stores `session` until it expires (`SET … PX`); one without an ID, or already expired, is
+    /// not stored.
+    public func put(_ session: TLSSession) async throws {
+        guard !session.sessionID.isEmpty else { return }
+        let milliseconds = Int64((session.expirationTime.timeIntervalSince(clock.now()) * 1000).rounded(.down))
+        guard milliseconds > 0 else { return }
+        let name = redisKey(id: session.sessionID, sessionIDContext: session.sessionIDContext)
+        let value = try key.seal(try StoredSession.encode(session), for: name)
+        _ = try await client.send([Array("SET".utf8), Array(name.utf8), value, Array("PX".utf8), Array(String(milliseconds).utf8)])
+    }
+
+    /// The session stored under `id` (`GET`), or nil.
+    public func get(id: [UInt8]) async throws -> TLSSession? {
+        try await read("GET", id: id)
+    }
+
+    /// The session stored under `id`, removed in the same step (`GETDEL`): one taker wins.
+    public func take(id: [UInt8]) async throws -> TLSSession? {
+        try await read("GETDEL", id: id)
+    }
+
+    /// Forgets the session stored under `id` (`DEL`).
+    public func remove(id: [UInt8]) async throws {
+        for name in names(for: id) {
+            _ = try await client.send([Array("DEL".utf8), Array(name.utf8)])
+        }
+    }
+
+    /// The keys a lookup by ID tries: a `SessionStore` is asked by ID alone, so the lookup uses
+    /// the session-ID context this store's sessions are made under.
+    private func names(for id: [UInt8]) -> [String] {
+        [redisKey(id: id, sessionIDContext: sessionIDContext)]
+    }
+
+    private func read(_ command: String, id: [UInt8]) async throws -> TLSSession? {
+        guard let name = names(for: id).first else { return nil }
+        let reply = try await client.send([Array(command.utf8), Array(name.utf8)])
+        switch reply {
+        case .bulkString(nil):
+            return nil
+        case .bulkString(let sealed?):
+            // What does not open or decode is not ours (or was tampered with): a miss.
+            guard let plaintext = key.open(sealed, for: name),
+                  let session = StoredSession.decode(plaintext, contextID: contextID),
+                  session.sessionID == id else { return nil }
+            return session
+        default:
+            throw RedisError.unexpectedReply("\(command) answered \(reply)")
+        }
+    }
+}
