@@ -1,5 +1,6 @@
 /// Where sessions are kept, in three verbs (DESIGN: "Storage has three verbs: put, get, take"):
-/// the in-memory `SessionCache` and `DirectorySessionStore` implement it (a Redis store is planned).
+/// the in-memory `SessionCache`, `DirectorySessionStore` and ResumableTLSRedis's `RedisSessionStore`
+/// implement it.
 ///
 /// OpenSSL has no such protocol: its internal cache is the hash table behind
 /// `SSL_CTX_add_session` / `SSL_CTX_remove_session`, and external caches are reached through the
