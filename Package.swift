@@ -63,9 +63,11 @@ let package = Package(
             dependencies: [
                 "ResumableTLS",
                 "NIOResumableTLS",
+                "ResumableTLSRedis",
                 "RTLSBenchmarks",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -6,6 +6,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOResumableTLS
 import ResumableTLS
+import ResumableTLSRedis
 
 /// `rtls server`: a TLS 1.3 / 1.2 server like `openssl s_server`: echoes what it receives, or with
 /// `--www` answers HTTP GETs with a status page.
@@ -58,6 +59,12 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup var versions: ProtocolVersionOptions
 
+    @Option(name: .customLong("session-store"), help: "Share sessions with other servers through Redis: redis://[user:password@]host:port[/db] (stateful tickets and TLS 1.2 session IDs; needs --session-store-key).")
+    var sessionStore: String?
+
+    @Option(name: .customLong("session-store-key"), help: "The fleet's secret for --session-store: a file with 64 hex digits (e.g. 'openssl rand -hex 32'); values in Redis are sealed with it and keys hashed.")
+    var sessionStoreKey: String?
+
     @Flag(help: "Answer HTTP GET requests with a status page that says New or Reused.")
     var www = false
 
@@ -72,6 +79,12 @@ struct ServerCommand: AsyncParsableCommand {
         guard statsInterval >= 0 else { throw ValidationError("--stats-interval must be 0 or more (got \(statsInterval))") }
         guard (0...604_800).contains(timeout) else { throw ValidationError("--timeout must be 0...604800 seconds (got \(timeout))") }
         _ = try parseALPNList(alpn)
+        guard (sessionStore == nil) == (sessionStoreKey == nil) else {
+            throw ValidationError("--session-store and --session-store-key go together")
+        }
+        if let sessionStore {
+            do { _ = try SessionStoreURL.redisConfiguration(sessionStore) } catch let error as CLIError { throw ValidationError(error.description) }
+        }
         if ticketKeyFile != nil && tickets == .stateful {
             throw ValidationError("--ticket-key-file needs stateless tickets (not --tickets stateful)")
         }
@@ -151,8 +164,20 @@ struct ServerCommand: AsyncParsableCommand {
         configuration.applicationProtocols = try parseALPNList(alpn)
         versions.apply(to: &configuration)
         configuration.logger = Logger(label: "rtls.tls")
+        var contextID = UUID()
+        if let sessionStore, let sessionStoreKey {
+            // Every server with the same key file is one context (S5): they share their sessions.
+            contextID = try SessionStoreURL.fleetContextID(file: sessionStoreKey)
+            let redis = RedisClient(configuration: try SessionStoreURL.redisConfiguration(sessionStore))
+            configuration.sessionStore = RedisSessionStore(
+                client: redis, key: try SessionStoreURL.sealingKey(file: sessionStoreKey), contextID: contextID,
+                sessionIDContext: configuration.effectiveSessionIDContext)
+            // Every lookup goes to Redis, whose GETDEL makes a stateful ticket single use fleet-wide.
+            configuration.sessionCacheMode = [.server, .noInternalStore]
+            logger.info("session store", metadata: ["redis": "\(sessionStore.split(separator: "@").last ?? "")"])
+        }
         do {
-            return try TLSContext(configuration)
+            return try TLSContext(configuration, contextID: contextID)
         } catch {
             throw CLIError("bad server configuration: \(error)")
         }

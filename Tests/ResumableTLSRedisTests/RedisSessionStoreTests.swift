@@ -97,6 +97,35 @@ import ResumableTLS
         #expect(second.sessionReused, "the other ticket still resumes, back on A")
     }
 
+    @Test("S27: a TLS 1.2 session ID made on one server resumes on the others, again and again")
+    func tls12SessionIDsAcrossTheFleet() async throws {
+        let redis = try await RedisServerProcess.start()
+        defer { redis.stop() }
+        let fleet = UUID()
+        let key = SessionSealingKey.random()
+        func tls12Server() throws -> TLSContext {
+            var configuration = TLSConfiguration.server(chain: Self.identity.chain, key: Self.identity.privateKey)
+            configuration.maximumVersion = .tls12
+            configuration.sessionCacheMode = [.server, .noInternalStore]
+            configuration.sessionStore = RedisSessionStore(client: redis.client(), key: key, contextID: fleet)
+            configuration.sessionStoreTimeLimit = .seconds(2)
+            return try TLSContext(configuration, contextID: fleet)
+        }
+        let servers = [try tls12Server(), try tls12Server()]
+        var clientConfiguration = TLSConfiguration.client(serverName: "localhost")
+        clientConfiguration.certificateVerification = .fullVerification(trustRoots: try .certificates([Self.identity.certificateDER]))
+        clientConfiguration.tls12SessionTickets = false
+        let clientContext = try TLSContext(clientConfiguration)
+        let (first, _) = try await handshake(clientContext, servers[0])
+        let session = try #require(first.session)
+        #expect(session.protocolVersion == .tls12 && session.ticket.isEmpty && session.sessionID.count == 32)
+        #expect(try await waitForKeys(redis.client(), count: 1).count == 1)
+        for round in 0..<4 {
+            let (again, serverSide) = try await handshake(clientContext, servers[round % 2], offering: session)
+            #expect(again.sessionReused && serverSide.negotiated?.resumptionMechanism == .sessionID, "round \(round)")
+        }
+    }
+
     @Test("S16, S27: the TTL in Redis is the session's remaining lifetime")
     func ttlFollowsTheSessionTimeout() async throws {
         let redis = try await RedisServerProcess.start()

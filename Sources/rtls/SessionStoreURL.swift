@@ -1,0 +1,72 @@
+import Crypto
+import Foundation
+import ResumableTLS
+import ResumableTLSRedis
+
+/// `--session-store redis://[user:password@]host:port[/db]`: a Redis session store shared by a
+/// fleet (S27), with `--session-store-key FILE`, the fleet's 32-byte secret in hex.
+enum SessionStoreURL {
+    /// The Redis configuration a `redis://` URL names; throws a `CLIError` for anything else.
+    static func redisConfiguration(_ text: String) throws -> RedisConfiguration {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased() else {
+            throw CLIError("--session-store: not a URL: '\(text)'")
+        }
+        guard scheme == "redis" else {
+            throw CLIError("--session-store: only redis:// is supported (rediss://, TLS to Redis, is not built yet)")
+        }
+        guard let host = url.host, !host.isEmpty else { throw CLIError("--session-store: no host in '\(text)'") }
+        var configuration = RedisConfiguration(host: host, port: url.port ?? 6379)
+        guard (1...65_535).contains(configuration.port) else { throw CLIError("--session-store: bad port in '\(text)'") }
+        if let password = url.password {
+            configuration.password = password
+            configuration.username = url.user.flatMap { $0.isEmpty ? nil : $0 }
+        } else if let user = url.user, !user.isEmpty {
+            configuration.password = user   // redis://secret@host: a password without a user
+        }
+        let path = url.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        if !path.isEmpty {
+            guard let database = Int(path), (0...15).contains(database) else {
+                throw CLIError("--session-store: the database must be 0...15 (got '\(path)')")
+            }
+            configuration.database = database
+        }
+        return configuration
+    }
+
+    /// The fleet's sealing key from `path`: 64 hex digits (whitespace around them ignored).
+    static func sealingKey(file path: String) throws -> SessionSealingKey {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw CLIError("cannot read --session-store-key '\(path)': \(error.localizedDescription)")
+        }
+        let hex = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard hex.utf8.count == 64, let secret = bytes(hex: hex) else {
+            throw CLIError("--session-store-key '\(path)': expected 64 hex digits (32 bytes), e.g. from 'openssl rand -hex 32'")
+        }
+        do { return try SessionSealingKey(secret: secret) } catch { throw CLIError("--session-store-key: \(error)") }
+    }
+
+    /// The context ID every server of a fleet derives from the same key file, so they accept
+    /// each other's stored sessions (S5).
+    static func fleetContextID(file path: String) throws -> UUID {
+        let digest = Array(SHA256.hash(data: Array("rtls fleet context id".utf8) + Array(try Data(contentsOf: URL(fileURLWithPath: path)))))
+        return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                           digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
+    }
+
+    private static func bytes(hex: String) -> [UInt8]? {
+        var bytes: [UInt8] = []
+        var high: UInt8?
+        for character in hex.utf8 {
+            let value: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            if let first = high { bytes.append(first << 4 | value); high = nil } else { high = value }
+        }
+        return high == nil ? bytes : nil
+    }
+}

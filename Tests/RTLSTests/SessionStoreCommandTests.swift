@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// `rtls server --session-store redis://… --session-store-key FILE` (issue 18): two servers
+/// sharing one `redis-server` resume each other's sessions, checked with `openssl s_client`.
+/// Every process a test starts is stopped before it returns.
+@Suite(.serialized) struct SessionStoreCommandTests {
+    typealias Support = RTLSTestSupport
+
+    /// A port the OS hands out for 127.0.0.1, released for redis-server (which cannot bind 0).
+    private static func freePort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw ChildProcessError(description: "socket() failed") }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        guard bound == 0 else { throw ChildProcessError(description: "bind() failed") }
+        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        guard named == 0 else { throw ChildProcessError(description: "getsockname() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private static func startRedis() throws -> (server: ChildProcess, port: Int) {
+        let port = try freePort()
+        let redis = try ChildProcess("/usr/bin/redis-server", ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        do {
+            _ = try redis.waitForStdoutLine { $0.contains("Ready to accept connections") }
+            return (redis, port)
+        } catch {
+            redis.stop()
+            throw error
+        }
+    }
+
+    @Test("S27: a TLS 1.3 stateful ticket from one rtls server resumes on another through Redis; a wrong key file shares nothing")
+    func twoServersShareOneRedis() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (certificate, key) = try Support.makeCertificate(in: directory)
+        let keyFile = directory.appendingPathComponent("store.key").path
+        try String(repeating: "5a", count: 32).write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let (redis, redisPort) = try Self.startRedis()
+        defer { redis.stop() }
+        let store = ["--session-store", "redis://127.0.0.1:\(redisPort)/0", "--session-store-key", keyFile,
+                     "--tickets", "stateful", "--cert", certificate, "--key", key]
+        let (first, firstPort) = try Support.startRTLSServer(store)
+        defer { first.stop() }
+        let (second, secondPort) = try Support.startRTLSServer(store)
+        defer { second.stop() }
+
+        let sessionFile = directory.appendingPathComponent("session.pem").path
+        let made = try Support.opensslGet(port: firstPort, ["-sess_out", sessionFile])
+        #expect(made.stdout.contains("New, TLSv1.3"), "\(made.transcript)")
+        // The ticket's session is written to Redis off the handshake: allow it a moment.
+        var resumed = ""
+        for _ in 0..<20 {
+            let again = try Support.opensslGet(port: secondPort, ["-sess_in", sessionFile])
+            resumed = again.stdout
+            if resumed.contains("Reused, TLSv1.3") { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(resumed.contains("Reused, TLSv1.3"), "made on the first server, resumed on the second")
+
+        // A server with another key file is another fleet: it cannot open the fleet's sessions.
+        let otherKey = directory.appendingPathComponent("other.key").path
+        try String(repeating: "a5", count: 32).write(toFile: otherKey, atomically: true, encoding: .utf8)
+        let (stranger, strangerPort) = try Support.startRTLSServer(
+            ["--session-store", "redis://127.0.0.1:\(redisPort)", "--session-store-key", otherKey,
+             "--tickets", "stateful", "--cert", certificate, "--key", key])
+        defer { stranger.stop() }
+        let fresh = directory.appendingPathComponent("fresh.pem").path
+        _ = try Support.opensslGet(port: firstPort, ["-sess_out", fresh])
+        Thread.sleep(forTimeInterval: 0.3)
+        let refused = try Support.opensslGet(port: strangerPort, ["-sess_in", fresh])
+        #expect(refused.stdout.contains("New, TLSv1.3"), "\(refused.transcript)")
+    }
+
+    @Test("Bad --session-store arguments are usage errors", arguments: [
+        ["--session-store", "redis://127.0.0.1:6379"],
+        ["--session-store", "rediss://127.0.0.1:6379", "--session-store-key", "k"],
+        ["--session-store", "redis://127.0.0.1:6379/99", "--session-store-key", "k"],
+        ["--session-store-key", "k"],
+    ])
+    func badArguments(arguments: [String]) throws {
+        let result = try Support.rtls(["server", "--port", "0"] + arguments)
+        #expect(result.status == 64, "\(result.transcript)")
+        #expect(result.stderr.contains("session-store"), "\(result.transcript)")
+    }
+}
