@@ -27,7 +27,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "TCP port on 127.0.0.1 (0: the OS chooses; the port is printed as 'ACCEPT 127.0.0.1:PORT').")
     var port: Int = 4433
 
-    @Option(help: "Certificate chain, PEM (leaf first).")
+    @Option(help: "Certificate chain, PEM (leaf first); SIGHUP reloads it with --key for new handshakes, sessions kept.")
     var cert: String?
 
     @Option(help: "Private key of the certificate, PEM (PKCS#8, SEC1 or PKCS#1).")
@@ -116,7 +116,22 @@ struct ServerCommand: AsyncParsableCommand {
         }
         Console.line("ACCEPT 127.0.0.1:\(server.port)")
         logger.info("listening", metadata: ["address": "127.0.0.1:\(server.port)", "tickets": "\(tickets.rawValue)", "www": "\(www)"])
-        let reloader = context.configuration.ticketKeys.map { TicketKeyReloader(ring: $0, logger: logger) }
+        var reloads: [HangupReloader.Reload] = []
+        if let ring = context.configuration.ticketKeys {
+            reloads.append(.init(name: "ticket keys") {
+                try await ring.reload()
+                return "\(ring.keyNames.count) keys"
+            })
+        }
+        if let cert, let key {
+            // S32: a renewed certificate for new handshakes; the session cache and keys stay.
+            reloads.append(.init(name: "certificate") {
+                let (chain, privateKey) = try Self.loadIdentity(cert: cert, key: key)
+                try context.reloadIdentity(chain: chain, key: privateKey)
+                return cert
+            })
+        }
+        let reloader = reloads.isEmpty ? nil : HangupReloader(reloads, logger: logger)
         reloader?.start()
         let statsTask = statsInterval > 0 ? Task { [interval = statsInterval] in
             while !Task.isCancelled {
@@ -137,10 +152,7 @@ struct ServerCommand: AsyncParsableCommand {
     private func makeContext(logger: Logger) throws -> TLSContext {
         var configuration: TLSConfiguration
         if let cert, let key {
-            let chain: CertificateChain
-            let privateKey: TLSPrivateKey
-            do { chain = try CertificateChain(pemFile: cert) } catch { throw CLIError("cannot read certificate '\(cert)': \(error)") }
-            do { privateKey = try TLSPrivateKey(pemFile: key) } catch { throw CLIError("cannot read private key '\(key)': \(error)") }
+            let (chain, privateKey) = try Self.loadIdentity(cert: cert, key: key)
             configuration = .server(chain: chain, key: privateKey)
         } else {
             let identity = try SelfSignedIdentity()
@@ -181,6 +193,15 @@ struct ServerCommand: AsyncParsableCommand {
         } catch {
             throw CLIError("bad server configuration: \(error)")
         }
+    }
+
+    /// The certificate chain and private key in `cert` and `key` (PEM).
+    static func loadIdentity(cert: String, key: String) throws -> (CertificateChain, TLSPrivateKey) {
+        let chain: CertificateChain
+        let privateKey: TLSPrivateKey
+        do { chain = try CertificateChain(pemFile: cert) } catch { throw CLIError("cannot read certificate '\(cert)': \(error)") }
+        do { privateKey = try TLSPrivateKey(pemFile: key) } catch { throw CLIError("cannot read private key '\(key)': \(error)") }
+        return (chain, privateKey)
     }
 
     /// The cache statistics in OpenSSL's names (`SSL_CTX_sess_*`, S30), one line, on stderr.

@@ -132,6 +132,11 @@ final class ChildProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Sends `number` (e.g. SIGHUP) to the process.
+    func send(signal number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
     /// Ends the process: closes stdin, SIGTERM, and SIGKILL after a grace period. Safe to
     /// call more than once.
     func stop() {

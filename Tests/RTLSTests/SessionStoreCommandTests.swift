@@ -79,6 +79,47 @@ import Testing
         #expect(refused.stdout.contains("New, TLSv1.3"), "\(refused.transcript)")
     }
 
+    /// The server certificate `openssl s_client` printed (its PEM block).
+    private static func servedCertificate(_ output: String) -> String? {
+        guard let start = output.range(of: "-----BEGIN CERTIFICATE-----"),
+              let end = output.range(of: "-----END CERTIFICATE-----", range: start.upperBound..<output.endIndex) else { return nil }
+        return String(output[start.lowerBound..<end.upperBound])
+    }
+
+    @Test("S32: SIGHUP reloads --cert/--key: new handshakes get the renewed certificate, a session from before still resumes")
+    func hangupReloadsTheCertificate() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (certificate, key) = try Support.makeCertificate(in: directory)
+        let renewedDirectory = directory.appendingPathComponent("renewed")
+        try FileManager.default.createDirectory(at: renewedDirectory, withIntermediateDirectories: true)
+        let (renewedCertificate, renewedKey) = try Support.makeCertificate(in: renewedDirectory)
+        let (server, port) = try Support.startRTLSServer(["--tickets", "stateful", "--cert", certificate, "--key", key])
+        defer { server.stop() }
+
+        let sessionFile = directory.appendingPathComponent("session.pem").path
+        let made = try Support.opensslGet(port: port, ["-sess_out", sessionFile])
+        let original = try #require(Self.servedCertificate(made.stdout))
+        #expect(original.trimmingCharacters(in: .whitespacesAndNewlines) == (try String(contentsOfFile: certificate, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))
+
+        // The renewal: new files in place, then SIGHUP.
+        try FileManager.default.removeItem(atPath: certificate)
+        try FileManager.default.removeItem(atPath: key)
+        try FileManager.default.copyItem(atPath: renewedCertificate, toPath: certificate)
+        try FileManager.default.copyItem(atPath: renewedKey, toPath: key)
+        let renewed = try String(contentsOfFile: renewedCertificate, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        server.send(signal: SIGHUP)
+        var served: String?
+        for _ in 0..<50 {
+            served = Self.servedCertificate(try Support.opensslGet(port: port, []).stdout)
+            if served == renewed { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(served == renewed, "new handshakes present the renewed certificate")
+        let resumed = try Support.opensslGet(port: port, ["-sess_in", sessionFile])
+        #expect(resumed.stdout.contains("Reused, TLSv1.3"), "\(resumed.transcript)")
+    }
+
     @Test("Bad --session-store arguments are usage errors", arguments: [
         ["--session-store", "redis://127.0.0.1:6379"],
         ["--session-store", "rediss://127.0.0.1:6379", "--session-store-key", "k"],

@@ -33,6 +33,10 @@ public final class TLSConnection {
 
     /// The context this connection was made from.
     public let context: TLSContext
+    /// The context's configuration when this connection was made (a later
+    /// `TLSContext.reloadIdentity(chain:key:)` does not change it).
+    private let shared: SharedConfiguration
+    private var configuration: TLSConfiguration { _read { yield shared.value } }
     /// Where the connection stands.
     public private(set) var state: State = .handshaking
     /// What the handshake agreed on, once it completed.
@@ -81,6 +85,7 @@ public final class TLSConnection {
     init(context: TLSContext) {
         self.context = context
         let configuration = context.sharedConfiguration
+        self.shared = configuration
         switch configuration.value.role {
         case .client: handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
         case .server:
@@ -109,7 +114,7 @@ public final class TLSConnection {
     }
 
     /// Whether this is the client side.
-    public var isClient: Bool { context.configuration.role == .client }
+    public var isClient: Bool { configuration.role == .client }
 
     /// The peer's address, for the get callback (`SessionLookupRequest.peerAddress`, S21) and
     /// the application: a sans-I/O connection does not know it, so its driver sets it (the NIO
@@ -131,7 +136,7 @@ public final class TLSConnection {
             return
         }
         // Refused before anything is sent, and without closing: the caller can name the server.
-        try context.configuration.validateServerIdentity(serverName: serverName)
+        try configuration.validateServerIdentity(serverName: serverName)
         started = true
         context.sessionCache.recordConnect()
         let now = context.clock.now()
@@ -166,7 +171,7 @@ public final class TLSConnection {
 
     /// The name a client sends as SNI and checks the server's certificate against: the one given
     /// to `setServerName(_:)`, else the configuration's `serverName`.
-    public var serverName: String? { serverNameOverride ?? context.configuration.serverName }
+    public var serverName: String? { serverNameOverride ?? configuration.serverName }
     private var serverNameOverride: String?
 
     /// Names the server this client connection is for, overriding the configuration's
@@ -179,7 +184,7 @@ public final class TLSConnection {
         guard !started else { throw TLSError.invalidState("the server name must be set before the handshake starts") }
         try TLSConfiguration.validateServerName(name)
         serverNameOverride = name
-        var configuration = context.configuration
+        var configuration = self.configuration
         configuration.serverName = name
         handshake = .client(ClientHandshake(configuration: SharedConfiguration(configuration), contextID: context.contextID))
     }
@@ -210,7 +215,7 @@ public final class TLSConnection {
     /// out once, S14) and files each session its tickets create (S28). Call before the
     /// handshake starts.
     public func useClientSessionStore(key: ClientSessionKey) throws {
-        guard let store = context.configuration.clientSessionStore else {
+        guard let store = configuration.clientSessionStore else {
             throw TLSError.invalidState("the context has no client session store")
         }
         clientStoreKey = key
@@ -319,7 +324,7 @@ public final class TLSConnection {
     /// The most bytes kept unread while pending work runs: one handshake message at our limit
     /// plus two maximal records (RFC 8446 §5.2), enough for any one flight.
     public var bufferLimitWhileAwaitingWork: Int {
-        context.configuration.maxHandshakeMessageLength + 2 * (RecordLimits.headerLength + RecordLimits.maxCiphertextLength)
+        configuration.maxHandshakeMessageLength + 2 * (RecordLimits.headerLength + RecordLimits.maxCiphertextLength)
     }
 
     private var awaitedWorkDescription: String {
@@ -385,7 +390,7 @@ public final class TLSConnection {
         let wasHandshaking = isHandshaking
         state = .closed(error: error)
         invalidateSession(handshakeFailed: wasHandshaking)
-        if wasHandshaking, let logger = context.configuration.logger {
+        if wasHandshaking, let logger = configuration.logger {
             var metadata = logMetadata
             metadata["error"] = "\(error)"
             logger.debug("handshake failed", metadata: metadata)
@@ -394,7 +399,7 @@ public final class TLSConnection {
 
     /// The role and SNI name, for log lines.
     private var logMetadata: Logger.Metadata {
-        var metadata: Logger.Metadata = ["role": "\(context.configuration.role)"]
+        var metadata: Logger.Metadata = ["role": "\(configuration.role)"]
         if let name = negotiated?.serverName ?? serverName { metadata["sni"] = "\(name)" }
         return metadata
     }
@@ -425,7 +430,7 @@ public final class TLSConnection {
             state = .closed(error: .protocolViolation(alert: .handshakeFailure, reason: .transportClosed))
         case .established:
             state = .closed(error: receivedCloseNotify ? nil : .closed)
-            if !receivedCloseNotify, context.configuration.uncleanTransportClose == .invalidateSession {
+            if !receivedCloseNotify, configuration.uncleanTransportClose == .invalidateSession {
                 invalidateSession()
             }
         }
@@ -609,7 +614,7 @@ public final class TLSConnection {
                 awaitingWork = true
                 pendingWork = TLSPendingWork(
                     check: check,
-                    verification: context.configuration.certificateVerification,
+                    verification: configuration.certificateVerification,
                     validationTime: context.clock.now())
             case .newSession(let made):
                 recordNewSession(made)
@@ -619,7 +624,7 @@ public final class TLSConnection {
                 let typeByte = parameters.version == .tls13 ? 1 : 0
                 recordLayer.maxSendFragment = min(RecordLimits.maxPlaintextLength, parameters.peerRecordSizeLimit - typeByte)
                 // Our record_size_limit binds the peer only if it sent the extension too (RFC 8449 §4).
-                if let limit = context.configuration.recordSizeLimit, peerSentRecordSizeLimit {
+                if let limit = configuration.recordSizeLimit, peerSentRecordSizeLimit {
                     recordLayer.maxReceiveFragment = min(RecordLimits.maxPlaintextLength, limit - typeByte)
                 }
                 state = .established
@@ -629,11 +634,11 @@ public final class TLSConnection {
                     // A TLS 1.2 session that resumed without a new ticket may resume again (its
                     // ID or ticket stays valid): the client store gets it back (S28).
                     if isClient, parameters.version == .tls12, let resumed = resumedSession, let key = clientStoreKey {
-                        context.configuration.clientSessionStore?.insert(resumed, for: key)
+                        configuration.clientSessionStore?.insert(resumed, for: key)
                     }
                 }
                 recordCompletion(parameters)
-                if let logger = context.configuration.logger {
+                if let logger = configuration.logger {
                     logger.debug("handshake completed", metadata: logMetadata.merging(parameters.resumption.logMetadata) { $1 })
                 }
                 events.append(.handshakeCompleted(parameters))
@@ -650,7 +655,7 @@ public final class TLSConnection {
             if parameters.isResumed { cache.recordClientHit() }
         case .server(let server):
             cache.recordAcceptGood()
-            if context.configuration.ticketMode == .stateless, server.clientOfferedTicket {
+            if configuration.ticketMode == .stateless, server.clientOfferedTicket {
                 if parameters.isResumed { cache.counters.recordHit() } else { cache.counters.recordMiss() }
             }
         }
@@ -665,9 +670,9 @@ public final class TLSConnection {
     private func ownSession(_ parameters: NegotiatedParameters) -> TLSSession {
         TLSSession(
             protocolVersion: parameters.version, cipherSuite: parameters.cipherSuite, secret: [],
-            creationTime: context.clock.now(), timeout: context.configuration.sessionTimeout,
+            creationTime: context.clock.now(), timeout: configuration.sessionTimeout,
             serverName: parameters.serverName, applicationProtocol: parameters.applicationProtocol,
-            sessionIDContext: isClient ? context.configuration.sessionIDContext : context.configuration.effectiveSessionIDContext,
+            sessionIDContext: isClient ? configuration.sessionIDContext : configuration.effectiveSessionIDContext,
             peerCertificates: parameters.peerCertificates, group: parameters.group, contextID: context.contextID)
     }
 
@@ -677,7 +682,7 @@ public final class TLSConnection {
     /// S19; `TLSContext.sessionEstablished`), and the application gets a `.newSession` event.
     private func recordNewSession(_ made: TLSSession) {
         session = made
-        if isClient, let key = clientStoreKey { context.configuration.clientSessionStore?.insert(made, for: key) }
+        if isClient, let key = clientStoreKey { configuration.clientSessionStore?.insert(made, for: key) }
         context.sessionEstablished(made, on: self)
         events.append(.newSession(made))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A configuration made ready to serve many connections: OpenSSL's `SSL_CTX`.
 ///
@@ -6,10 +7,15 @@ import Foundation
 /// configuration) and shared by every connection it makes. Later it owns the session cache,
 /// ticket keys and statistics.
 public final class TLSContext: Sendable {
-    /// The configuration this context was built from.
-    public let configuration: TLSConfiguration
-    /// The same, by reference, for the connections' state machines.
-    let sharedConfiguration: SharedConfiguration
+    /// The configuration new connections use: the one this context was built from, with the
+    /// certificate chain and key of the last `reloadIdentity(chain:key:)`.
+    public var configuration: TLSConfiguration { sharedConfiguration.value }
+    /// The same, by reference, for the connections' state machines; each connection keeps the
+    /// one current when it was made.
+    var sharedConfiguration: SharedConfiguration { current.withLock { $0 } }
+    private let current: Mutex<SharedConfiguration>
+    /// Which side this context plays.
+    let role: TLSConfiguration.Role
     /// Where this context and its connections read the time.
     public let clock: any TLSClock
     /// This context's identity (S5): sessions it makes carry it, and a server resumes a session
@@ -50,8 +56,8 @@ public final class TLSContext: Sendable {
     /// broken server).
     init(validated configuration: TLSConfiguration, contextID: UUID = UUID(), clock: any TLSClock = SystemClock()) {
         self.contextID = contextID
-        self.configuration = configuration
-        self.sharedConfiguration = SharedConfiguration(configuration)
+        self.current = Mutex(SharedConfiguration(configuration))
+        self.role = configuration.role
         self.clock = clock
         let coordinator = SessionCacheCoordinator(
             mode: configuration.sessionCacheMode, role: configuration.role,
@@ -117,7 +123,7 @@ public final class TLSContext: Sendable {
     /// server ticket carries the session itself: nothing is stored, the new callback still
     /// hears of it when server caching is on.
     func sessionEstablished(_ session: TLSSession, on connection: TLSConnection) {
-        if configuration.role == .server, ticketAuthority.ticketsCarryState, !session.ticket.isEmpty {
+        if role == .server, ticketAuthority.ticketsCarryState, !session.ticket.isEmpty {
             if sessionCache.mode.isCaching(for: .server), let onNew = sessionCache.callbacks.onNew {
                 _ = onNew(session, connection)
             }
@@ -131,6 +137,23 @@ public final class TLSContext: Sendable {
     static func runInBackground(_ work: SessionStoreWork?) {
         guard let work else { return }
         Task { _ = await work.run() }
+    }
+
+    /// Replaces the server's certificate chain and private key for the handshakes that start
+    /// from now on, atomically (S32): connections already made keep the identity they began
+    /// with, and the session cache, external store, callbacks and ticket keys stay, so sessions
+    /// made before the reload still resume (the session-ID context does not change). Throws
+    /// `invalidState`, leaving the identity as it was, on a client context or when the key does
+    /// not match the certificate (like `SSL_CTX_use_certificate` + `SSL_CTX_check_private_key`).
+    public func reloadIdentity(chain: CertificateChain, key: TLSPrivateKey) throws {
+        guard role == .server else { throw TLSError.invalidState("only a server context has an identity to reload") }
+        try current.withLock { shared in
+            var configuration = shared.value
+            configuration.certificateChain = chain
+            configuration.privateKey = key
+            try configuration.validate()
+            shared = SharedConfiguration(configuration)
+        }
     }
 
     /// A new connection under this context (`SSL_new`).

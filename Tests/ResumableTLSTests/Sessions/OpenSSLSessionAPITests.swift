@@ -250,6 +250,46 @@ import Testing
         #expect(other.contextID != issuer.contextID)
     }
 
+    @Test("S32: a reloaded certificate serves new handshakes; sessions made before still resume; a mismatched key is refused")
+    func reloadedIdentityKeepsSessions() async throws {
+        let renewed = try SelfSignedIdentity(commonName: "renewed")
+        let roots = try TrustRoots.certificates([InMemoryIdentity.shared.certificateDER, renewed.certificateDER])
+        let removals = Removals()
+        for mode in [TicketMode.stateless, .stateful] {
+            let serverContext = try server(removals) { $0.ticketMode = mode }
+            let clientContext = try client {
+                $0.certificateVerification = .fullVerification(trustRoots: roots)
+            }
+            let (first, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext)
+            #expect(first.negotiated?.peerCertificates.first == InMemoryIdentity.shared.certificateDER)
+            let before = try #require(first.session)
+            let cachedBefore = serverContext.sessionCache.cache.count
+
+            let established = serverContext.makeConnection()   // made before: keeps the old identity
+            try serverContext.reloadIdentity(chain: renewed.chain, key: renewed.privateKey)
+            #expect(serverContext.configuration.certificateChain?.leafDER == renewed.certificateDER)
+            #expect(serverContext.sessionCache.cache.count == cachedBefore, "\(mode): the cache survives")
+
+            let (resumed, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext, offering: before)
+            #expect(resumed.sessionReused, "\(mode): a session from before the reload resumes")
+            let (fresh, _) = try await ConnectionPump.connectAndClose(clientContext, serverContext)
+            #expect(fresh.negotiated?.peerCertificates.first == renewed.certificateDER, "\(mode): new handshakes present the new certificate")
+            let oldClient = clientContext.makeConnection()
+            try await ConnectionPump.run(oldClient, established)
+            #expect(oldClient.negotiated?.peerCertificates.first == InMemoryIdentity.shared.certificateDER)
+            try ConnectionPump.shutDown(oldClient, established)
+
+            let stranger = try SelfSignedIdentity(commonName: "stranger")
+            #expect(throws: TLSError.invalidState("the private key does not match the certificate")) {
+                try serverContext.reloadIdentity(chain: renewed.chain, key: stranger.privateKey)
+            }
+            #expect(serverContext.configuration.certificateChain?.leafDER == renewed.certificateDER, "a refused reload changes nothing")
+        }
+        #expect(throws: TLSError.invalidState("only a server context has an identity to reload")) {
+            try client().reloadIdentity(chain: renewed.chain, key: renewed.privateKey)
+        }
+    }
+
     // MARK: Callbacks (S20, S21)
 
     @Test("S21: the get callback sees the proposed ID, SNI, offered ALPN, version, peer address and its context")
