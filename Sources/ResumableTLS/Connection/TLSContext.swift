@@ -144,7 +144,8 @@ public final class TLSContext: Sendable {
     /// with, and the session cache, external store, callbacks and ticket keys stay, so sessions
     /// made before the reload still resume (the session-ID context does not change). Throws
     /// `invalidState`, leaving the identity as it was, on a client context or when the key does
-    /// not match the certificate (like `SSL_CTX_use_certificate` + `SSL_CTX_check_private_key`).
+    /// not match the certificate (like `SSL_CTX_use_certificate_chain_file` and
+    /// `SSL_CTX_use_PrivateKey_file` on a live context, then `SSL_CTX_check_private_key`).
     public func reloadIdentity(chain: CertificateChain, key: TLSPrivateKey) throws {
         guard role == .server else { throw TLSError.invalidState("only a server context has an identity to reload") }
         try current.withLock { shared in
