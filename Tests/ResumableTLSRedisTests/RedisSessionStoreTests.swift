@@ -95,6 +95,11 @@ import ResumableTLS
         #expect(!replayed.sessionReused && !replayedServer.sessionReused, "taken by B: a replay to C is a full handshake")
         let (second, _) = try await handshake(clientContext, serverA, offering: issued[1])
         #expect(second.sessionReused, "the other ticket still resumes, back on A")
+        func statistics(_ context: TLSContext) throws -> RedisSessionStoreStatistics {
+            try #require(context.configuration.sessionStore as? RedisSessionStore).statistics
+        }
+        #expect(try statistics(serverB).hits == 1 && statistics(serverC).misses == 1 && statistics(serverA).hits == 1)
+        #expect(try statistics(serverA).puts >= 2 && statistics(serverA).droppedPuts == 0)
     }
 
     @Test("S27: a TLS 1.2 session ID made on one server resumes on the others, again and again")
@@ -223,6 +228,9 @@ import ResumableTLS
         redis.stop()
         let (down, _) = try await handshake(clientContext, serverContext, offering: issued.last)
         #expect(!down.sessionReused && down.state == .closed(error: nil))
+        let statistics = try #require(serverContext.configuration.sessionStore as? RedisSessionStore).statistics
+        #expect(statistics.timeouts >= 1, "the stopped Redis: \(statistics)")
+        #expect(statistics.errors >= 1 && statistics.hits >= 1, "\(statistics)")
     }
 
     @Test func backoffDoublesWithJitterWithinTheBounds() {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import ResumableTLS
 
@@ -31,11 +32,18 @@ public struct RedisSessionStore: SessionStore {
     /// authentication (otherwise its `TLSConfiguration.effectiveSessionIDContext`).
     public let sessionIDContext: [UInt8]
     private let clock: any TLSClock
+    private let counters: RedisSessionStoreCounters
+
+    /// What the store has done so far: hits, misses, timeouts, errors, puts, dropped puts.
+    public var statistics: RedisSessionStoreStatistics { counters.snapshot }
 
     /// A store on `client`, sealing with `key`, for the context `contextID`, under `prefix`
-    /// and `sessionIDContext`.
+    /// and `sessionIDContext`; its counters and command latencies go to swift-metrics through
+    /// `metricsFactory`, labelled `tls_session_store_…` with `metricsDimensions`.
     public init(client: RedisClient, key: SessionSealingKey, contextID: UUID, prefix: String = "rtls:session",
-                sessionIDContext: [UInt8] = [], clock: any TLSClock = SystemClock()) {
+                sessionIDContext: [UInt8] = [], clock: any TLSClock = SystemClock(),
+                metricsDimensions: [(String, String)] = [], metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+        self.counters = RedisSessionStoreCounters(labelPrefix: "tls_session_store", dimensions: metricsDimensions, factory: metricsFactory)
         self.client = client
         self.key = key
         self.contextID = contextID
@@ -57,7 +65,16 @@ public struct RedisSessionStore: SessionStore {
         guard milliseconds > 0 else { return }
         let name = redisKey(id: session.sessionID, sessionIDContext: session.sessionIDContext)
         let value = try key.seal(try StoredSession.encode(session), for: name)
-        _ = try await client.send([Array("SET".utf8), Array(name.utf8), value, Array("PX".utf8), Array(String(milliseconds).utf8)])
+        do {
+            _ = try await timed("SET") {
+                try await client.send([Array("SET".utf8), Array(name.utf8), value, Array("PX".utf8), Array(String(milliseconds).utf8)])
+            }
+            counters.count("puts") { $0.puts += 1 }
+        } catch {
+            counters.countFailure(error)
+            counters.count("dropped_puts") { $0.droppedPuts += 1 }
+            throw error
+        }
     }
 
     /// The session stored under `id` (`GET`), or nil.
@@ -73,7 +90,12 @@ public struct RedisSessionStore: SessionStore {
     /// Forgets the session stored under `id` (`DEL`).
     public func remove(id: [UInt8]) async throws {
         for name in names(for: id) {
-            _ = try await client.send([Array("DEL".utf8), Array(name.utf8)])
+            do {
+                _ = try await timed("DEL") { try await client.send([Array("DEL".utf8), Array(name.utf8)]) }
+            } catch {
+                counters.countFailure(error)
+                throw error
+            }
         }
     }
 
@@ -83,19 +105,38 @@ public struct RedisSessionStore: SessionStore {
         [redisKey(id: id, sessionIDContext: sessionIDContext)]
     }
 
+    /// Runs a command and records how long it took, answered or not.
+    private func timed(_ command: String, _ body: () async throws -> RESPValue) async throws -> RESPValue {
+        let start = ContinuousClock.now
+        defer { counters.recordLatency(command, ContinuousClock.now - start) }
+        return try await body()
+    }
+
     private func read(_ command: String, id: [UInt8]) async throws -> TLSSession? {
         guard let name = names(for: id).first else { return nil }
-        let reply = try await client.send([Array(command.utf8), Array(name.utf8)])
+        let reply: RESPValue
+        do {
+            reply = try await timed(command) { try await client.send([Array(command.utf8), Array(name.utf8)]) }
+        } catch {
+            counters.countFailure(error)
+            throw error
+        }
         switch reply {
         case .bulkString(nil):
+            counters.count("misses") { $0.misses += 1 }
             return nil
         case .bulkString(let sealed?):
             // What does not open or decode is not ours (or was tampered with): a miss.
             guard let plaintext = key.open(sealed, for: name),
                   let session = StoredSession.decode(plaintext, contextID: contextID),
-                  session.sessionID == id else { return nil }
+                  session.sessionID == id else {
+                counters.count("misses") { $0.misses += 1 }
+                return nil
+            }
+            counters.count("hits") { $0.hits += 1 }
             return session
         default:
+            counters.count("errors") { $0.errors += 1 }
             throw RedisError.unexpectedReply("\(command) answered \(reply)")
         }
     }
