@@ -208,8 +208,9 @@ import ResumableTLS
         // Hung: every lookup is bounded by the command timeout, the handshake is a full one.
         redis.signal(SIGSTOP)
         let started = ContinuousClock.now
-        let (hung, _) = try await handshake(clientContext, serverContext, offering: issued.removeFirst())
+        let (hung, hungServer) = try await handshake(clientContext, serverContext, offering: issued.removeFirst())
         #expect(!hung.sessionReused)
+        #expect(hungServer.negotiated?.resumption == .declined([.storeUnavailable]))
         #expect(ContinuousClock.now - started < .seconds(2), "bounded by the 100 ms command timeout")
         redis.signal(SIGCONT)
 

@@ -5,6 +5,8 @@ final class PrefetchedSessions {
     private var sessions: [[UInt8]: TLSSession?] = [:]
     /// Identities whose ticket should be replaced by a fresh one when it resumes.
     private var renewals: Set<[UInt8]> = []
+    /// Identities whose get callback or store did not answer (S23).
+    private var unanswered: Set<[UInt8]> = []
     /// Where an asynchronous lookup leaves its results.
     private(set) lazy var asyncResults = AsyncSessionResults()   // made only when a lookup is needed
 
@@ -18,6 +20,11 @@ final class PrefetchedSessions {
     /// Whether the ticket `identity` should be renewed if it resumes.
     func needsRenewal(_ identity: [UInt8]) -> Bool { renewals.contains(identity) }
 
+    /// Why `identity` has no session: unknown, or its store did not answer (S30's reason).
+    func missingReason(_ identity: [UInt8]) -> ResumptionDeclineReason {
+        !unanswered.isEmpty && unanswered.contains(identity) ? .storeUnavailable : .unknownTicket
+    }
+
     /// The session for `identity`, handed out once.
     func take(_ identity: [UInt8]) -> TLSSession? {
         sessions.removeValue(forKey: identity) ?? nil
@@ -27,19 +34,27 @@ final class PrefetchedSessions {
     func absorbAsyncResults() {
         // A session from the get callback or an external store was taken from it (S14): a
         // ticket that resumes with it is renewed.
-        for (identity, session) in asyncResults.drain() { store(session, for: identity, renew: true) }
+        for (identity, outcome) in asyncResults.drain() {
+            switch outcome {
+            case .found(let session): store(session, for: identity, renew: true)
+            case .notFound: store(nil, for: identity)
+            case .unavailable:
+                store(nil, for: identity)
+                unanswered.insert(identity)
+            }
+        }
     }
 }
 
 /// Results of an asynchronous session lookup, written from the task that ran it.
 final class AsyncSessionResults: Sendable {
-    private let results = LockedValue<[[UInt8]: TLSSession?]>([:])
+    private let results = LockedValue<[[UInt8]: ExternalLookupOutcome]>([:])
 
-    func record(_ session: TLSSession?, for identity: [UInt8]) {
-        results.withLock { $0[identity] = .some(session) }
+    func record(_ outcome: ExternalLookupOutcome, for identity: [UInt8]) {
+        results.withLock { $0[identity] = outcome }
     }
 
-    func drain() -> [[UInt8]: TLSSession?] {
+    func drain() -> [[UInt8]: ExternalLookupOutcome] {
         results.withLock { current in
             defer { current.removeAll() }
             return current

@@ -101,11 +101,13 @@ public final class TLSConnection {
                 resolver: OfferedSessionResolver(shared: configuration, authority: authority,
                                                  cache: context.sessionCache, prefetched: prefetched),
                 makeTLS13: {
-                    ServerHandshake13(configuration: configuration, contextID: contextID, redeem: redeem, claim: claim,
+                    ServerHandshake13(configuration: configuration, contextID: contextID, redeem: redeem,
+                                      missingReason: { prefetched.missingReason($0) }, claim: claim,
                                       issueTicket: { try authority.seal($0) })
                 },
                 makeTLS12: {
-                    ServerHandshake12(configuration: configuration, contextID: contextID, redeem: redeem, claim: claim,
+                    ServerHandshake12(configuration: configuration, contextID: contextID, redeem: redeem,
+                                      missingReason: { prefetched.missingReason($0) }, claim: claim,
                                       issueTicket: { try authority.seal($0) },
                                       ticketNeedsRenewal: { prefetched.needsRenewal($0) })
                 }))

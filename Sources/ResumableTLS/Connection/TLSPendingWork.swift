@@ -51,7 +51,7 @@ public struct TLSPendingWork: Sendable {
             }
         case .lookUpSessions(let items, let results):
             for item in items {
-                results.record(await item.lookup.run(), for: item.identity)
+                results.record(await item.lookup.outcome(), for: item.identity)
             }
             return .success(())
         case .checkOfferedSessionName(let leafDER, let serverName, let time):

@@ -44,6 +44,9 @@ final class ServerHandshake12 {
     private let policy: ServerResumptionPolicy
     private let contextID: UUID
     private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
+    /// Why an identity that `redeem` did not find has no session (S30: unknown, or its store
+    /// did not answer).
+    private let missingReason: (_ identity: [UInt8]) -> ResumptionDeclineReason
     private let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool
     private let issueTicket: (TLSSession) throws -> TLSSession
     /// Whether a redeemed ticket should be replaced (used up, or sealed under an old key).
@@ -77,6 +80,7 @@ final class ServerHandshake12 {
     init(
         configuration: SharedConfiguration, contextID: UUID,
         redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
+        missingReason: @escaping (_ identity: [UInt8]) -> ResumptionDeclineReason = { _ in .unknownTicket },
         claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool,
         issueTicket: @escaping (TLSSession) throws -> TLSSession,
         ticketNeedsRenewal: @escaping ([UInt8]) -> Bool
@@ -86,6 +90,7 @@ final class ServerHandshake12 {
         self.policy = ServerResumptionPolicy(shared: configuration, sessionIDContext: configuration.value.effectiveSessionIDContext)
         self.contextID = contextID
         self.redeem = redeem
+        self.missingReason = missingReason
         self.claim = claim
         self.issueTicket = issueTicket
         self.marksDowngrade = configuration.value.allows(.tls13)
@@ -294,7 +299,7 @@ final class ServerHandshake12 {
             return nil
         }
         guard let session = redeem(identity, now) else {
-            decision = .declined([.unknownTicket])
+            decision = .declined([missingReason(identity)])
             return nil
         }
         if let reason = try whyNotResumable(session, hello: hello, serverName: serverName, extendedMasterSecret: extendedMasterSecret) {

@@ -76,6 +76,9 @@ final class ServerHandshake13 {
     private var ticketRequest: (newSessionCount: UInt8, resumptionCount: UInt8)?
     private var ticketsIssued: UInt64 = 0
     private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
+    /// Why an identity that `redeem` did not find has no session (S30: unknown, or its store
+    /// did not answer).
+    private let missingReason: (_ identity: [UInt8]) -> ResumptionDeclineReason
     private let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool
     private let issueTicket: (TLSSession) throws -> TLSSession
     private let contextID: UUID
@@ -90,6 +93,7 @@ final class ServerHandshake13 {
         configuration: SharedConfiguration,
         contextID: UUID = UUID(),
         redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
+        missingReason: @escaping (_ identity: [UInt8]) -> ResumptionDeclineReason = { _ in .unknownTicket },
         claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true },
         issueTicket: @escaping (TLSSession) throws -> TLSSession = { _ in throw TLSError.internalError("no ticket authority") }
     ) {
@@ -97,6 +101,7 @@ final class ServerHandshake13 {
         self.sessionIDContext = configuration.value.effectiveSessionIDContext
         self.contextID = contextID
         self.redeem = redeem
+        self.missingReason = missingReason
         self.claim = claim
         self.issueTicket = issueTicket
     }
@@ -402,6 +407,10 @@ final class ServerHandshake13 {
         var declined: [ResumptionDeclineReason] = []
         for (index, identity) in offer.identities.enumerated().prefix(PeerListLimits.pskIdentitiesExamined) where index < offer.binders.count {
             let candidate = redeem(identity.identity, now)
+            if candidate == nil {
+                declined.append(missingReason(identity.identity))
+                continue
+            }
             if let reason = whyNotResumable(candidate, hello: hello, obfuscatedAge: identity.obfuscatedTicketAge) {
                 declined.append(reason)
                 continue

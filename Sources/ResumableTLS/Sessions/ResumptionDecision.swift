@@ -9,6 +9,9 @@ public enum ResumptionDeclineReason: String, Sendable, Hashable, CaseIterable {
     /// already used once (S14), evicted, removed), or a stateless ticket that does not open
     /// under this context's ticket keys (another context or fleet, a key rotated out, tampered).
     case unknownTicket = "unknown_ticket"
+    /// The ticket or session ID is not known here, and the get callback or external store
+    /// that might know it failed or did not answer in time (S23): a full handshake instead.
+    case storeUnavailable = "store_unavailable"
     /// The session was marked not resumable (S6, S13).
     case notResumable = "not_resumable"
     /// The session's lifetime ran out (S16).

@@ -85,6 +85,24 @@ import Testing
         #expect(!second.client.sessionReused)
     }
 
+    /// S23 + S30: a lookup whose store cannot answer says so, apart from an unknown ticket.
+    @Test func s30AStoreThatDoesNotAnswerIsNamed() async throws {
+        for (answer, expected) in [(true, ResumptionDeclineReason.unknownTicket), (false, .storeUnavailable)] {
+            let (client, server) = try contexts(server: {
+                $0.ticketMode = .stateful
+                $0.sessionCacheMode = [.server, .noInternalLookup]
+                $0.sessionCallbacks.onLookup = { _ in
+                    guard answer else { throw CancellationError() }
+                    return nil
+                }
+            })
+            let first = try await connect(client, server)
+            let second = try await connect(client, server, offering: first.client.session)
+            #expect(second.serverDecision == .declined([expected]), "answering: \(answer)")
+            #expect(!second.client.sessionReused)
+        }
+    }
+
     @Test func s30SingleUseTicketOfferedAgainIsUnknown() async throws {
         let (client, server) = try contexts(server: { $0.ticketMode = .stateful })
         let first = try await connect(client, server)

@@ -59,6 +59,12 @@ public struct ExternalSessionLookup: Sendable {
 
     /// The session to resume, or nil for a full handshake; a slow or failing store is nil.
     public func run() async -> TLSSession? {
+        if case .found(let session) = await outcome() { return session }
+        return nil
+    }
+
+    /// What the lookup found, telling a miss from a store that could not answer.
+    func outcome() async -> ExternalLookupOutcome {
         await coordinator.lookUpExternally(request, singleUse: singleUse, now: now)
     }
 
@@ -72,6 +78,15 @@ public struct ExternalSessionLookup: Sendable {
         lookup.request.peerAddress = peerAddress
         return lookup
     }
+}
+
+/// What an external lookup came to (S23): a session, nothing, or no answer from the get
+/// callback or store (a throw or a timeout), which the decision log reports as
+/// `store_unavailable`.
+enum ExternalLookupOutcome: Sendable {
+    case found(TLSSession)
+    case notFound
+    case unavailable
 }
 
 /// The context a `SessionCacheCoordinator` belongs to, held weakly (the context owns the
@@ -280,13 +295,16 @@ public final class SessionCacheCoordinator: Sendable {
     /// Asks `onLookup`, then the external store (`take` when `singleUse`), each under
     /// `externalTimeLimit` (S21, S23). Counts callback hits, hits and timeouts (S30). A session
     /// of another context is refused (S5); an accepted one is cached unless `.noInternalStore`.
-    func lookUpExternally(_ request: SessionLookupRequest, singleUse: Bool, now: Date) async -> TLSSession? {
+    func lookUpExternally(_ request: SessionLookupRequest, singleUse: Bool, now: Date) async -> ExternalLookupOutcome {
         let id = request.sessionID
         var found: SessionLookupResult?
+        var failed = false
         if let onLookup = callbacks.onLookup {
             switch await runWithTimeLimit(externalTimeLimit, { try await onLookup(request) }) {
             case .value(let result): found = result
-            case .failed, .timedOut: counters.recordExternalStoreFailure()
+            case .failed, .timedOut:
+                counters.recordExternalStoreFailure()
+                failed = true
             }
         }
         if found == nil, let store = externalStore {
@@ -295,28 +313,30 @@ public final class SessionCacheCoordinator: Sendable {
             }
             switch await runWithTimeLimit(externalTimeLimit, lookup) {
             case .value(let session): found = session.map { SessionLookupResult($0) }
-            case .failed, .timedOut: counters.recordExternalStoreFailure()
+            case .failed, .timedOut:
+                counters.recordExternalStoreFailure()
+                failed = true
             }
         }
-        guard let found else { return nil }
+        guard let found else { return failed ? .unavailable : .notFound }
         counters.recordCallbackHit()
         let session = found.session
         if let contextID, session.contextID != contextID {
             // One session, one context (S5): a store shared by several contexts, or a file
             // imported for another, must not resume here. `copy(ownedBy:)` re-owns one.
-            return nil
+            return .notFound
         }
         if session.isExpired(at: now) {
             counters.recordTimeout()
-            return nil
+            return .notFound
         }
-        guard session.isResumable else { return nil }
+        guard session.isResumable else { return .notFound }
         // A single-use session was consumed: caching it would let it be resumed again.
         if found.insertIntoInternalCache && !singleUse && !mode.contains(.noInternalStore) {
             cache.insert(session, now: now)
         }
         counters.recordHit()
-        return session
+        return .found(session)
     }
 
     /// Takes `session` out of the internal cache and marks it not resumable: its connection
