@@ -36,11 +36,30 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(help: "Print the results as JSON.")
     var json = false
 
+    @Option(help: "Run N servers sharing their sessions (through Redis, and through shared ticket keys) behind a random load balancer, and compare with N servers on their own (2...16).")
+    var fleet: Int?
+
+    @Option(help: "With --fleet: the Redis to use, redis://host:port (default: a redis-server started on a free loopback port and stopped).")
+    var redis: String?
+
     func validate() throws {
         guard (1...10_000).contains(count) else { throw ValidationError("--count must be 1...10000 (got \(count))") }
+        if let fleet, !(2...16).contains(fleet) { throw ValidationError("--fleet must be 2...16 (got \(fleet))") }
+        if redis != nil && fleet == nil { throw ValidationError("--redis goes with --fleet") }
     }
 
     func run() async throws {
+        if let fleet {
+            let report = try await FleetDemoRunner(servers: fleet, count: max(count, 2), redisURL: redis).run()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print(report.table)
+            }
+            return
+        }
         let report = try await DemoRunner(count: count, ticketMode: tickets, tls12: tls12).run()
         if json {
             let encoder = JSONEncoder()

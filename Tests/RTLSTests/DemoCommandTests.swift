@@ -28,4 +28,25 @@ import Testing
         #expect(report.phases.map(\.mode) == ["full", "ticket", "session_id"])
         #expect(report.phases.map(\.resumed) == [0, 5, 5])
     }
+
+    private struct FleetRow: Decodable { var mechanism: String; var shared: Double; var perServer: Double }
+    private struct FleetReport: Decodable { var servers: Int; var connections: Int; var sameServerShare: Double; var rows: [FleetRow] }
+
+    @Test("rtls demo --fleet 3: a fleet sharing its sessions resumes nearly every time, servers on their own about 1 in 3 times")
+    func fleetDemo() throws {
+        let result = try RTLSTestSupport.rtls(["demo", "--fleet", "3", "--count", "40", "--json"], timeout: .seconds(120))
+        #expect(result.status == 0, "\(result.transcript)")
+        let report = try JSONDecoder().decode(FleetReport.self, from: Data(result.stdout.utf8))
+        #expect(report.servers == 3 && report.connections == 40)
+        #expect(report.rows.map(\.mechanism) == ["TLS 1.3 stateful tickets (Redis)", "TLS 1.3 stateless tickets (shared keys)", "TLS 1.2 session IDs (Redis)"])
+        for row in report.rows {
+            // A ticket's write to Redis races the next connection now and then: nearly 100 %.
+            #expect(row.shared >= 0.9, "\(row.mechanism): \(row.shared)")
+            // On its own a server resumes exactly the reconnections sent back to it.
+            #expect(abs(row.perServer - report.sameServerShare) < 0.0001, "\(row.mechanism): \(row.perServer)")
+            #expect(row.perServer < row.shared)
+        }
+        let table = try RTLSTestSupport.rtls(["demo", "--fleet", "2", "--count", "10"], timeout: .seconds(120))
+        #expect(table.status == 0 && table.stdout.contains("per-server"), "\(table.transcript)")
+    }
 }
