@@ -65,13 +65,15 @@ final class RedisConnectionSlot: Sendable {
     /// The slot's connection, made if needed (one attempt shared by every caller); throws
     /// `unavailable` during a backoff.
     func connection(_ configuration: RedisConfiguration, eventLoop: any EventLoop) async throws -> RedisConnection {
-        let task: Task<RedisConnection, any Error> = try state.withLockedValue { state in
+        // The common case, a live connection, takes the lock and nothing else.
+        enum Next { case ready(RedisConnection), wait(Task<RedisConnection, any Error>) }
+        let next: Next = try state.withLockedValue { state in
             var failures = 0
             switch state {
             case .connected(let connection) where connection.isActive:
-                return Task { connection }
+                return .ready(connection)
             case .connecting(let task, _):
-                return task
+                return .wait(task)
             case .backingOff(let until, let count):
                 guard NIODeadline.now() >= until else { throw RedisError.unavailable }
                 failures = count
@@ -80,7 +82,12 @@ final class RedisConnectionSlot: Sendable {
             }
             let attempt = Task { try await RedisConnection.connect(configuration, on: eventLoop) }
             state = .connecting(attempt, failures: failures)
-            return attempt
+            return .wait(attempt)
+        }
+        let task: Task<RedisConnection, any Error>
+        switch next {
+        case .ready(let connection): return connection
+        case .wait(let attempt): task = attempt
         }
         do {
             let connection = try await task.value
