@@ -50,6 +50,7 @@ let package = Package(
             name: "ResumableTLSRedis",
             dependencies: [
                 "ResumableTLS",
+                "NIOResumableTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

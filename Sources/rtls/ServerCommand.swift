@@ -59,8 +59,11 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup var versions: ProtocolVersionOptions
 
-    @Option(name: .customLong("session-store"), help: "Share sessions with other servers through Redis: redis://[user:password@]host:port[/db] (stateful tickets and TLS 1.2 session IDs; needs --session-store-key).")
+    @Option(name: .customLong("session-store"), help: "Share sessions with other servers through Redis: redis://[user:password@]host:port[/db], or rediss:// for TLS (stateful tickets and TLS 1.2 session IDs; needs --session-store-key).")
     var sessionStore: String?
+
+    @Option(name: .customLong("session-store-ca"), help: "For a rediss:// --session-store: the CA certificate (PEM) Redis's certificate is checked against (default: the system's roots).")
+    var sessionStoreCA: String?
 
     @Option(name: .customLong("session-store-key"), help: "The fleet's secret for --session-store: a file with 64 hex digits (e.g. 'openssl rand -hex 32'); values in Redis are sealed with it and keys hashed.")
     var sessionStoreKey: String?
@@ -82,8 +85,9 @@ struct ServerCommand: AsyncParsableCommand {
         guard (sessionStore == nil) == (sessionStoreKey == nil) else {
             throw ValidationError("--session-store and --session-store-key go together")
         }
+        if sessionStoreCA != nil && sessionStore == nil { throw ValidationError("--session-store-ca goes with --session-store") }
         if let sessionStore {
-            do { _ = try SessionStoreURL.redisConfiguration(sessionStore) } catch let error as CLIError { throw ValidationError(error.description) }
+            do { _ = try SessionStoreURL.redisConfiguration(sessionStore, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
         }
         if ticketKeyFile != nil && tickets == .stateful {
             throw ValidationError("--ticket-key-file needs stateless tickets (not --tickets stateful)")
@@ -180,7 +184,7 @@ struct ServerCommand: AsyncParsableCommand {
         if let sessionStore, let sessionStoreKey {
             // Every server with the same key file is one context (S5): they share their sessions.
             contextID = try SessionStoreURL.fleetContextID(file: sessionStoreKey)
-            let redis = RedisClient(configuration: try SessionStoreURL.redisConfiguration(sessionStore))
+            let redis = RedisClient(configuration: try SessionStoreURL.redisConfiguration(sessionStore, caFile: sessionStoreCA))
             configuration.sessionStore = RedisSessionStore(
                 client: redis, key: try SessionStoreURL.sealingKey(file: sessionStoreKey), contextID: contextID,
                 sessionIDContext: configuration.effectiveSessionIDContext)

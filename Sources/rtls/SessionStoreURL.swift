@@ -3,16 +3,18 @@ import Foundation
 import ResumableTLS
 import ResumableTLSRedis
 
-/// `--session-store redis://[user:password@]host:port[/db]`: a Redis session store shared by a
-/// fleet (S27), with `--session-store-key FILE`, the fleet's 32-byte secret in hex.
+/// `--session-store redis://[user:password@]host:port[/db]` (or `rediss://` for TLS): a Redis
+/// session store shared by a fleet (S27), with `--session-store-key FILE`, the fleet's 32-byte
+/// secret in hex, and for TLS `--session-store-ca FILE`, the CA that signed Redis's certificate.
 enum SessionStoreURL {
-    /// The Redis configuration a `redis://` URL names; throws a `CLIError` for anything else.
-    static func redisConfiguration(_ text: String) throws -> RedisConfiguration {
+    /// The Redis configuration a `redis://` or `rediss://` URL names (TLS verifying Redis's
+    /// certificate against `caFile`, else the system roots); throws a `CLIError` otherwise.
+    static func redisConfiguration(_ text: String, caFile: String? = nil) throws -> RedisConfiguration {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased() else {
             throw CLIError("--session-store: not a URL: '\(text)'")
         }
-        guard scheme == "redis" else {
-            throw CLIError("--session-store: only redis:// is supported (rediss://, TLS to Redis, is not built yet)")
+        guard scheme == "redis" || scheme == "rediss" else {
+            throw CLIError("--session-store: the URL must be redis:// or rediss:// (got '\(scheme)://')")
         }
         guard let host = url.host, !host.isEmpty else { throw CLIError("--session-store: no host in '\(text)'") }
         var configuration = RedisConfiguration(host: host, port: url.port ?? 6379)
@@ -22,6 +24,19 @@ enum SessionStoreURL {
             configuration.username = url.user.flatMap { $0.isEmpty ? nil : $0 }
         } else if let user = url.user, !user.isEmpty {
             configuration.password = user   // redis://secret@host: a password without a user
+        }
+        if scheme == "rediss" {
+            var tls = TLSConfiguration.client(serverName: nil)
+            if let caFile {
+                do {
+                    tls.certificateVerification = .fullVerification(trustRoots: try .certificates(CertificateChain(pemFile: caFile).certificatesDER))
+                } catch {
+                    throw CLIError("--session-store-ca '\(caFile)': \(error)")
+                }
+            }
+            do { configuration.tls = try TLSContext(tls) } catch { throw CLIError("--session-store: \(error)") }
+        } else if caFile != nil {
+            throw CLIError("--session-store-ca goes with a rediss:// URL")
         }
         let path = url.path.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         if !path.isEmpty {

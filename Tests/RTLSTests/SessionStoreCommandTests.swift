@@ -24,9 +24,12 @@ import Testing
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    private static func startRedis() throws -> (server: ChildProcess, port: Int) {
+    /// A redis-server on a free port; with `tls` (certificate and key files), TLS only.
+    private static func startRedis(tls: (certificate: String, key: String)? = nil) throws -> (server: ChildProcess, port: Int) {
         let port = try freePort()
-        let redis = try ChildProcess("/usr/bin/redis-server", ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        let listen = tls.map { ["--port", "0", "--tls-port", "\(port)", "--tls-cert-file", $0.certificate, "--tls-key-file", $0.key,
+                                "--tls-ca-cert-file", $0.certificate, "--tls-auth-clients", "no"] } ?? ["--port", "\(port)"]
+        let redis = try ChildProcess("/usr/bin/redis-server", listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
         do {
             _ = try redis.waitForStdoutLine { $0.contains("Ready to accept connections") }
             return (redis, port)
@@ -36,17 +39,19 @@ import Testing
         }
     }
 
-    @Test("S27: a TLS 1.3 stateful ticket from one rtls server resumes on another through Redis; a wrong key file shares nothing")
-    func twoServersShareOneRedis() throws {
+    @Test("S27: a TLS 1.3 stateful ticket from one rtls server resumes on another through Redis (plain and TLS); a wrong key file shares nothing", arguments: [false, true])
+    func twoServersShareOneRedis(tls: Bool) throws {
         let directory = try Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (certificate, key) = try Support.makeCertificate(in: directory)
         let keyFile = directory.appendingPathComponent("store.key").path
         try String(repeating: "5a", count: 32).write(toFile: keyFile, atomically: true, encoding: .utf8)
-        let (redis, redisPort) = try Self.startRedis()
+        let (redis, redisPort) = try Self.startRedis(tls: tls ? (certificate, key) : nil)
         defer { redis.stop() }
-        let store = ["--session-store", "redis://127.0.0.1:\(redisPort)/0", "--session-store-key", keyFile,
-                     "--tickets", "stateful", "--cert", certificate, "--key", key]
+        // rediss://: our own TLS client to Redis, checking its certificate (for 127.0.0.1) against the CA.
+        let url = tls ? "rediss://127.0.0.1:\(redisPort)/0" : "redis://127.0.0.1:\(redisPort)/0"
+        let store = ["--session-store", url, "--session-store-key", keyFile] + (tls ? ["--session-store-ca", certificate] : [])
+            + ["--tickets", "stateful", "--cert", certificate, "--key", key]
         let (first, firstPort) = try Support.startRTLSServer(store)
         defer { first.stop() }
         let (second, secondPort) = try Support.startRTLSServer(store)
@@ -69,8 +74,8 @@ import Testing
         let otherKey = directory.appendingPathComponent("other.key").path
         try String(repeating: "a5", count: 32).write(toFile: otherKey, atomically: true, encoding: .utf8)
         let (stranger, strangerPort) = try Support.startRTLSServer(
-            ["--session-store", "redis://127.0.0.1:\(redisPort)", "--session-store-key", otherKey,
-             "--tickets", "stateful", "--cert", certificate, "--key", key])
+            ["--session-store", url, "--session-store-key", otherKey] + (tls ? ["--session-store-ca", certificate] : [])
+            + ["--tickets", "stateful", "--cert", certificate, "--key", key])
         defer { stranger.stop() }
         let fresh = directory.appendingPathComponent("fresh.pem").path
         _ = try Support.opensslGet(port: firstPort, ["-sess_out", fresh])
@@ -122,7 +127,9 @@ import Testing
 
     @Test("Bad --session-store arguments are usage errors", arguments: [
         ["--session-store", "redis://127.0.0.1:6379"],
-        ["--session-store", "rediss://127.0.0.1:6379", "--session-store-key", "k"],
+        ["--session-store", "ftp://127.0.0.1:6379", "--session-store-key", "k"],
+        ["--session-store-ca", "ca.pem"],
+        ["--session-store", "redis://127.0.0.1:6379", "--session-store-key", "k", "--session-store-ca", "ca.pem"],
         ["--session-store", "redis://127.0.0.1:6379/99", "--session-store-key", "k"],
         ["--session-store-key", "k"],
     ])

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import ResumableTLS
 @testable import ResumableTLSRedis
 
 /// A `redis-server` on 127.0.0.1 that a test starts and stops: no persistence, a port the OS
@@ -8,25 +9,30 @@ import NIOPosix
 final class RedisServerProcess: @unchecked Sendable {
     let port: Int
     private let process: Process
+    /// The client TLS context for a server started with TLS.
+    let tls: TLSContext?
 
-    private init(port: Int, process: Process) {
+    private init(port: Int, process: Process, tls: TLSContext?) {
         self.port = port
         self.process = process
+        self.tls = tls
     }
 
-    /// Starts a server (a few attempts, should another process take the port first).
-    static func start(extraArguments: [String] = []) async throws -> RedisServerProcess {
+    /// Starts a server (a few attempts, should another process take the port first); with
+    /// `tls`, it listens with TLS only (`--tls-port`), presenting `tls.certificate`.
+    static func start(tls: (certificate: String, key: String, client: TLSContext)? = nil) async throws -> RedisServerProcess {
         var lastError: (any Error)?
         for _ in 0..<3 {
             let port = try await freePort()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-            process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                 "--protected-mode", "yes"] + extraArguments
+            let listen = tls.map { ["--port", "0", "--tls-port", "\(port)", "--tls-cert-file", $0.certificate, "--tls-key-file", $0.key,
+                                    "--tls-ca-cert-file", $0.certificate, "--tls-auth-clients", "no"] } ?? ["--port", "\(port)"]
+            process.arguments = listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            let server = RedisServerProcess(port: port, process: process)
+            let server = RedisServerProcess(port: port, process: process, tls: tls?.client)
             do {
                 try await server.waitUntilReady()
                 return server
@@ -42,6 +48,7 @@ final class RedisServerProcess: @unchecked Sendable {
     func client(_ adjust: (inout RedisConfiguration) -> Void = { _ in }) -> RedisClient {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         configuration.commandTimeout = .seconds(2)
+        configuration.tls = tls
         adjust(&configuration)
         return RedisClient(configuration: configuration)
     }

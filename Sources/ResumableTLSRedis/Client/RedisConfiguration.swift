@@ -1,4 +1,5 @@
 import NIOCore
+import ResumableTLS
 
 /// Where the Redis server is and how to talk to it: address, credentials, database, time limits
 /// and the pool's size and reconnection policy.
@@ -13,7 +14,11 @@ public struct RedisConfiguration: Sendable {
     public var password: String?
     /// The database (`SELECT n`); 0, Redis's default, sends no `SELECT`.
     public var database: Int
-    /// How long a connection (TCP, then `AUTH` and `SELECT`) may take.
+    /// TLS to Redis (`rediss://`, redis-server's `--tls-port`) through this library's own client:
+    /// a client `TLSContext` whose trust roots hold Redis's CA. The server's certificate is
+    /// checked for the context's `serverName`, else for `host`. Nil: plain TCP.
+    public var tls: TLSContext?
+    /// How long a connection (TCP, the TLS handshake, then `AUTH` and `SELECT`) may take.
     public var connectTimeout: TimeAmount
     /// How long a command may wait for its reply; past it the connection is dropped, since the
     /// replies of a pipelined connection arrive in order.
@@ -35,6 +40,7 @@ public struct RedisConfiguration: Sendable {
         self.username = nil
         self.password = nil
         self.database = 0
+        self.tls = nil
         self.connectTimeout = .seconds(1)
         self.commandTimeout = .milliseconds(50)
         self.poolSize = 4

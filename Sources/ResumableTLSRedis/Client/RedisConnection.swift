@@ -1,5 +1,7 @@
 import NIOCore
 import NIOPosix
+import NIOResumableTLS
+import ResumableTLS
 
 /// One connection to Redis, authenticated and on its database, on which commands are
 /// pipelined (`RedisCommandHandler`).
@@ -15,19 +17,41 @@ final class RedisConnection: Sendable {
     /// Whether the connection can still carry commands.
     var isActive: Bool { channel.isActive }
 
-    /// Connects, then `AUTH` and `SELECT` as configured, all within `connectTimeout`.
+    /// Connects (with TLS if configured), then `AUTH` and `SELECT` as configured, all within
+    /// `connectTimeout`.
     static func connect(_ configuration: RedisConfiguration, on eventLoop: any EventLoop) async throws -> RedisConnection {
         let channel: any Channel
+        let tls = configuration.tls
+        let handshake = tls.map { _ in eventLoop.makePromise(of: NegotiatedParameters.self) }
+        let serverName = tls?.configuration.serverName == nil ? configuration.host : nil
         do {
             channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(configuration.connectTimeout)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(RedisCommandHandler()) }
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tls, let handshake {
+                            try channel.pipeline.syncOperations.addHandler(
+                                TLSChannelHandler(context: tls, serverName: serverName, handshakePromise: handshake))
+                        }
+                        try channel.pipeline.syncOperations.addHandler(RedisCommandHandler())
+                    }
                 }
                 .connect(host: configuration.host, port: configuration.port).get()
         } catch {
+            handshake?.fail(RedisError.connectFailed("no connection"))
             throw RedisError.connectFailed("\(configuration.host):\(configuration.port): \(error)")
+        }
+        if let handshake {
+            // The TLS handshake shares the connect time limit.
+            let deadline = eventLoop.scheduleTask(in: configuration.connectTimeout) { channel.close(promise: nil) }
+            defer { deadline.cancel() }
+            do {
+                _ = try await handshake.futureResult.get()
+            } catch {
+                channel.close(promise: nil)
+                throw RedisError.connectFailed("TLS to \(configuration.host):\(configuration.port): \(error)")
+            }
         }
         // The set-up commands share the connect time limit.
         let connection = RedisConnection(channel: channel, commandTimeout: configuration.connectTimeout)
