@@ -53,6 +53,9 @@ public final class TLSAsyncConnection: Sendable {
             } catch ChannelPipelineError.notFound {
                 // The channel closed meanwhile and took its handlers: the session it ended with.
                 return completed.withLockedValue { $0 }
+            } catch ChannelError.ioOnClosedChannel {
+                // The same, seen from a pipeline already torn down.
+                return completed.withLockedValue { $0 }
             }
         }.get()
     }

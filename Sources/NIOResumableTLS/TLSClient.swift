@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import ResumableTLS
@@ -22,18 +23,22 @@ public enum TLSClient {
         let hostName = context.configuration.serverName == nil ? host : nil
         // Before connecting: a bad name fails without touching the network.
         try context.configuration.validateServerIdentity(serverName: hostName ?? context.configuration.serverName)
+        // The handlers go in as the channel is made, before it connects: nothing the peer does
+        // (a close, a reset) can come between the connection and the TLS handler.
+        let installed = NIOLockedValueBox<(EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection)?>(nil)
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handlers = try AsyncStreamBridgeHandler.install(on: channel, context: context, offering: session, serverName: hostName)
+                    installed.withLockedValue { $0 = handlers }
+                }
+            }
             .connect(host: host, port: port).get()
-        let (handshake, makeConnection): (EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection)
-        do {
-            (handshake, makeConnection) = try await channel.eventLoop.submit {
-                try AsyncStreamBridgeHandler.install(on: channel, context: context, offering: session, serverName: hostName)
-            }.get()
-        } catch {
+        guard let (handshake, makeConnection) = installed.withLockedValue({ $0 }) else {
             try? await channel.close()
-            throw error
+            throw NIOTLSError.closedDuringHandshake
         }
         return makeConnection(try await handshake.get())
     }

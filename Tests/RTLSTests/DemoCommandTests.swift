@@ -8,8 +8,8 @@ import Testing
     private struct Report: Decodable { var version: String; var ticketMode: String; var phases: [Phase] }
 
     @Test("rtls demo resumes every resumed handshake", arguments: ["stateless", "stateful"])
-    func demoResumes(tickets: String) throws {
-        let result = try RTLSTestSupport.rtls(["demo", "--count", "5", "--tickets", tickets, "--json"], timeout: .seconds(120))
+    func demoResumes(tickets: String) async throws {
+        let result = try await RTLSTestSupport.offPool { try RTLSTestSupport.rtls(["demo", "--count", "5", "--tickets", tickets, "--json"], timeout: .seconds(120)) }
         #expect(result.status == 0, "\(result.transcript)")
         let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
         #expect(report.ticketMode == tickets)
@@ -20,8 +20,8 @@ import Testing
     }
 
     @Test("rtls demo --tls1_2 resumes by ticket and by session ID", arguments: ["stateless", "stateful"])
-    func demoOverTLS12(tickets: String) throws {
-        let result = try RTLSTestSupport.rtls(["demo", "--count", "5", "--tickets", tickets, "--tls1_2", "--json"], timeout: .seconds(120))
+    func demoOverTLS12(tickets: String) async throws {
+        let result = try await RTLSTestSupport.offPool { try RTLSTestSupport.rtls(["demo", "--count", "5", "--tickets", tickets, "--tls1_2", "--json"], timeout: .seconds(120)) }
         #expect(result.status == 0, "\(result.transcript)")
         let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
         #expect(report.version == "TLSv1.2")
@@ -33,8 +33,8 @@ import Testing
     private struct FleetReport: Decodable { var servers: Int; var connections: Int; var sameServerShare: Double; var rows: [FleetRow] }
 
     @Test("rtls demo --fleet 3: a fleet sharing its sessions resumes nearly every time, servers on their own about 1 in 3 times")
-    func fleetDemo() throws {
-        let result = try RTLSTestSupport.rtls(["demo", "--fleet", "3", "--count", "40", "--json"], timeout: .seconds(120))
+    func fleetDemo() async throws {
+        let result = try await RTLSTestSupport.offPool { try RTLSTestSupport.rtls(["demo", "--fleet", "3", "--count", "40", "--json"], timeout: .seconds(120)) }
         #expect(result.status == 0, "\(result.transcript)")
         let report = try JSONDecoder().decode(FleetReport.self, from: Data(result.stdout.utf8))
         #expect(report.servers == 3 && report.connections == 40)
@@ -46,7 +46,7 @@ import Testing
             #expect(abs(row.perServer - report.sameServerShare) < 0.0001, "\(row.mechanism): \(row.perServer)")
             #expect(row.perServer < row.shared)
         }
-        let table = try RTLSTestSupport.rtls(["demo", "--fleet", "2", "--count", "10"], timeout: .seconds(120))
+        let table = try await RTLSTestSupport.offPool { try RTLSTestSupport.rtls(["demo", "--fleet", "2", "--count", "10"], timeout: .seconds(120)) }
         #expect(table.status == 0 && table.stdout.contains("per-server"), "\(table.transcript)")
     }
 }

@@ -29,6 +29,15 @@ enum RTLSTestSupport {
     }
 
     /// A fresh temporary directory; the caller removes it.
+    /// Runs `body`, which blocks on child processes, on a Dispatch thread instead of the Swift
+    /// concurrency pool (2 threads here): a blocked pool thread would stall every async test,
+    /// down to the chain verification of their handshakes.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("rtls-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

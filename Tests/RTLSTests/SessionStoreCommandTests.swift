@@ -40,13 +40,17 @@ import Testing
     }
 
     @Test("S27: a TLS 1.3 stateful ticket from one rtls server resumes on another through Redis (plain and TLS); a wrong key file shares nothing", arguments: [false, true])
-    func twoServersShareOneRedis(tls: Bool) throws {
+    func twoServersShareOneRedis(tls: Bool) async throws {
+        try await Support.offPool { try Self.twoServersShareOneRedisBody(tls: tls) }
+    }
+
+    private static func twoServersShareOneRedisBody(tls: Bool) throws {
         let directory = try Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (certificate, key) = try Support.makeCertificate(in: directory)
         let keyFile = directory.appendingPathComponent("store.key").path
         try String(repeating: "5a", count: 32).write(toFile: keyFile, atomically: true, encoding: .utf8)
-        let (redis, redisPort) = try Self.startRedis(tls: tls ? (certificate, key) : nil)
+        let (redis, redisPort) = try startRedis(tls: tls ? (certificate, key) : nil)
         defer { redis.stop() }
         // rediss://: our own TLS client to Redis, checking its certificate (for 127.0.0.1) against the CA.
         let url = tls ? "rediss://127.0.0.1:\(redisPort)/0" : "redis://127.0.0.1:\(redisPort)/0"
@@ -92,7 +96,11 @@ import Testing
     }
 
     @Test("S32: SIGHUP reloads --cert/--key: new handshakes get the renewed certificate, a session from before still resumes")
-    func hangupReloadsTheCertificate() throws {
+    func hangupReloadsTheCertificate() async throws {
+        try await Support.offPool { try Self.hangupReloadsTheCertificateBody() }
+    }
+
+    private static func hangupReloadsTheCertificateBody() throws {
         let directory = try Support.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let (certificate, key) = try Support.makeCertificate(in: directory)
@@ -104,7 +112,7 @@ import Testing
 
         let sessionFile = directory.appendingPathComponent("session.pem").path
         let made = try Support.opensslGet(port: port, ["-sess_out", sessionFile])
-        let original = try #require(Self.servedCertificate(made.stdout))
+        let original = try #require(servedCertificate(made.stdout))
         #expect(original.trimmingCharacters(in: .whitespacesAndNewlines) == (try String(contentsOfFile: certificate, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))
 
         // The renewal: new files in place, then SIGHUP.
@@ -116,7 +124,7 @@ import Testing
         server.send(signal: SIGHUP)
         var served: String?
         for _ in 0..<50 {
-            served = Self.servedCertificate(try Support.opensslGet(port: port, []).stdout)
+            served = servedCertificate(try Support.opensslGet(port: port, []).stdout)
             if served == renewed { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
@@ -133,8 +141,8 @@ import Testing
         ["--session-store", "redis://127.0.0.1:6379/99", "--session-store-key", "k"],
         ["--session-store-key", "k"],
     ])
-    func badArguments(arguments: [String]) throws {
-        let result = try Support.rtls(["server", "--port", "0"] + arguments)
+    func badArguments(arguments: [String]) async throws {
+        let result = try await Support.offPool { try Support.rtls(["server", "--port", "0"] + arguments) }
         #expect(result.status == 64, "\(result.transcript)")
         #expect(result.stderr.contains("session-store"), "\(result.transcript)")
     }
