@@ -48,26 +48,25 @@ struct DemoCommand: AsyncParsableCommand {
         if redis != nil && fleet == nil { throw ValidationError("--redis goes with --fleet") }
     }
 
+    /// Prints `report` as JSON with `--json`, else as `table`.
+    private func show(_ report: some Encodable, table: String) throws {
+        guard json else {
+            print(table)
+            return
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    }
+
     func run() async throws {
         if let fleet {
             let report = try await FleetDemoRunner(servers: fleet, count: max(count, 2), redisURL: redis).run()
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print(report.table)
-            }
+            try show(report, table: report.table)
             return
         }
         let report = try await DemoRunner(count: count, ticketMode: tickets, tls12: tls12).run()
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(report.table)
-        }
+        try show(report, table: report.table)
         if !report.allAsExpected {
             FileHandle.standardError.write(Data("rtls demo: FAILED: \(report.failureSummary)\n".utf8))
             throw ExitCode(1)

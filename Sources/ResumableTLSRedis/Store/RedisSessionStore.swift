@@ -89,20 +89,19 @@ public struct RedisSessionStore: SessionStore {
 
     /// Forgets the session stored under `id` (`DEL`).
     public func remove(id: [UInt8]) async throws {
-        for name in names(for: id) {
-            do {
-                _ = try await timed("DEL") { try await client.send([Array("DEL".utf8), Array(name.utf8)]) }
-            } catch {
-                counters.countFailure(error)
-                throw error
-            }
+        let name = lookupName(for: id)
+        do {
+            _ = try await timed("DEL") { try await client.send([Array("DEL".utf8), Array(name.utf8)]) }
+        } catch {
+            counters.countFailure(error)
+            throw error
         }
     }
 
-    /// The keys a lookup by ID tries: a `SessionStore` is asked by ID alone, so the lookup uses
+    /// The key a lookup by ID reads: a `SessionStore` is asked by ID alone, so the lookup uses
     /// the session-ID context this store's sessions are made under.
-    private func names(for id: [UInt8]) -> [String] {
-        [redisKey(id: id, sessionIDContext: sessionIDContext)]
+    private func lookupName(for id: [UInt8]) -> String {
+        redisKey(id: id, sessionIDContext: sessionIDContext)
     }
 
     /// Runs a command and records how long it took, answered or not.
@@ -113,7 +112,7 @@ public struct RedisSessionStore: SessionStore {
     }
 
     private func read(_ command: String, id: [UInt8]) async throws -> TLSSession? {
-        guard let name = names(for: id).first else { return nil }
+        let name = lookupName(for: id)
         let reply: RESPValue
         do {
             reply = try await timed(command) { try await client.send([Array(command.utf8), Array(name.utf8)]) }
