@@ -47,12 +47,13 @@ struct FleetDemoRunner {
     /// The ways a fleet shares sessions, each as a server configuration maker: `shared` says
     /// whether this server is part of the sharing fleet.
     private enum Mechanism: CaseIterable {
-        case statefulTickets, statelessTickets, tls12SessionIDs
+        case statefulTickets, statelessTickets, singleUseStatelessTickets, tls12SessionIDs
 
         var name: String {
             switch self {
             case .statefulTickets: return "TLS 1.3 stateful tickets (Redis)"
-            case .statelessTickets: return "TLS 1.3 stateless tickets (shared keys)"
+            case .statelessTickets: return "TLS 1.3 stateless tickets (keys in Redis)"
+            case .singleUseStatelessTickets: return "TLS 1.3 single-use stateless tickets"
             case .tls12SessionIDs: return "TLS 1.2 session IDs (Redis)"
             }
         }
@@ -97,7 +98,6 @@ struct FleetDemoRunner {
         let identity = try SelfSignedIdentity()
         let fleet = UUID()
         let key = SessionSealingKey.random()
-        let ring = TicketKeyRing()
         var contexts: [TLSContext] = []
         for _ in 0..<servers {
             var configuration = TLSConfiguration.server(chain: identity.chain, key: identity.privateKey)
@@ -108,8 +108,18 @@ struct FleetDemoRunner {
                     configuration.sessionStore = RedisSessionStore(client: redis, key: key, contextID: fleet, prefix: "rtls:demo:\(fleet)")
                     configuration.sessionCacheMode = [.server, .noInternalStore]
                 }
-            case .statelessTickets:
-                if sharing { configuration.ticketKeys = ring }
+            case .statelessTickets, .singleUseStatelessTickets:
+                // Shared: every server loads the fleet's keys from Redis (one mints them), and
+                // records single use there. Alone: its own keys, its own memory of used tickets.
+                if sharing {
+                    let source = RedisTicketKeySource(client: redis, sealingKey: key, prefix: "rtls:demo:\(fleet):ticket-keys")
+                    configuration.ticketKeys = try await TicketKeyRing.loading(from: source)
+                }
+                if mechanism == .singleUseStatelessTickets {
+                    configuration.statelessTicketReuse = sharing
+                        ? .singleUseAcrossFleet(RedisTicketReplayRegistry(client: redis, prefix: "rtls:demo:\(fleet):used-ticket"))
+                        : .singleUse
+                }
             }
             contexts.append(try TLSContext(configuration, contextID: sharing ? fleet : UUID()))
         }

@@ -39,8 +39,14 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("ticket-key-file"), help: "Seal stateless tickets with the keys in this file (written by 'rtls ticket-keys'); SIGHUP reloads it.")
     var ticketKeyFile: String?
 
-    @Flag(name: .customLong("single-use-tickets"), help: "Stateless tickets resume once: the server remembers used tickets until they expire (S14; stateful tickets are always single use).")
+    @Flag(name: .customLong("single-use-tickets"), help: "Stateless tickets resume once: the server remembers used tickets until they expire (S14; stateful tickets are always single use). With --session-store, once across every server sharing that Redis.")
     var singleUseTickets = false
+
+    @Option(name: .customLong("ticket-keys"), help: "Keep the stateless tickets' keys in Redis, redis://… or rediss://… (with --session-store-key): one server mints each rotation's key, every server loads it a period ahead, so the fleet opens each other's tickets.")
+    var ticketKeysURL: String?
+
+    @Option(name: .customLong("ticket-key-rotation"), help: "With --ticket-keys: seconds each ticket key encrypts before the next takes over.")
+    var ticketKeyRotation: Int = 86_400
 
     @Option(name: .customLong("num-tickets"), help: "NewSessionTickets after a full handshake (like SSL_CTX_set_num_tickets).")
     var numTickets: Int = 2
@@ -82,10 +88,16 @@ struct ServerCommand: AsyncParsableCommand {
         guard statsInterval >= 0 else { throw ValidationError("--stats-interval must be 0 or more (got \(statsInterval))") }
         guard (0...604_800).contains(timeout) else { throw ValidationError("--timeout must be 0...604800 seconds (got \(timeout))") }
         _ = try parseALPNList(alpn)
-        guard (sessionStore == nil) == (sessionStoreKey == nil) else {
-            throw ValidationError("--session-store and --session-store-key go together")
+        guard (sessionStore == nil && ticketKeysURL == nil) == (sessionStoreKey == nil) else {
+            throw ValidationError("--session-store-key goes with --session-store or --ticket-keys, and they need it")
         }
-        if sessionStoreCA != nil && sessionStore == nil { throw ValidationError("--session-store-ca goes with --session-store") }
+        if let ticketKeysURL {
+            do { _ = try SessionStoreURL.redisConfiguration(ticketKeysURL, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
+            guard ticketKeyFile == nil else { throw ValidationError("--ticket-keys and --ticket-key-file: choose one") }
+            guard tickets == .stateless else { throw ValidationError("--ticket-keys needs stateless tickets (not --tickets stateful)") }
+            guard (60...604_800).contains(ticketKeyRotation) else { throw ValidationError("--ticket-key-rotation must be 60...604800 seconds (got \(ticketKeyRotation))") }
+        }
+        if sessionStoreCA != nil && sessionStore == nil && ticketKeysURL == nil { throw ValidationError("--session-store-ca goes with --session-store or --ticket-keys") }
         if let sessionStore {
             do { _ = try SessionStoreURL.redisConfiguration(sessionStore, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
         }
@@ -97,7 +109,11 @@ struct ServerCommand: AsyncParsableCommand {
     func run() async throws {
         CLILogging.bootstrap(level: logLevel)
         let logger = Logger(label: "rtls.server")
-        let context = try makeContext(logger: logger)
+        let storeKeys = try await loadTicketKeysFromRedis(logger: logger)
+        let context = try makeContext(logger: logger, ticketKeys: storeKeys?.ring)
+        let keyRefresh = storeKeys.map { keys in
+            keys.source.refresh(keys.ring) { error in logger.warning("ticket keys: reload from Redis failed; keeping the old ones", metadata: ["error": "\(error)"]) }
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server: TLSServer
         do {
@@ -146,6 +162,7 @@ struct ServerCommand: AsyncParsableCommand {
         } : nil
         let signal = await TerminationSignal.wait()
         statsTask?.cancel()
+        keyRefresh?.cancel()
         reloader?.stop()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         Self.printStatistics(context.statistics)
@@ -153,7 +170,24 @@ struct ServerCommand: AsyncParsableCommand {
         try? await group.shutdownGracefully()
     }
 
-    private func makeContext(logger: Logger) throws -> TLSContext {
+    /// With `--ticket-keys`: the ring loaded from Redis and the source that keeps it current.
+    private func loadTicketKeysFromRedis(logger: Logger) async throws -> (ring: TicketKeyRing, source: RedisTicketKeySource)? {
+        guard let ticketKeysURL, let sessionStoreKey else { return nil }
+        let lifetime = min(TimeInterval(timeout), TLSSession.maximumTLS13Lifetime)
+        let source = RedisTicketKeySource(
+            client: RedisClient(configuration: try SessionStoreURL.redisConfiguration(ticketKeysURL, caFile: sessionStoreCA)),
+            sealingKey: try SessionStoreURL.sealingKey(file: sessionStoreKey),
+            rotationInterval: TimeInterval(ticketKeyRotation), maximumTicketLifetime: lifetime)
+        do {
+            let ring = try await TicketKeyRing.loading(from: source, maximumTicketLifetime: lifetime)
+            logger.info("ticket keys loaded", metadata: ["redis": "\(ticketKeysURL.split(separator: "@").last ?? "")", "keys": "\(ring.keyNames.count)"])
+            return (ring, source)
+        } catch {
+            throw CLIError("cannot load ticket keys from Redis: \(error)")
+        }
+    }
+
+    private func makeContext(logger: Logger, ticketKeys: TicketKeyRing? = nil) throws -> TLSContext {
         var configuration: TLSConfiguration
         if let cert, let key {
             let (chain, privateKey) = try Self.loadIdentity(cert: cert, key: key)
@@ -173,6 +207,7 @@ struct ServerCommand: AsyncParsableCommand {
             }
             logger.info("ticket keys loaded", metadata: ["file": "\(ticketKeyFile)"])
         }
+        if let ticketKeys { configuration.ticketKeys = ticketKeys }
         configuration.ticketCount = numTickets
         if singleUseTickets { configuration.statelessTicketReuse = .singleUse }
         configuration.sessionCacheSize = cacheSize
@@ -190,6 +225,8 @@ struct ServerCommand: AsyncParsableCommand {
                 sessionIDContext: configuration.effectiveSessionIDContext)
             // Every lookup goes to Redis, whose GETDEL makes a stateful ticket single use fleet-wide.
             configuration.sessionCacheMode = [.server, .noInternalStore]
+            // And a stateless ticket's first use is recorded there (SET NX): once per fleet.
+            if singleUseTickets { configuration.statelessTicketReuse = .singleUseAcrossFleet(RedisTicketReplayRegistry(client: redis)) }
             logger.info("session store", metadata: ["redis": "\(sessionStore.split(separator: "@").last ?? "")"])
         }
         do {

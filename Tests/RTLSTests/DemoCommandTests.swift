@@ -38,7 +38,8 @@ import Testing
         #expect(result.status == 0, "\(result.transcript)")
         let report = try JSONDecoder().decode(FleetReport.self, from: Data(result.stdout.utf8))
         #expect(report.servers == 3 && report.connections == 40)
-        #expect(report.rows.map(\.mechanism) == ["TLS 1.3 stateful tickets (Redis)", "TLS 1.3 stateless tickets (shared keys)", "TLS 1.2 session IDs (Redis)"])
+        #expect(report.rows.map(\.mechanism) == ["TLS 1.3 stateful tickets (Redis)", "TLS 1.3 stateless tickets (keys in Redis)",
+                                                "TLS 1.3 single-use stateless tickets", "TLS 1.2 session IDs (Redis)"])
         for row in report.rows {
             // A ticket's write to Redis races the next connection now and then: nearly 100 %.
             #expect(row.shared >= 0.9, "\(row.mechanism): \(row.shared)")

@@ -88,6 +88,36 @@ import Testing
         #expect(refused.stdout.contains("New, TLSv1.3"), "\(refused.transcript)")
     }
 
+    @Test("S14, S25, S27: two rtls servers load their ticket keys from Redis (--ticket-keys) and share single use (--single-use-tickets): a stateless ticket from one resumes on the other once, a replay gets a full handshake")
+    func ticketKeysAndSingleUseThroughRedis() async throws {
+        try await Support.offPool { try Self.ticketKeysAndSingleUseThroughRedisBody() }
+    }
+
+    private static func ticketKeysAndSingleUseThroughRedisBody() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keyFile = directory.appendingPathComponent("store.key").path
+        try String(repeating: "3c", count: 32).write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let (redis, redisPort) = try startRedis()
+        defer { redis.stop() }
+        let url = "redis://127.0.0.1:\(redisPort)"
+        let fleet = ["--session-store", url, "--ticket-keys", url, "--session-store-key", keyFile, "--single-use-tickets"]
+        let (first, firstPort) = try Support.startRTLSServer(fleet)
+        defer { first.stop() }
+        let (second, secondPort) = try Support.startRTLSServer(fleet)
+        defer { second.stop() }
+
+        let sessionFile = directory.appendingPathComponent("session.pem").path
+        let made = try Support.opensslGet(port: firstPort, ["-sess_out", sessionFile])
+        #expect(made.stdout.contains("New, TLSv1.3"), "\(made.transcript)")
+        let resumed = try Support.opensslGet(port: secondPort, ["-sess_in", sessionFile])
+        #expect(resumed.stdout.contains("Reused, TLSv1.3"), "sealed by the first server, opened by the second: \(resumed.transcript)")
+        for port in [firstPort, secondPort] {
+            let replayed = try Support.opensslGet(port: port, ["-sess_in", sessionFile])
+            #expect(replayed.stdout.contains("New, TLSv1.3"), "a replay of the used ticket: \(replayed.transcript)")
+        }
+    }
+
     /// The server certificate `openssl s_client` printed (its PEM block).
     private static func servedCertificate(_ output: String) -> String? {
         guard let start = output.range(of: "-----BEGIN CERTIFICATE-----"),
@@ -140,10 +170,12 @@ import Testing
         ["--session-store", "redis://127.0.0.1:6379", "--session-store-key", "k", "--session-store-ca", "ca.pem"],
         ["--session-store", "redis://127.0.0.1:6379/99", "--session-store-key", "k"],
         ["--session-store-key", "k"],
+        ["--ticket-keys", "redis://127.0.0.1:6379"],
+        ["--ticket-keys", "redis://127.0.0.1:6379", "--session-store-key", "k", "--tickets", "stateful"],
     ])
     func badArguments(arguments: [String]) async throws {
         let result = try await Support.offPool { try Support.rtls(["server", "--port", "0"] + arguments) }
         #expect(result.status == 64, "\(result.transcript)")
-        #expect(result.stderr.contains("session-store"), "\(result.transcript)")
+        #expect(result.stderr.contains("session-store") || result.stderr.contains("ticket-keys"), "\(result.transcript)")
     }
 }

@@ -5,8 +5,9 @@ final class PrefetchedSessions {
     private var sessions: [[UInt8]: TLSSession?] = [:]
     /// Identities whose ticket should be replaced by a fresh one when it resumes.
     private var renewals: Set<[UInt8]> = []
-    /// Identities whose get callback or store did not answer (S23).
-    private var unanswered: Set<[UInt8]> = []
+    /// Why identities without a session have none, where it is not simply unknown: their get
+    /// callback, store or replay registry did not answer (S23), or the registry saw them used.
+    private var declineReasons: [[UInt8]: ResumptionDeclineReason] = [:]
     /// Where an asynchronous lookup leaves its results.
     private(set) lazy var asyncResults = AsyncSessionResults()   // made only when a lookup is needed
 
@@ -22,7 +23,7 @@ final class PrefetchedSessions {
 
     /// Why `identity` has no session: unknown, or its store did not answer (S30's reason).
     func missingReason(_ identity: [UInt8]) -> ResumptionDeclineReason {
-        !unanswered.isEmpty && unanswered.contains(identity) ? .storeUnavailable : .unknownTicket
+        declineReasons.isEmpty ? .unknownTicket : declineReasons[identity] ?? .unknownTicket
     }
 
     /// The session for `identity`, handed out once.
@@ -32,15 +33,18 @@ final class PrefetchedSessions {
 
     /// Moves the asynchronous results in.
     func absorbAsyncResults() {
-        // A session from the get callback or an external store was taken from it (S14): a
-        // ticket that resumes with it is renewed.
+        // A session from the get callback or an external store was taken from it (S14), or a
+        // single-use ticket spent: a ticket that resumes with it is renewed.
         for (identity, outcome) in asyncResults.drain() {
             switch outcome {
             case .found(let session): store(session, for: identity, renew: true)
             case .notFound: store(nil, for: identity)
             case .unavailable:
                 store(nil, for: identity)
-                unanswered.insert(identity)
+                declineReasons[identity] = .storeUnavailable
+            case .replayed:
+                store(nil, for: identity)
+                declineReasons[identity] = .replayed
             }
         }
     }

@@ -73,10 +73,14 @@ public final class TLSContext: Sendable {
             let ring = configuration.ticketKeys ?? TicketKeyRing(
                 clock: clock, maximumTicketLifetime: min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime))
             var replayCache: StatelessTicketReplayCache?
-            if case .singleUse(let capacity) = configuration.statelessTicketReuse {
-                replayCache = StatelessTicketReplayCache(capacity: capacity)
+            var registry: (any TicketReplayRegistry)?
+            switch configuration.statelessTicketReuse {
+            case .allowed: break
+            case .singleUse(let capacity): replayCache = StatelessTicketReplayCache(capacity: capacity)
+            case .singleUseAcrossFleet(let shared): registry = shared
             }
-            ticketAuthority = StatelessTicketAuthority(ring: ring, contextID: contextID, replayCache: replayCache)
+            ticketAuthority = StatelessTicketAuthority(ring: ring, contextID: contextID, replayCache: replayCache,
+                                                       sharedReplayRegistry: registry)
         }
         coordinator.attach(to: self)
     }

@@ -3,7 +3,7 @@ import Foundation
 /// Asynchronous work a connection needs before its handshake can go on: verifying the peer's
 /// certificate chain with swift-certificates' (async) `Verifier`, asking the get callback
 /// and the external session store for the sessions a ClientHello's tickets stand for (S21,
-/// S23), or, on a client about to offer a session made for another server name, checking that
+/// S23), recording a single-use ticket's first use with a fleet's registry (S14, S27), or, on a client about to offer a session made for another server name, checking that
 /// the session's certificate covers the new name (RFC 8446 §4.6.1). `Sendable`, so a driver can run it on any task and hand the result back to the
 /// connection's own thread with `TLSConnection.completePendingWork(_:)`.
 public struct TLSPendingWork: Sendable {
@@ -13,9 +13,23 @@ public struct TLSPendingWork: Sendable {
         case checkOfferedSessionName(leafDER: [UInt8], serverName: String, time: Date)
     }
 
+    /// One offered session to resolve: ask the get callback and the store, or record a
+    /// stateless ticket's first use with the fleet's replay registry.
+    enum SessionLookup: Sendable {
+        case external(ExternalSessionLookup)
+        case firstUse(TicketFirstUseClaim)
+
+        func outcome() async -> ExternalLookupOutcome {
+            switch self {
+            case .external(let lookup): return await lookup.outcome()
+            case .firstUse(let claim): return await claim.outcome()
+            }
+        }
+    }
+
     private struct LookupItem: Sendable {
         var identity: [UInt8]
-        var lookup: ExternalSessionLookup
+        var lookup: SessionLookup
     }
 
     private let kind: Kind
@@ -24,7 +38,7 @@ public struct TLSPendingWork: Sendable {
         kind = .verifyChain(check, verification, validationTime)
     }
 
-    init(sessionLookups: [(identity: [UInt8], lookup: ExternalSessionLookup)], results: AsyncSessionResults) {
+    init(sessionLookups: [(identity: [UInt8], lookup: SessionLookup)], results: AsyncSessionResults) {
         kind = .lookUpSessions(sessionLookups.map { LookupItem(identity: $0.identity, lookup: $0.lookup) }, results)
     }
 

@@ -4,7 +4,8 @@ import Foundation
 /// the version's state machine reads them (S21, S23). A TLS 1.3 PSK identity or a TLS 1.2
 /// ticket goes to the context's ticket authority (ticket keys or cache); a TLS 1.2 session ID
 /// to the session cache, where it stays for further resumptions. What neither knows goes to
-/// the get callback and the external store: asynchronous work the handshake waits for
+/// the get callback and the external store, and a single-use ticket a fleet shares goes to its
+/// replay registry: asynchronous work the handshake waits for
 /// (`HandshakeAction.lookUpSessions`), so a store never blocks the state machine.
 struct OfferedSessionResolver {
     let shared: SharedConfiguration
@@ -19,7 +20,7 @@ struct OfferedSessionResolver {
     /// Resolves what `hello` offers; returns the asynchronous lookups still to run, if any.
     /// `peerAddress` is the connection's, for the get callback (S21).
     func resolve(_ hello: ClientHello, peerAddress: String?, now: Date) throws -> TLSPendingWork? {
-        var lookups: [(identity: [UInt8], lookup: ExternalSessionLookup)] = []
+        var lookups: [(identity: [UInt8], lookup: TLSPendingWork.SessionLookup)] = []
         let version = try ServerHandshake.negotiateVersion(hello, configuration: configuration)
         for offer in try Self.offeredSessions(hello, version: version, configuration: configuration) where !prefetched.contains(offer.identity) {
             let redemption: TicketRedemption
@@ -34,10 +35,18 @@ struct OfferedSessionResolver {
                 }
             }
             switch redemption {
+            case .session(let session, _) where authority.sharedReplayRegistry != nil && !session.isExpired(at: now):
+                // Single use across a fleet (S14, S27): the registry records the ticket's
+                // first use before it may resume; an expired one is declined as such.
+                if let registry = authority.sharedReplayRegistry {
+                    lookups.append((offer.identity, .firstUse(TicketFirstUseClaim(
+                        ticket: offer.identity, session: session, registry: registry,
+                        timeLimit: cache.externalTimeLimit, counters: cache.counters))))
+                }
             case .session(let session, let renew): prefetched.store(session, for: offer.identity, renew: renew)
             case .none: prefetched.store(nil, for: offer.identity)
             case .lookUp(let lookup):
-                lookups.append((offer.identity, Self.describing(lookup, hello: hello, version: version, peerAddress: peerAddress)))
+                lookups.append((offer.identity, .external(Self.describing(lookup, hello: hello, version: version, peerAddress: peerAddress))))
             }
         }
         return lookups.isEmpty ? nil : TLSPendingWork(sessionLookups: lookups, results: prefetched.asyncResults)

@@ -27,9 +27,14 @@ protocol ServerTicketAuthority: Sendable {
     /// Called once the handshake chose `session` for `identity` (binder verified): false
     /// declines it as replayed (S14). Stateful tickets were already taken by `redeem`.
     func claimSingleUse(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool
+    /// A registry shared by a fleet that must record a ticket's first use before it resumes
+    /// (asynchronous, asked with the ClientHello's other lookups); nil when single use, if any,
+    /// is this process's own (`claimSingleUse`).
+    var sharedReplayRegistry: (any TicketReplayRegistry)? { get }
 }
 
 extension ServerTicketAuthority {
     /// Every ticket may be used: the default, and right for stateful tickets (taken on redeem).
     func claimSingleUse(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool { true }
+    var sharedReplayRegistry: (any TicketReplayRegistry)? { nil }
 }

@@ -15,6 +15,9 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
     let contextID: UUID
     /// Used tickets, when tickets are single use (`StatelessTicketReuse.singleUse`, S14).
     let replayCache: StatelessTicketReplayCache?
+    /// The fleet's record of used tickets (`StatelessTicketReuse.singleUseAcrossFleet`, S14,
+    /// S27), asked while the ClientHello's sessions are resolved.
+    let sharedReplayRegistry: (any TicketReplayRegistry)?
 
     var ticketsCarryState: Bool { true }
 

@@ -87,6 +87,8 @@ enum ExternalLookupOutcome: Sendable {
     case found(TLSSession)
     case notFound
     case unavailable
+    /// A single-use ticket that a fleet's `TicketReplayRegistry` saw before (S14).
+    case replayed
 }
 
 /// The context a `SessionCacheCoordinator` belongs to, held weakly (the context owns the

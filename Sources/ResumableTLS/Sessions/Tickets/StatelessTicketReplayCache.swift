@@ -7,15 +7,20 @@ import Foundation
 /// often as it is presented within its lifetime (what OpenSSL does for tickets without early
 /// data). `.singleUse` makes the server remember every ticket it resumed until the ticket
 /// expires, and decline a second use (`ResumptionDeclineReason.replayed`), as stateful
-/// tickets are (S14). The memory is per context: a fleet sharing ticket keys needs a shared
-/// store for fleet-wide single use (S27).
-public enum StatelessTicketReuse: Sendable, Hashable {
+/// tickets are (S14). That memory is per context: a fleet sharing ticket keys makes tickets
+/// single use across its servers with `.singleUseAcrossFleet(_:)` and a shared registry (S27).
+public enum StatelessTicketReuse: Sendable {
     /// A ticket resumes any number of times until it expires.
     case allowed
     /// A ticket resumes once. The server remembers at most `capacity` used tickets (32 bytes
     /// each plus the dictionary's overhead); when that many unexpired ones are remembered, it
     /// declines further resumptions until some expire: it fails closed, to a full handshake.
     case singleUse(capacity: Int)
+    /// A ticket resumes once across every server that shares `registry` (and the ticket keys):
+    /// the first server to record its use resumes it, every later presentation, on any server,
+    /// gets a full handshake (`ResumptionDeclineReason.replayed`). A registry that fails or does
+    /// not answer in time declines the ticket (`.storeUnavailable`): single use fails closed.
+    case singleUseAcrossFleet(any TicketReplayRegistry)
 
     /// Single use, remembering up to 100,000 used tickets.
     public static let singleUse = StatelessTicketReuse.singleUse(capacity: 100_000)

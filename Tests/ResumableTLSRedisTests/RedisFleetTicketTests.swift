@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import ResumableTLS
+@testable import ResumableTLSRedis
+
+/// S14, S25, S27 for stateless tickets across a fleet, with a real `redis-server`: single use
+/// through `RedisTicketReplayRegistry`, and shared ticket keys through `RedisTicketKeySource`.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct RedisFleetTicketTests {
+    /// A server with stateless tickets under `ring`, single use across the fleet through `registry`.
+    private func server(ring: TicketKeyRing, registry: (any TicketReplayRegistry)?, clock: any TLSClock = SystemClock(),
+                        fleet: UUID = UUID(), timeLimit: Duration = .seconds(10)) throws -> TLSContext {
+        var configuration = TLSConfiguration.server(chain: InMemoryHandshake.identity.chain, key: InMemoryHandshake.identity.privateKey)
+        configuration.ticketMode = .stateless
+        configuration.ticketKeys = ring
+        if let registry { configuration.statelessTicketReuse = .singleUseAcrossFleet(registry) }
+        // Generous, for a loaded test machine; the fault test bounds it by the command timeout.
+        configuration.sessionStoreTimeLimit = timeLimit
+        return try TLSContext(configuration, contextID: fleet, clock: clock)
+    }
+
+    @Test("S14, S27: a single-use stateless ticket resumes once across three servers; replayed to any of them it gets a full handshake")
+    func singleUseAcrossTheFleet() async throws {
+        let redis = try await RedisServerProcess.start()
+        defer { redis.stop() }
+        let ring = try TicketKeyRing(keys: [TicketKey.generate(notBefore: Date().addingTimeInterval(-60))])
+        let registries = (0..<3).map { _ in RedisTicketReplayRegistry(client: redis.client()) }
+        let servers = try registries.map { try server(ring: ring, registry: $0) }
+        let client = try InMemoryHandshake.client()
+
+        let (first, _) = try await InMemoryHandshake.run(client, servers[0])
+        let issued = InMemoryHandshake.tickets(first)
+        #expect(issued.count == 2)
+        let (resumed, resumedServer) = try await InMemoryHandshake.run(client, servers[1], offering: issued[0])
+        #expect(resumed.sessionReused && resumedServer.sessionReused, "sealed on server 0, resumed on server 1")
+        for (index, server) in servers.enumerated() {
+            let (replayed, replayedServer) = try await InMemoryHandshake.run(client, server, offering: issued[0])
+            #expect(!replayed.sessionReused, "a replay to server \(index) is a full handshake")
+            #expect(replayedServer.negotiated?.resumption == .declined([.replayed]))
+        }
+        let (second, _) = try await InMemoryHandshake.run(client, servers[2], offering: issued[1])
+        #expect(second.sessionReused, "the other ticket is still unused")
+        #expect(registries[1].statistics.firstUses == 1 && registries[2].statistics.firstUses == 1)
+        #expect(registries.map(\.statistics.replays).reduce(0, +) == 3)
+
+        // The record lives as long as the ticket could: its PTTL is the ticket's remaining lifetime.
+        let probe = redis.client()
+        guard case .array(let keys?) = try await probe.send("KEYS", "rtls:used-ticket:*") else {
+            Issue.record("KEYS gave no array")
+            return
+        }
+        #expect(keys.count == 2)
+        let remaining = issued[0].expirationTime.timeIntervalSinceNow * 1000
+        for key in keys.compactMap(\.bytes) {
+            guard case .integer(let milliseconds) = try await probe.send([Array("PTTL".utf8), key]) else {
+                Issue.record("PTTL gave no integer")
+                continue
+            }
+            #expect(Double(milliseconds) <= remaining + 1_000 && Double(milliseconds) > remaining - 60_000, "PTTL \(milliseconds), ticket \(remaining)")
+        }
+    }
+
+    @Test("S14, S23: a single-use ticket whose use Redis cannot record is not resumed (fails closed), and the handshake completes")
+    func singleUseFailsClosed() async throws {
+        let redis = try await RedisServerProcess.start()
+        let ring = try TicketKeyRing(keys: [TicketKey.generate(notBefore: Date().addingTimeInterval(-60))])
+        let registry = RedisTicketReplayRegistry(client: redis.client {
+            $0.commandTimeout = .milliseconds(100)
+            $0.initialBackoff = .milliseconds(20)
+            $0.maximumBackoff = .milliseconds(50)
+        })
+        let serverContext = try server(ring: ring, registry: registry, timeLimit: .milliseconds(500))
+        let client = try InMemoryHandshake.client()
+        let (first, _) = try await InMemoryHandshake.run(client, serverContext)
+        let issued = InMemoryHandshake.tickets(first)
+
+        redis.signal(SIGSTOP)
+        let started = ContinuousClock.now
+        let (hung, hungServer) = try await InMemoryHandshake.run(client, serverContext, offering: issued[0])
+        #expect(!hung.sessionReused && hung.state == .closed(error: nil))
+        #expect(hungServer.negotiated?.resumption == .declined([.storeUnavailable]))
+        #expect(ContinuousClock.now - started < .seconds(2), "bounded by the command timeout")
+        redis.signal(SIGCONT)
+        redis.stop()
+        let (down, downServer) = try await InMemoryHandshake.run(client, serverContext, offering: issued[1])
+        #expect(!down.sessionReused && downServer.negotiated?.resumption == .declined([.storeUnavailable]))
+        #expect(registry.statistics.timeouts >= 1 && registry.statistics.errors >= 1, "\(registry.statistics)")
+        #expect(serverContext.statistics.hits == 0)
+    }
+
+    @Test("S25, S27: three servers load their ticket keys from Redis; over two rotations every ticket resumes on every server and each period's key is minted once")
+    func ticketKeysThroughRedisAcrossRotations() async throws {
+        let redis = try await RedisServerProcess.start()
+        defer { redis.stop() }
+        let sealingKey = SessionSealingKey.random()
+        let rotation: TimeInterval = 600
+        // Start just after a period boundary, so the run crosses exactly two.
+        let start = (Date().timeIntervalSince1970 / rotation).rounded(.down) * rotation + 1
+        let clock = SteppedClock(Date(timeIntervalSince1970: start))
+        let sources = (0..<3).map { _ in
+            RedisTicketKeySource(client: redis.client(), sealingKey: sealingKey, rotationInterval: rotation,
+                                 maximumTicketLifetime: 1_800, clock: clock)
+        }
+        var rings: [TicketKeyRing] = []
+        for source in sources {
+            rings.append(try await TicketKeyRing.loading(from: source, clock: clock, maximumTicketLifetime: 1_800))
+        }
+        let fleet = UUID()
+        let servers = try rings.map { try server(ring: $0, registry: nil, clock: clock, fleet: fleet) }
+        let client = try InMemoryHandshake.client()
+        var sealingKeys: Set<[UInt8]> = []
+        // Ten steps of a quarter period: two rotations, each server reloading every step.
+        for step in 0..<10 {
+            for ring in rings { try await ring.reload() }
+            #expect(Set(rings.map(\.keyNames)).count == 1, "step \(step): every server holds the same keys")
+            #expect(Set(rings.map(\.sealingKeyName)).count == 1, "step \(step): and seals with the same one")
+            if let name = rings[0].sealingKeyName { sealingKeys.insert(name) }
+            for (index, origin) in servers.enumerated() {
+                let (made, _) = try await InMemoryHandshake.run(client, origin)
+                let ticket = try #require(InMemoryHandshake.tickets(made).first)
+                for (other, server) in servers.enumerated() where other != index {
+                    let (again, _) = try await InMemoryHandshake.run(client, server, offering: ticket)
+                    #expect(again.sessionReused, "step \(step): a ticket of server \(index) resumes on server \(other)")
+                }
+            }
+            clock.advance(by: rotation / 4)
+        }
+        #expect(sealingKeys.count == 3, "two rotations: three keys sealed in turn")
+        // Periods 0…3 relative to the start (each load mints the current and the next): four keys,
+        // each minted by exactly one of the three servers.
+        #expect(sources.map(\.keysMinted).reduce(0, +) == 4, "\(sources.map(\.keysMinted))")
+        guard case .array(let stored?) = try await redis.client().send("KEYS", "{rtls:ticket-key}:*") else {
+            Issue.record("KEYS gave no array")
+            return
+        }
+        #expect(stored.count == 4)
+        for value in stored.compactMap(\.bytes) {
+            guard case .bulkString(let raw?) = try await redis.client().send([Array("GET".utf8), value]) else { continue }
+            #expect(raw.count == 12 + TicketKey.nameLength + TicketKey.keyLength + 16, "sealed: nonce, name, key, tag")
+        }
+    }
+}
