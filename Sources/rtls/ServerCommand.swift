@@ -15,17 +15,22 @@ struct ServerCommand: AsyncParsableCommand {
         commandName: "server",
         abstract: "Run a TLS 1.3 / 1.2 server on 127.0.0.1 (like openssl s_server).",
         discussion: """
-            Without --cert/--key it uses a fresh self-signed certificate for localhost/127.0.0.1.
-            Without --www it echoes back what each client sends. Each handshake is logged to
-            stderr as full or resumed. Runs until SIGINT or SIGTERM.
-            With --ticket-key-file FILE (see 'rtls ticket-keys') stateless tickets are sealed
-            with the keys in FILE instead of keys made in this process, so every server given
-            the same file resumes the others' tickets; SIGHUP reloads the file.
+            Without --cert/--key it uses a fresh self-signed certificate for
+            localhost/127.0.0.1. Without --www it echoes back what each client sends. Each
+            handshake is logged to stderr as full or resumed. Runs until SIGINT or
+            SIGTERM.
+
+            With --ticket-key-file FILE (see 'rtls ticket-keys') stateless tickets are
+            sealed with the keys in FILE instead of keys made in this process, so every
+            server given the same file resumes the others' tickets; SIGHUP reloads the
+            file.
+
             With --metrics HOST:PORT it also serves GET /metrics there over plain HTTP, in
-            Prometheus text format: the session-cache statistics (tls_session_cache_*), the
-            resumption decisions by outcome and reason (tls_resumption_decisions_total) and the
-            --session-store's counters and latencies (tls_session_store_*); the address is
-            printed as 'METRICS HOST:PORT'.
+            Prometheus text format: the session-cache statistics (tls_session_cache_*),
+            the resumption decisions by outcome and reason
+            (tls_resumption_decisions_total) and the --session-store's counters and
+            latencies (tls_session_store_*); the address is printed as 'METRICS
+            HOST:PORT'.
             """
     )
 
