@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        // `rtls server --metrics` only (a Prometheus text endpoint); the libraries export through
+        // swift-metrics and never depend on it.
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         // Counts allocations for `rtls-allocations` only (it replaces malloc in the process that links it).
         .package(url: "https://github.com/ordo-one/malloc-interposer", exact: "1.6.1"),
         // Plugin only (`swift package generate-documentation`, scripts/docs.sh); no target depends on it.
@@ -74,6 +77,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The same workloads with every malloc counted: allocations per handshake, record and

@@ -10,6 +10,7 @@ command -v openssl >/dev/null || need_install+=(openssl)
 command -v gnutls-cli >/dev/null || need_install+=(gnutls-bin)
 command -v redis-server >/dev/null || need_install+=(redis-server)
 command -v python3 >/dev/null || need_install+=(python3)
+command -v curl >/dev/null || need_install+=(curl)   # scrapes `rtls server --metrics`
 if [ ${#need_install[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then echo "need root to install: ${need_install[*]}" >&2; exit 1; fi
     echo "== installing ${need_install[*]}"

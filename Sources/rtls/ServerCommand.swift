@@ -15,12 +15,22 @@ struct ServerCommand: AsyncParsableCommand {
         commandName: "server",
         abstract: "Run a TLS 1.3 / 1.2 server on 127.0.0.1 (like openssl s_server).",
         discussion: """
-            Without --cert/--key it uses a fresh self-signed certificate for localhost/127.0.0.1.
-            Without --www it echoes back what each client sends. Each handshake is logged to
-            stderr as full or resumed. Runs until SIGINT or SIGTERM.
-            With --ticket-key-file FILE (see 'rtls ticket-keys') stateless tickets are sealed
-            with the keys in FILE instead of keys made in this process, so every server given
-            the same file resumes the others' tickets; SIGHUP reloads the file.
+            Without --cert/--key it uses a fresh self-signed certificate for
+            localhost/127.0.0.1. Without --www it echoes back what each client sends. Each
+            handshake is logged to stderr as full or resumed. Runs until SIGINT or
+            SIGTERM.
+
+            With --ticket-key-file FILE (see 'rtls ticket-keys') stateless tickets are
+            sealed with the keys in FILE instead of keys made in this process, so every
+            server given the same file resumes the others' tickets; SIGHUP reloads the
+            file.
+
+            With --metrics HOST:PORT it also serves GET /metrics there over plain HTTP, in
+            Prometheus text format: the session-cache statistics (tls_session_cache_*),
+            the resumption decisions by outcome and reason
+            (tls_resumption_decisions_total) and the --session-store's counters and
+            latencies (tls_session_store_*); the address is printed as 'METRICS
+            HOST:PORT'.
             """
     )
 
@@ -77,6 +87,11 @@ struct ServerCommand: AsyncParsableCommand {
     @Flag(help: "Answer HTTP GET requests with a status page that says New or Reused.")
     var www = false
 
+    @Option(name: .customLong("metrics"), help: ArgumentHelp(
+        "Serve Prometheus metrics at http://HOST:PORT/metrics (plain HTTP; port 0: the OS chooses, printed as 'METRICS HOST:PORT').",
+        valueName: "host:port"))
+    var metrics: String?
+
     @Option(name: .customLong("log-level"), help: "Least severe log lines to print on stderr: trace, debug (adds the library's resumption decisions), info (one line per handshake, the default), warning, error.")
     var logLevel: Logger.Level = .info
 
@@ -101,6 +116,7 @@ struct ServerCommand: AsyncParsableCommand {
         if let sessionStore {
             do { _ = try SessionStoreURL.redisConfiguration(sessionStore, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
         }
+        if let metrics { _ = try HostPort(parsing: metrics, option: "--metrics", ports: 0...65_535) }
         if ticketKeyFile != nil && tickets == .stateful {
             throw ValidationError("--ticket-key-file needs stateless tickets (not --tickets stateful)")
         }
@@ -109,18 +125,33 @@ struct ServerCommand: AsyncParsableCommand {
     func run() async throws {
         CLILogging.bootstrap(level: logLevel)
         let logger = Logger(label: "rtls.server")
+        // Before the context and its store exist: their swift-metrics land in this registry.
+        let metricsFactory = metrics == nil ? nil : PrometheusScrape.bootstrapMetricsSystem()
         let storeKeys = try await loadTicketKeysFromRedis(logger: logger)
         let context = try makeContext(logger: logger, ticketKeys: storeKeys?.ring)
+        let decisionCounters = metricsFactory.map { ResumptionDecisionCounters(factory: $0) }
         let keyRefresh = storeKeys.map { keys in
             keys.source.refresh(keys.ring) { error in logger.warning("ticket keys: reload from Redis failed; keeping the old ones", metadata: ["error": "\(error)"]) }
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var metricsEndpoint: MetricsEndpoint?
+        if let metrics, let metricsFactory {
+            let address = try HostPort(parsing: metrics, option: "--metrics", ports: 0...65_535)
+            let scrape = PrometheusScrape(factory: metricsFactory, context: context)
+            do {
+                metricsEndpoint = try await MetricsEndpoint.bind(host: address.host, port: address.port, group: group) { scrape.text() }
+            } catch {
+                try? await group.shutdownGracefully()
+                throw CLIError("cannot listen for --metrics on \(metrics): \(error)")
+            }
+        }
         let server: TLSServer
         do {
             let www = self.www
             server = try await TLSServer.bind(host: "127.0.0.1", port: port, context: context, group: group) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    if let decisionCounters { try sync.addHandler(ResumptionDecisionCountingHandler(counters: decisionCounters)) }
                     try sync.addHandler(HandshakeLogHandler(logger: logger, peer: channel.remoteAddress?.description ?? "?"))
                     if www {
                         try sync.configureHTTPServerPipeline()
@@ -131,10 +162,15 @@ struct ServerCommand: AsyncParsableCommand {
                 }
             }
         } catch {
+            await metricsEndpoint?.close()
             try? await group.shutdownGracefully()
             throw CLIError("cannot listen on 127.0.0.1:\(port): \(error)")
         }
         Console.line("ACCEPT 127.0.0.1:\(server.port)")
+        if let metricsEndpoint {
+            Console.line("METRICS \(metricsEndpoint.address)")
+            logger.info("metrics", metadata: ["address": "http://\(metricsEndpoint.address)/metrics"])
+        }
         logger.info("listening", metadata: ["address": "127.0.0.1:\(server.port)", "tickets": "\(tickets.rawValue)", "www": "\(www)"])
         var reloads: [HangupReloader.Reload] = []
         if let ring = context.configuration.ticketKeys {
@@ -166,6 +202,7 @@ struct ServerCommand: AsyncParsableCommand {
         reloader?.stop()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
         Self.printStatistics(context.statistics)
+        await metricsEndpoint?.close()
         await server.close()
         try? await group.shutdownGracefully()
     }

@@ -28,7 +28,20 @@ enum RTLSTestSupport {
         throw ChildProcessError(description: "openssl not found in PATH; install it with `apt-get install -y openssl`")
     }
 
-    /// A fresh temporary directory; the caller removes it.
+    /// `curl` from PATH (scripts/test.sh installs it); a missing tool fails the test.
+    static func curlPath() throws -> String {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin", "/bin"]
+        for directory in directories where FileManager.default.isExecutableFile(atPath: directory + "/curl") {
+            return directory + "/curl"
+        }
+        throw ChildProcessError(description: "curl not found in PATH; install it with `apt-get install -y curl`")
+    }
+
+    /// Runs `curl` with `arguments` to completion.
+    static func curl(_ arguments: [String], timeout: Duration = .seconds(20)) throws -> CommandResult {
+        try runCommand(try curlPath(), arguments, timeout: timeout)
+    }
+
     /// Runs `body`, which blocks on child processes, on a Dispatch thread instead of the Swift
     /// concurrency pool (2 threads here): a blocked pool thread would stall every async test,
     /// down to the chain verification of their handshakes.
@@ -38,6 +51,7 @@ enum RTLSTestSupport {
         }
     }
 
+    /// A fresh temporary directory; the caller removes it.
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("rtls-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -91,6 +105,30 @@ enum RTLSTestSupport {
             server.stop()
             throw error
         }
+    }
+
+    /// Starts `rtls server --port 0 --www --metrics 127.0.0.1:0` plus `extraArguments`; returns
+    /// it, its TLS port and its metrics address (`127.0.0.1:PORT`, from the `METRICS` line).
+    static func startRTLSServerWithMetrics(_ extraArguments: [String] = []) throws -> (server: ChildProcess, port: Int, metrics: String) {
+        let (server, port) = try startRTLSServer(["--metrics", "127.0.0.1:0"] + extraArguments)
+        do {
+            let line = try server.waitForStdoutLine { $0.hasPrefix("METRICS ") }
+            let address = String(line.dropFirst("METRICS ".count)).trimmingCharacters(in: .whitespaces)
+            guard address.hasPrefix("127.0.0.1:"), let metricsPort = Int(address.dropFirst("127.0.0.1:".count)), metricsPort > 0 else {
+                throw ChildProcessError(description: "bad METRICS line '\(line)'\n\(server.transcript)")
+            }
+            return (server, port, address)
+        } catch {
+            server.stop()
+            throw error
+        }
+    }
+
+    /// `GET http://ADDRESS/metrics` with curl, parsed.
+    static func scrapeMetrics(_ address: String) throws -> PrometheusSamples {
+        let result = try curl(["-s", "-f", "http://\(address)/metrics"])
+        guard result.status == 0 else { throw ChildProcessError(description: "curl failed\n\(result.transcript)") }
+        return try PrometheusSamples(parsing: result.stdout)
     }
 
     /// `openssl s_client` against 127.0.0.1:`port`, sending one HTTP GET and waiting for the

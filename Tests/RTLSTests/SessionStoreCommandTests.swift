@@ -118,6 +118,45 @@ import Testing
         }
     }
 
+    @Test("--metrics with --session-store: the store's swift-metrics (tls_session_store_*) land in the scrape, with the cache's and the decisions")
+    func storeMetricsAreScraped() async throws {
+        try await Support.offPool { try Self.storeMetricsAreScrapedBody() }
+    }
+
+    private static func storeMetricsAreScrapedBody() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keyFile = directory.appendingPathComponent("store.key").path
+        try String(repeating: "5a", count: 32).write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let (redis, redisPort) = try startRedis()
+        defer { redis.stop() }
+        let (server, port, metrics) = try Support.startRTLSServerWithMetrics(
+            ["--session-store", "redis://127.0.0.1:\(redisPort)/0", "--session-store-key", keyFile, "--tickets", "stateful"])
+        defer { server.stop() }
+
+        let sessionFile = directory.appendingPathComponent("session.pem").path
+        let made = try Support.opensslGet(port: port, ["-sess_out", sessionFile])
+        #expect(made.stdout.contains("New, TLSv1.3"), "\(made.transcript)")
+        // The ticket's session is written to Redis off the handshake: wait for the SET.
+        for _ in 0..<50 {
+            if (try Support.scrapeMetrics(metrics)["tls_session_store_puts"] ?? 0) >= 1 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        let resumed = try Support.opensslGet(port: port, ["-sess_in", sessionFile])
+        #expect(resumed.stdout.contains("Reused, TLSv1.3"), "\(resumed.transcript)")
+
+        let samples = try Support.scrapeMetrics(metrics)
+        #expect((samples["tls_session_store_puts"] ?? 0) >= 1, "\(samples.values)")
+        #expect(samples["tls_session_store_hits"] == 1, "\(samples.values)")
+        #expect(samples["tls_session_store_errors"] == 0, "\(samples.values)")
+        #expect(samples.types["tls_session_store_latency"] == "histogram")
+        #expect(samples[#"tls_session_store_latency_count{command="GETDEL"}"#] == 1, "one lookup, single use (GETDEL)")
+        #expect((samples[#"tls_session_store_latency_count{command="SET"}"#] ?? 0) >= 1, "\(samples.values)")
+        #expect(samples["tls_session_cache_cb_hits"] == 1, "the store's hit, as OpenSSL's get-callback hits")
+        #expect(samples["tls_session_cache_hits"] == 1, "\(samples.values)")
+        #expect(samples[#"tls_resumption_decisions_total{outcome="resumed",reason="none"}"#] == 1, "\(samples.values)")
+    }
+
     /// The server certificate `openssl s_client` printed (its PEM block).
     private static func servedCertificate(_ output: String) -> String? {
         guard let start = output.range(of: "-----BEGIN CERTIFICATE-----"),
