@@ -126,6 +126,7 @@ let package = Package(
             dependencies: [
                 "ResumableTLSRedis",
                 "ResumableTLS",
+                "NIOResumableTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

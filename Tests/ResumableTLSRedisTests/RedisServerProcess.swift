@@ -8,7 +8,7 @@ import ResumableTLS
 /// just handed out (Redis cannot bind port 0 itself), ready once it answers PING.
 final class RedisServerProcess: @unchecked Sendable {
     let port: Int
-    private let process: Process
+    private var process: Process
     /// The client TLS context for a server started with TLS.
     let tls: TLSContext?
 
@@ -24,14 +24,9 @@ final class RedisServerProcess: @unchecked Sendable {
         var lastError: (any Error)?
         for _ in 0..<3 {
             let port = try await freePort()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
             let listen = tls.map { ["--port", "0", "--tls-port", "\(port)", "--tls-cert-file", $0.certificate, "--tls-key-file", $0.key,
                                     "--tls-ca-cert-file", $0.certificate, "--tls-auth-clients", "no"] } ?? ["--port", "\(port)"]
-            process.arguments = listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try launch(listen)
             let server = RedisServerProcess(port: port, process: process, tls: tls?.client)
             do {
                 try await server.waitUntilReady()
@@ -42,6 +37,23 @@ final class RedisServerProcess: @unchecked Sendable {
             }
         }
         throw lastError ?? RedisError.connectFailed("redis-server did not start")
+    }
+
+    private static func launch(_ listen: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
+        process.arguments = listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Starts a stopped plain-TCP server again on the same port (empty: nothing is persisted).
+    func restart() async throws {
+        stop()
+        process = try Self.launch(["--port", "\(port)"])
+        try await waitUntilReady()
     }
 
     /// A client for this server, with generous time limits unless told otherwise.
