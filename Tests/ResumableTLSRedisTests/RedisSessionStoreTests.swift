@@ -29,37 +29,12 @@ import ResumableTLS
         return try TLSContext(configuration)
     }
 
-    /// Drives a client and a server connection to the end in memory, then closes both cleanly.
     private func handshake(_ client: TLSContext, _ server: TLSContext, offering session: TLSSession? = nil) async throws -> (TLSConnection, TLSConnection) {
-        let clientConnection = client.makeConnection()
-        try clientConnection.offer(session)
-        let serverConnection = server.makeConnection()
-        try clientConnection.startHandshake()
-        for _ in 0..<64 {
-            var moved = false
-            let toServer = clientConnection.takeOutput()
-            if !toServer.isEmpty { try serverConnection.receive(toServer); moved = true }
-            if let work = serverConnection.takePendingWork() { try serverConnection.completePendingWork(await work.run()); moved = true }
-            let toClient = serverConnection.takeOutput()
-            if !toClient.isEmpty { try clientConnection.receive(toClient); moved = true }
-            if let work = clientConnection.takePendingWork() { try clientConnection.completePendingWork(await work.run()); moved = true }
-            if !moved { break }
-        }
-        #expect(clientConnection.state == .established && serverConnection.state == .established)
-        try clientConnection.close()
-        try serverConnection.receive(clientConnection.takeOutput())
-        try serverConnection.close()
-        try clientConnection.receive(serverConnection.takeOutput())
-        return (clientConnection, serverConnection)
+        try await InMemoryHandshake.run(client, server, offering: session)
     }
 
-    /// The tickets a client connection received, in order.
     private func tickets(_ connection: TLSConnection) -> [TLSSession] {
-        var sessions: [TLSSession] = []
-        while let event = connection.nextEvent() {
-            if case .newSession(let session) = event { sessions.append(session) }
-        }
-        return sessions
+        InMemoryHandshake.tickets(connection)
     }
 
     /// Waits (bounded) until `redis` holds `count` keys: new sessions are written off the handshake.
