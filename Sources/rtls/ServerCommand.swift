@@ -21,6 +21,10 @@ struct ServerCommand: AsyncParsableCommand {
             With --ticket-key-file FILE (see 'rtls ticket-keys') stateless tickets are sealed
             with the keys in FILE instead of keys made in this process, so every server given
             the same file resumes the others' tickets; SIGHUP reloads the file.
+            With --session-store URL and --session-store-key FILE, stateful tickets and TLS 1.2
+            session IDs are shared through Redis: one server (redis://host:port) or a Redis
+            Cluster given by seeds (redis+cluster://host:port,host:port; each command goes to
+            the master of its key's slot, following MOVED and ASK).
             """
     )
 
@@ -59,10 +63,10 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup var versions: ProtocolVersionOptions
 
-    @Option(name: .customLong("session-store"), help: "Share sessions with other servers through Redis: redis://[user:password@]host:port[/db], or rediss:// for TLS (stateful tickets and TLS 1.2 session IDs; needs --session-store-key).")
+    @Option(name: .customLong("session-store"), help: "Share sessions with other servers through Redis: redis://[user:password@]host:port[/db], or rediss:// for TLS; a Redis Cluster by its seeds: redis+cluster://[user:password@]host:port,host:port[,...] (or rediss+cluster://) (stateful tickets and TLS 1.2 session IDs; needs --session-store-key).")
     var sessionStore: String?
 
-    @Option(name: .customLong("session-store-ca"), help: "For a rediss:// --session-store: the CA certificate (PEM) Redis's certificate is checked against (default: the system's roots).")
+    @Option(name: .customLong("session-store-ca"), help: "For a rediss:// or rediss+cluster:// --session-store: the CA certificate (PEM) Redis's certificate is checked against (default: the system's roots).")
     var sessionStoreCA: String?
 
     @Option(name: .customLong("session-store-key"), help: "The fleet's secret for --session-store: a file with 64 hex digits (e.g. 'openssl rand -hex 32'); values in Redis are sealed with it and keys hashed.")
@@ -87,7 +91,7 @@ struct ServerCommand: AsyncParsableCommand {
         }
         if sessionStoreCA != nil && sessionStore == nil { throw ValidationError("--session-store-ca goes with --session-store") }
         if let sessionStore {
-            do { _ = try SessionStoreURL.redisConfiguration(sessionStore, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
+            do { _ = try SessionStoreURL.target(sessionStore, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
         }
         if ticketKeyFile != nil && tickets == .stateful {
             throw ValidationError("--ticket-key-file needs stateless tickets (not --tickets stateful)")
@@ -184,9 +188,10 @@ struct ServerCommand: AsyncParsableCommand {
         if let sessionStore, let sessionStoreKey {
             // Every server with the same key file is one context (S5): they share their sessions.
             contextID = try SessionStoreURL.fleetContextID(file: sessionStoreKey)
-            let redis = RedisClient(configuration: try SessionStoreURL.redisConfiguration(sessionStore, caFile: sessionStoreCA))
+            // One Redis (redis://, rediss://) or a Redis Cluster by its seeds (redis+cluster://).
+            let redis = try SessionStoreURL.target(sessionStore, caFile: sessionStoreCA).makeSender()
             configuration.sessionStore = RedisSessionStore(
-                client: redis, key: try SessionStoreURL.sealingKey(file: sessionStoreKey), contextID: contextID,
+                sender: redis, key: try SessionStoreURL.sealingKey(file: sessionStoreKey), contextID: contextID,
                 sessionIDContext: configuration.effectiveSessionIDContext)
             // Every lookup goes to Redis, whose GETDEL makes a stateful ticket single use fleet-wide.
             configuration.sessionCacheMode = [.server, .noInternalStore]

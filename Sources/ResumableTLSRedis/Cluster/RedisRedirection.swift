@@ -17,6 +17,13 @@ public struct RedisRedirection: Sendable, Hashable {
     /// Where to send the command.
     public var node: RedisClusterNode
 
+    /// A redirection of `kind` for `slot` to `node`.
+    public init(kind: Kind, slot: Int, node: RedisClusterNode) {
+        self.kind = kind
+        self.slot = slot
+        self.node = node
+    }
+
     /// The redirection an error reply's `message` is; nil if it is not `MOVED` or `ASK`. An
     /// empty host means the host of `answeredBy`, the node that replied (Redis sends `:port`
     /// when a node does not know its own address). A `MOVED`/`ASK` reply that names no usable
