@@ -9,6 +9,8 @@ need_install=()
 command -v openssl >/dev/null || need_install+=(openssl)
 command -v gnutls-cli >/dev/null || need_install+=(gnutls-bin)
 command -v redis-server >/dev/null || need_install+=(redis-server)
+# redis-cli builds the Redis Cluster the cluster tests start (redis-cli --cluster create).
+command -v redis-cli >/dev/null || need_install+=(redis-tools)
 command -v python3 >/dev/null || need_install+=(python3)
 if [ ${#need_install[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then echo "need root to install: ${need_install[*]}" >&2; exit 1; fi
