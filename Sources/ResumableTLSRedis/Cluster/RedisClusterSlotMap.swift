@@ -5,7 +5,8 @@
 /// its master an array of at least a host (a bulk string, at most 255 bytes of UTF-8) and a port
 /// (an integer in `1...65535`); a master whose endpoint Redis does not know (`?`) leaves its
 /// slots unserved. Anything else throws `RedisClusterError.malformedSlotMap`; no
-/// reply traps. Replicas are ignored: commands go to masters only.
+/// reply traps. Replicas are ignored: commands go to masters only. (The RESP parser's bounds
+/// come first: a reply of more than 1,024 ranges is refused as a malformed reply.)
 public struct RedisClusterSlotMap: Sendable, Hashable {
     /// The most distinct masters a map may name (Redis recommends at most 1,000 nodes).
     public static let maximumNodes = 1_000
