@@ -9,6 +9,8 @@ need_install=()
 command -v openssl >/dev/null || need_install+=(openssl)
 command -v gnutls-cli >/dev/null || need_install+=(gnutls-bin)
 command -v redis-server >/dev/null || need_install+=(redis-server)
+# redis-cli builds the Redis Cluster the cluster tests start (redis-cli --cluster create).
+command -v redis-cli >/dev/null || need_install+=(redis-tools)
 command -v python3 >/dev/null || need_install+=(python3)
 command -v curl >/dev/null || need_install+=(curl)   # scrapes `rtls server --metrics`
 if [ ${#need_install[@]} -gt 0 ]; then

@@ -112,12 +112,12 @@ struct FleetDemoRunner {
                 // Shared: every server loads the fleet's keys from Redis (one mints them), and
                 // records single use there. Alone: its own keys, its own memory of used tickets.
                 if sharing {
-                    let source = RedisTicketKeySource(client: redis, sealingKey: key, prefix: "rtls:demo:\(fleet):ticket-keys")
+                    let source = RedisTicketKeySource(sender: redis, sealingKey: key, prefix: "rtls:demo:\(fleet):ticket-keys")
                     configuration.ticketKeys = try await TicketKeyRing.loading(from: source)
                 }
                 if mechanism == .singleUseStatelessTickets {
                     configuration.statelessTicketReuse = sharing
-                        ? .singleUseAcrossFleet(RedisTicketReplayRegistry(client: redis, prefix: "rtls:demo:\(fleet):used-ticket"))
+                        ? .singleUseAcrossFleet(RedisTicketReplayRegistry(sender: redis, prefix: "rtls:demo:\(fleet):used-ticket"))
                         : .singleUse
                 }
             }

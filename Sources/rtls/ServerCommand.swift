@@ -31,6 +31,13 @@ struct ServerCommand: AsyncParsableCommand {
             (tls_resumption_decisions_total) and the --session-store's counters and
             latencies (tls_session_store_*); the address is printed as 'METRICS
             HOST:PORT'.
+
+            With --session-store URL and --session-store-key FILE, stateful tickets and
+            TLS 1.2 session IDs are shared through Redis: one server (redis://host:port)
+            or a Redis Cluster given by seeds (redis+cluster://host:port,host:port; each
+            command goes to the master of its key's slot, following MOVED and ASK).
+            --ticket-keys URL keeps the stateless tickets' keys there too, and
+            --single-use-tickets then records each ticket's use there (once per fleet).
             """
     )
 
@@ -75,10 +82,10 @@ struct ServerCommand: AsyncParsableCommand {
 
     @OptionGroup var versions: ProtocolVersionOptions
 
-    @Option(name: .customLong("session-store"), help: "Share sessions with other servers through Redis: redis://[user:password@]host:port[/db], or rediss:// for TLS (stateful tickets and TLS 1.2 session IDs; needs --session-store-key).")
+    @Option(name: .customLong("session-store"), help: "Share sessions with other servers through Redis: redis://[user:password@]host:port[/db], or rediss:// for TLS; a Redis Cluster by its seeds: redis+cluster://[user:password@]host:port,host:port[,...] (or rediss+cluster://) (stateful tickets and TLS 1.2 session IDs; needs --session-store-key).")
     var sessionStore: String?
 
-    @Option(name: .customLong("session-store-ca"), help: "For a rediss:// --session-store: the CA certificate (PEM) Redis's certificate is checked against (default: the system's roots).")
+    @Option(name: .customLong("session-store-ca"), help: "For a rediss:// or rediss+cluster:// --session-store: the CA certificate (PEM) Redis's certificate is checked against (default: the system's roots).")
     var sessionStoreCA: String?
 
     @Option(name: .customLong("session-store-key"), help: "The fleet's secret for --session-store: a file with 64 hex digits (e.g. 'openssl rand -hex 32'); values in Redis are sealed with it and keys hashed.")
@@ -107,14 +114,14 @@ struct ServerCommand: AsyncParsableCommand {
             throw ValidationError("--session-store-key goes with --session-store or --ticket-keys, and they need it")
         }
         if let ticketKeysURL {
-            do { _ = try SessionStoreURL.redisConfiguration(ticketKeysURL, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
+            do { _ = try SessionStoreURL.target(ticketKeysURL, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
             guard ticketKeyFile == nil else { throw ValidationError("--ticket-keys and --ticket-key-file: choose one") }
             guard tickets == .stateless else { throw ValidationError("--ticket-keys needs stateless tickets (not --tickets stateful)") }
             guard (60...604_800).contains(ticketKeyRotation) else { throw ValidationError("--ticket-key-rotation must be 60...604800 seconds (got \(ticketKeyRotation))") }
         }
         if sessionStoreCA != nil && sessionStore == nil && ticketKeysURL == nil { throw ValidationError("--session-store-ca goes with --session-store or --ticket-keys") }
         if let sessionStore {
-            do { _ = try SessionStoreURL.redisConfiguration(sessionStore, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
+            do { _ = try SessionStoreURL.target(sessionStore, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
         }
         if let metrics { _ = try HostPort(parsing: metrics, option: "--metrics", ports: 0...65_535) }
         if ticketKeyFile != nil && tickets == .stateful {
@@ -212,7 +219,7 @@ struct ServerCommand: AsyncParsableCommand {
         guard let ticketKeysURL, let sessionStoreKey else { return nil }
         let lifetime = min(TimeInterval(timeout), TLSSession.maximumTLS13Lifetime)
         let source = RedisTicketKeySource(
-            client: RedisClient(configuration: try SessionStoreURL.redisConfiguration(ticketKeysURL, caFile: sessionStoreCA)),
+            sender: try SessionStoreURL.target(ticketKeysURL, caFile: sessionStoreCA).makeSender(),
             sealingKey: try SessionStoreURL.sealingKey(file: sessionStoreKey),
             rotationInterval: TimeInterval(ticketKeyRotation), maximumTicketLifetime: lifetime)
         do {
@@ -256,14 +263,15 @@ struct ServerCommand: AsyncParsableCommand {
         if let sessionStore, let sessionStoreKey {
             // Every server with the same key file is one context (S5): they share their sessions.
             contextID = try SessionStoreURL.fleetContextID(file: sessionStoreKey)
-            let redis = RedisClient(configuration: try SessionStoreURL.redisConfiguration(sessionStore, caFile: sessionStoreCA))
+            // One Redis (redis://, rediss://) or a Redis Cluster by its seeds (redis+cluster://).
+            let redis = try SessionStoreURL.target(sessionStore, caFile: sessionStoreCA).makeSender()
             configuration.sessionStore = RedisSessionStore(
-                client: redis, key: try SessionStoreURL.sealingKey(file: sessionStoreKey), contextID: contextID,
+                sender: redis, key: try SessionStoreURL.sealingKey(file: sessionStoreKey), contextID: contextID,
                 sessionIDContext: configuration.effectiveSessionIDContext)
             // Every lookup goes to Redis, whose GETDEL makes a stateful ticket single use fleet-wide.
             configuration.sessionCacheMode = [.server, .noInternalStore]
             // And a stateless ticket's first use is recorded there (SET NX): once per fleet.
-            if singleUseTickets { configuration.statelessTicketReuse = .singleUseAcrossFleet(RedisTicketReplayRegistry(client: redis)) }
+            if singleUseTickets { configuration.statelessTicketReuse = .singleUseAcrossFleet(RedisTicketReplayRegistry(sender: redis)) }
             logger.info("session store", metadata: ["redis": "\(sessionStore.split(separator: "@").last ?? "")"])
         }
         do {

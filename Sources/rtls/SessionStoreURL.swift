@@ -6,7 +6,57 @@ import ResumableTLSRedis
 /// `--session-store redis://[user:password@]host:port[/db]` (or `rediss://` for TLS): a Redis
 /// session store shared by a fleet (S27), with `--session-store-key FILE`, the fleet's 32-byte
 /// secret in hex, and for TLS `--session-store-ca FILE`, the CA that signed Redis's certificate.
+/// A Redis Cluster is `redis+cluster://[user:password@]host:port,host:port[,…]` (or
+/// `rediss+cluster://`): its seeds, the first that answers giving the slot map; database 0 only.
 enum SessionStoreURL {
+    /// One Redis server, or a Redis Cluster by its seeds.
+    enum Target {
+        case standalone(RedisConfiguration)
+        case cluster(RedisClusterConfiguration)
+
+        /// The client a `RedisSessionStore` sends its commands through.
+        func makeSender() -> any RedisCommandSender {
+            switch self {
+            case .standalone(let configuration): return RedisClient(configuration: configuration)
+            case .cluster(let configuration): return RedisClusterClient(configuration: configuration)
+            }
+        }
+    }
+
+    /// The most seeds a `redis+cluster://` URL may list.
+    static let maximumSeeds = 16
+
+    /// What a `redis://`, `rediss://`, `redis+cluster://` or `rediss+cluster://` URL names;
+    /// throws a `CLIError` otherwise.
+    static func target(_ text: String, caFile: String? = nil) throws -> Target {
+        guard let schemeEnd = text.range(of: "://") else { throw CLIError("--session-store: not a URL: '\(text)'") }
+        let scheme = text[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "redis+cluster" || scheme == "rediss+cluster" else {
+            return .standalone(try redisConfiguration(text, caFile: caFile))
+        }
+        // [userinfo@]seed,seed[/path]: each seed is checked as the host:port of a redis:// URL.
+        let rest = text[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" }
+        let path = rest.dropFirst(authority.count)
+        let userInfo = authority.lastIndex(of: "@").map { authority[...$0] } ?? ""
+        let hosts = authority.dropFirst(userInfo.count).split(separator: ",", omittingEmptySubsequences: false)
+        guard !hosts.isEmpty, hosts.count <= maximumSeeds else {
+            throw CLIError("--session-store: a cluster URL lists 1...\(maximumSeeds) seeds host:port,host:port (got \(hosts.count))")
+        }
+        let plainScheme = scheme == "rediss+cluster" ? "rediss" : "redis"
+        var seeds: [RedisClusterNode] = []
+        var node: RedisConfiguration?
+        for host in hosts {
+            guard !host.isEmpty else { throw CLIError("--session-store: an empty seed in '\(text)'") }
+            let configuration = try redisConfiguration("\(plainScheme)://\(userInfo)\(host)\(path)", caFile: caFile)
+            guard configuration.database == 0 else { throw CLIError("--session-store: a Redis Cluster has database 0 only") }
+            seeds.append(RedisClusterNode(host: configuration.host, port: configuration.port))
+            if node == nil { node = configuration }
+        }
+        guard let node else { throw CLIError("--session-store: no seed in '\(text)'") }
+        return .cluster(RedisClusterConfiguration(seeds: seeds, node: node))
+    }
+
     /// The Redis configuration a `redis://` or `rediss://` URL names (TLS verifying Redis's
     /// certificate against `caFile`, else the system roots); throws a `CLIError` otherwise.
     static func redisConfiguration(_ text: String, caFile: String? = nil) throws -> RedisConfiguration {
@@ -14,7 +64,7 @@ enum SessionStoreURL {
             throw CLIError("--session-store: not a URL: '\(text)'")
         }
         guard scheme == "redis" || scheme == "rediss" else {
-            throw CLIError("--session-store: the URL must be redis:// or rediss:// (got '\(scheme)://')")
+            throw CLIError("--session-store: the URL must be redis://, rediss://, redis+cluster:// or rediss+cluster:// (got '\(scheme)://')")
         }
         guard let host = url.host, !host.isEmpty else { throw CLIError("--session-store: no host in '\(text)'") }
         var configuration = RedisConfiguration(host: host, port: url.port ?? 6379)

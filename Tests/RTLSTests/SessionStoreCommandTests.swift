@@ -157,6 +157,88 @@ import Testing
         #expect(samples[#"tls_resumption_decisions_total{outcome="resumed",reason="none"}"#] == 1, "\(samples.values)")
     }
 
+    /// A Redis Cluster of three masters on free ports (each with its own cluster-bus port),
+    /// made with `redis-cli --cluster create` and ready (`cluster_state:ok` on every node); the
+    /// caller stops the servers.
+    private static func startRedisCluster(in directory: URL) throws -> (servers: [ChildProcess], ports: [Int]) {
+        var ports: [Int] = []
+        for _ in 0..<50 where ports.count < 6 {
+            let port = try freePort()
+            if !ports.contains(port) { ports.append(port) }
+        }
+        guard ports.count == 6 else { throw ChildProcessError(description: "no six distinct free ports") }
+        var servers: [ChildProcess] = []
+        do {
+            for index in 0..<3 {
+                let port = ports[2 * index]
+                let server = try ChildProcess("/usr/bin/redis-server", [
+                    "--port", "\(port)", "--cluster-port", "\(ports[2 * index + 1])", "--bind", "127.0.0.1",
+                    "--cluster-enabled", "yes", "--cluster-config-file", directory.appendingPathComponent("nodes-\(port).conf").path,
+                    "--dir", directory.path, "--save", "", "--appendonly", "no",
+                ])
+                servers.append(server)
+                _ = try server.waitForStdoutLine { $0.contains("Ready to accept connections") }
+            }
+            let masters = ports.enumerated().filter { $0.offset % 2 == 0 }.map { "127.0.0.1:\($0.element)" }
+            let create = try runCommand("/usr/bin/redis-cli", ["--cluster", "create"] + masters + ["--cluster-replicas", "0", "--cluster-yes"], timeout: .seconds(60))
+            guard create.status == 0 else { throw ChildProcessError(description: "redis-cli --cluster create failed\n\(create.transcript)") }
+            for index in 0..<3 {
+                var ready = false
+                for _ in 0..<100 where !ready {
+                    let info = try runCommand("/usr/bin/redis-cli", ["-p", "\(ports[2 * index])", "cluster", "info"])
+                    ready = info.stdout.contains("cluster_state:ok") && info.stdout.contains("cluster_known_nodes:3")
+                    if !ready { Thread.sleep(forTimeInterval: 0.1) }
+                }
+                guard ready else { throw ChildProcessError(description: "the cluster did not reach cluster_state:ok") }
+            }
+            return (servers, masters.compactMap { $0.split(separator: ":").last.flatMap { Int($0) } })
+        } catch {
+            for server in servers { server.stop() }
+            throw error
+        }
+    }
+
+    @Test("S27: two rtls servers share sessions through a Redis Cluster given by its seeds (redis+cluster://)")
+    func twoServersShareOneRedisCluster() async throws {
+        try await Support.offPool { try Self.twoServersShareOneRedisClusterBody() }
+    }
+
+    private static func twoServersShareOneRedisClusterBody() throws {
+        let directory = try Support.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (certificate, key) = try Support.makeCertificate(in: directory)
+        let keyFile = directory.appendingPathComponent("store.key").path
+        try String(repeating: "5a", count: 32).write(toFile: keyFile, atomically: true, encoding: .utf8)
+        let (redis, ports) = try startRedisCluster(in: directory)
+        defer { for server in redis { server.stop() } }
+        // The first seed answers nothing: the next one gives the slot map.
+        let url = "redis+cluster://127.0.0.1:1," + ports.map { "127.0.0.1:\($0)" }.joined(separator: ",")
+        let store = ["--session-store", url, "--session-store-key", keyFile, "--tickets", "stateful", "--cert", certificate, "--key", key]
+        let (first, firstPort) = try Support.startRTLSServer(store)
+        defer { first.stop() }
+        let (second, secondPort) = try Support.startRTLSServer(store)
+        defer { second.stop() }
+        for round in 0..<3 {
+            let sessionFile = directory.appendingPathComponent("session-\(round).pem").path
+            let made = try Support.opensslGet(port: firstPort, ["-sess_out", sessionFile])
+            #expect(made.stdout.contains("New, TLSv1.3"), "\(made.transcript)")
+            var resumed = ""
+            for _ in 0..<20 {
+                resumed = try Support.opensslGet(port: secondPort, ["-sess_in", sessionFile]).stdout
+                if resumed.contains("Reused, TLSv1.3") { break }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            #expect(resumed.contains("Reused, TLSv1.3"), "round \(round): made on the first server, resumed on the second")
+        }
+        // The sessions are in the cluster (keys on its masters), not in either server alone.
+        var stored = 0
+        for port in ports {
+            let size = try runCommand("/usr/bin/redis-cli", ["-p", "\(port)", "dbsize"])
+            stored += Int(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        #expect(stored >= 3, "each round's other ticket is still stored: \(stored)")
+    }
+
     /// The server certificate `openssl s_client` printed (its PEM block).
     private static func servedCertificate(_ output: String) -> String? {
         guard let start = output.range(of: "-----BEGIN CERTIFICATE-----"),
@@ -211,6 +293,10 @@ import Testing
         ["--session-store-key", "k"],
         ["--ticket-keys", "redis://127.0.0.1:6379"],
         ["--ticket-keys", "redis://127.0.0.1:6379", "--session-store-key", "k", "--tickets", "stateful"],
+        ["--session-store", "redis+cluster://127.0.0.1:7000,", "--session-store-key", "k"],
+        ["--session-store", "redis+cluster://127.0.0.1:7000,127.0.0.1:0", "--session-store-key", "k"],
+        ["--session-store", "redis+cluster://127.0.0.1:7000,127.0.0.1:7001/2", "--session-store-key", "k"],
+        ["--session-store", "redis+cluster://127.0.0.1:7000", "--session-store-key", "k", "--session-store-ca", "ca.pem"],
     ])
     func badArguments(arguments: [String]) async throws {
         let result = try await Support.offPool { try Support.rtls(["server", "--port", "0"] + arguments) }

@@ -23,7 +23,7 @@ import ResumableTLS
         let redis = try await RedisServerProcess.start()
         defer { redis.stop() }
         let ring = try TicketKeyRing(keys: [TicketKey.generate(notBefore: Date().addingTimeInterval(-60))])
-        let registries = (0..<3).map { _ in RedisTicketReplayRegistry(client: redis.client()) }
+        let registries = (0..<3).map { _ in RedisTicketReplayRegistry(sender: redis.client()) }
         let servers = try registries.map { try server(ring: ring, registry: $0) }
         let client = try InMemoryHandshake.client()
 
@@ -63,7 +63,7 @@ import ResumableTLS
     func singleUseFailsClosed() async throws {
         let redis = try await RedisServerProcess.start()
         let ring = try TicketKeyRing(keys: [TicketKey.generate(notBefore: Date().addingTimeInterval(-60))])
-        let registry = RedisTicketReplayRegistry(client: redis.client {
+        let registry = RedisTicketReplayRegistry(sender: redis.client {
             $0.commandTimeout = .milliseconds(100)
             $0.initialBackoff = .milliseconds(20)
             $0.maximumBackoff = .milliseconds(50)
@@ -97,7 +97,7 @@ import ResumableTLS
         let start = (Date().timeIntervalSince1970 / rotation).rounded(.down) * rotation + 1
         let clock = SteppedClock(Date(timeIntervalSince1970: start))
         let sources = (0..<3).map { _ in
-            RedisTicketKeySource(client: redis.client(), sealingKey: sealingKey, rotationInterval: rotation,
+            RedisTicketKeySource(sender: redis.client(), sealingKey: sealingKey, rotationInterval: rotation,
                                  maximumTicketLifetime: 1_800, clock: clock)
         }
         var rings: [TicketKeyRing] = []
@@ -137,5 +137,39 @@ import ResumableTLS
             guard case .bulkString(let raw?) = try await redis.client().send([Array("GET".utf8), value]) else { continue }
             #expect(raw.count == 12 + TicketKey.nameLength + TicketKey.keyLength + 16, "sealed: nonce, name, key, tag")
         }
+    }
+
+    @Test("S14, S25, S27 on a three-master Redis Cluster: ticket keys load from it (one hash slot) and a single-use ticket resumes once across the servers")
+    func ticketKeysAndSingleUseOnACluster() async throws {
+        let cluster = try await RedisClusterProcess.start()
+        defer { cluster.stop() }
+        let clients = [cluster.client(), cluster.client(), cluster.client()]
+        defer { for client in clients { client.close() } }
+        let sealingKey = SessionSealingKey.random()
+        let fleet = UUID()
+        var servers: [TLSContext] = []
+        for client in clients {
+            let ring = try await TicketKeyRing.loading(from: RedisTicketKeySource(sender: client, sealingKey: sealingKey))
+            servers.append(try server(ring: ring, registry: RedisTicketReplayRegistry(sender: client), fleet: fleet))
+        }
+        let client = try InMemoryHandshake.client()
+        var tickets: [TLSSession] = []
+        for server in servers {
+            let (made, _) = try await InMemoryHandshake.run(client, server)
+            tickets += InMemoryHandshake.tickets(made)
+        }
+        #expect(tickets.count == 6)
+        for (index, ticket) in tickets.enumerated() {
+            let (resumed, _) = try await InMemoryHandshake.run(client, servers[(index + 1) % 3], offering: ticket)
+            #expect(resumed.sessionReused, "ticket \(index), sealed on server \(index / 2), resumed on server \((index + 1) % 3)")
+            let (replayed, replayedServer) = try await InMemoryHandshake.run(client, servers[(index + 2) % 3], offering: ticket)
+            #expect(!replayed.sessionReused && replayedServer.negotiated?.resumption == .declined([.replayed]), "ticket \(index) replayed")
+        }
+        // The use records spread over the masters; the keys share one slot.
+        let held = try await cluster.keys()
+        let records = held.values.flatMap { $0 }.filter { $0.hasPrefix("rtls:used-ticket:") }
+        #expect(records.count == 6)
+        #expect(held.values.filter { $0.contains { $0.hasPrefix("rtls:used-ticket:") } }.count >= 2, "\(held.mapValues(\.count))")
+        #expect(held.values.filter { $0.contains { $0.hasPrefix("{rtls:ticket-key}:") } }.count == 1, "one master holds every ticket key")
     }
 }

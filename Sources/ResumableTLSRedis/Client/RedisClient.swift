@@ -24,13 +24,32 @@ public final class RedisClient: Sendable {
     /// Sends one command (`arguments`, the command name first) and returns its reply. Throws a
     /// `RedisError`: `serverError` for an error reply; the others when no reply came.
     public func send(_ arguments: [[UInt8]]) async throws -> RESPValue {
+        try await withConnection { try await $0.send(arguments) }
+    }
+
+    /// Sends `ASKING` and then `arguments` on the same connection, back to back (a Redis Cluster
+    /// `ASK` redirection: the flag `ASKING` sets holds for the next command on that connection
+    /// only); returns the command's reply, or throws like `send`.
+    func sendAsking(_ arguments: [[UInt8]]) async throws -> RESPValue {
+        try await withConnection { connection in
+            let replies = try await connection.send(pipelined: [[Array("ASKING".utf8)], arguments])
+            guard replies.count == 2 else { throw RedisError.unexpectedReply("\(replies.count) replies to ASKING and a command") }
+            if case .error(let message) = replies[0] { throw RedisError.serverError(message) }
+            if case .error(let message) = replies[1] { throw RedisError.serverError(message) }
+            return replies[1]
+        }
+    }
+
+    /// Runs `body` on the next connection of the pool, made if needed; a failure other than an
+    /// error reply drops the connection.
+    private func withConnection(_ body: (RedisConnection) async throws -> RESPValue) async throws -> RESPValue {
         let slot = nextSlot.withLockedValue { index -> RedisConnectionSlot in
             defer { index = (index + 1) % slots.count }
             return slots[index]
         }
         let connection = try await slot.connection(configuration, eventLoop: group.next())
         do {
-            return try await connection.send(arguments)
+            return try await body(connection)
         } catch RedisError.serverError(let message) {
             throw RedisError.serverError(message)   // an answer: the connection is fine
         } catch {

@@ -92,6 +92,35 @@ final class RedisConnection: Sendable {
         return value
     }
 
+    /// Sends `commands` back to back, with nothing else between them on this connection, and
+    /// waits for all their replies, at most `commandTimeout` in all. Error replies are returned,
+    /// not thrown. A timeout closes the connection.
+    func send(pipelined commands: [[[UInt8]]]) async throws -> [RESPValue] {
+        let channel = self.channel
+        let eventLoop = channel.eventLoop
+        let replies = commands.map { _ in eventLoop.makePromise(of: RESPValue.self) }
+        let deadline = eventLoop.scheduleTask(in: commandTimeout) {
+            for reply in replies { reply.fail(RedisError.commandTimedOut) }
+            channel.close(promise: nil)
+        }
+        defer { deadline.cancel() }
+        // One event-loop task writes them all: no other sender's command can come in between.
+        eventLoop.execute {
+            for (arguments, reply) in zip(commands, replies) {
+                channel.write(RedisCommand(arguments: arguments, reply: reply), promise: nil)
+            }
+            channel.flush()
+        }
+        var values: [RESPValue] = []
+        do {
+            for reply in replies { values.append(try await reply.futureResult.get()) }
+        } catch {
+            for reply in replies { reply.fail(error) }   // those not completed yet: none is left pending
+            throw error
+        }
+        return values
+    }
+
     /// Closes the connection; commands still waiting fail with `connectionClosed`.
     func close() {
         channel.close(promise: nil)

@@ -15,12 +15,19 @@ import ResumableTLS
 /// - Sessions read back belong to `contextID` (S5): give the servers' contexts that ID
 ///   (`TLSContext(_:contextID:clock:)`).
 ///
+/// - It works over one Redis (`RedisClient`) or a Redis Cluster (`RedisClusterClient`): every
+///   command names a single key, so each goes to the master of that key's slot and keys need
+///   no hash tags. (A command on several keys would need them, `{…}` in `prefix` or the name,
+///   to keep its keys in one slot.)
+///
 /// Every call is bounded by the client's command timeout and throws a `RedisError` when Redis
 /// does not answer; the context's session cache turns that into a miss (a full handshake), and
 /// a failed `put` only costs a later resumption (S23).
 public struct RedisSessionStore: SessionStore {
-    /// The Redis connection pool.
-    public let client: RedisClient
+    /// Where the commands go: a `RedisClient` or a `RedisClusterClient`.
+    public let sender: any RedisCommandSender
+    /// The Redis connection pool, when the store is on one Redis server; nil over a cluster.
+    public var client: RedisClient? { sender as? RedisClient }
     /// What the values are sealed and the keys named with.
     public let key: SessionSealingKey
     /// The context the sessions read back belong to (S5).
@@ -43,8 +50,17 @@ public struct RedisSessionStore: SessionStore {
     public init(client: RedisClient, key: SessionSealingKey, contextID: UUID, prefix: String = "rtls:session",
                 sessionIDContext: [UInt8] = [], clock: any TLSClock = SystemClock(),
                 metricsDimensions: [(String, String)] = [], metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+        self.init(sender: client, key: key, contextID: contextID, prefix: prefix, sessionIDContext: sessionIDContext,
+                  clock: clock, metricsDimensions: metricsDimensions, metricsFactory: metricsFactory)
+    }
+
+    /// A store whose commands go through `sender`, a `RedisClient` or a `RedisClusterClient`;
+    /// the other parameters are those of `init(client:key:contextID:prefix:sessionIDContext:clock:metricsDimensions:metricsFactory:)`.
+    public init(sender: any RedisCommandSender, key: SessionSealingKey, contextID: UUID, prefix: String = "rtls:session",
+                sessionIDContext: [UInt8] = [], clock: any TLSClock = SystemClock(),
+                metricsDimensions: [(String, String)] = [], metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.counters = RedisSessionStoreCounters(labelPrefix: "tls_session_store", dimensions: metricsDimensions, factory: metricsFactory)
-        self.client = client
+        self.sender = sender
         self.key = key
         self.contextID = contextID
         self.prefix = prefix
@@ -67,7 +83,8 @@ public struct RedisSessionStore: SessionStore {
         let value = try key.seal(try StoredSession.encode(session), for: name)
         do {
             _ = try await timed("SET") {
-                try await client.send([Array("SET".utf8), Array(name.utf8), value, Array("PX".utf8), Array(String(milliseconds).utf8)])
+                try await sender.send([Array("SET".utf8), Array(name.utf8), value, Array("PX".utf8), Array(String(milliseconds).utf8)],
+                                      key: Array(name.utf8))
             }
             counters.count("puts") { $0.puts += 1 }
         } catch {
@@ -91,7 +108,7 @@ public struct RedisSessionStore: SessionStore {
     public func remove(id: [UInt8]) async throws {
         let name = lookupName(for: id)
         do {
-            _ = try await timed("DEL") { try await client.send([Array("DEL".utf8), Array(name.utf8)]) }
+            _ = try await timed("DEL") { try await sender.send([Array("DEL".utf8), Array(name.utf8)], key: Array(name.utf8)) }
         } catch {
             counters.countFailure(error)
             throw error
@@ -115,7 +132,7 @@ public struct RedisSessionStore: SessionStore {
         let name = lookupName(for: id)
         let reply: RESPValue
         do {
-            reply = try await timed(command) { try await client.send([Array(command.utf8), Array(name.utf8)]) }
+            reply = try await timed(command) { try await sender.send([Array(command.utf8), Array(name.utf8)], key: Array(name.utf8)) }
         } catch {
             counters.countFailure(error)
             throw error

@@ -19,8 +19,8 @@ import Synchronization
 /// read access to Redis does not reveal ticket keys. The keys of all periods share one hash
 /// slot (`{prefix}`), so one `MGET` reads them on a Redis Cluster too.
 public final class RedisTicketKeySource: TicketKeySource {
-    /// The Redis connection pool.
-    public let client: RedisClient
+    /// Where the commands go: a `RedisClient` (one server) or a `RedisClusterClient`.
+    public let sender: any RedisCommandSender
     /// What the key values are sealed with.
     public let sealingKey: SessionSealingKey
     /// The hash tag every key starts with.
@@ -38,13 +38,13 @@ public final class RedisTicketKeySource: TicketKeySource {
     /// Keys this source minted (won the `SET NX`), since it was made.
     public var keysMinted: Int { minted.withLock { $0 } }
 
-    /// A source on `client`, sealing with `sealingKey`, rotating every `rotationInterval`
+    /// A source on `sender` (one Redis or a cluster), sealing with `sealingKey`, rotating every `rotationInterval`
     /// seconds (default a day) for tickets that live up to `maximumTicketLifetime` (default and
     /// at most seven days, RFC 8446 §4.6.1).
-    public init(client: RedisClient, sealingKey: SessionSealingKey, prefix: String = "rtls:ticket-key",
+    public init(sender: any RedisCommandSender, sealingKey: SessionSealingKey, prefix: String = "rtls:ticket-key",
                 rotationInterval: TimeInterval = TicketKeyRing.defaultRotationInterval,
                 maximumTicketLifetime: TimeInterval = TLSSession.maximumTLS13Lifetime, clock: any TLSClock = SystemClock()) {
-        self.client = client
+        self.sender = sender
         self.sealingKey = sealingKey
         self.prefix = prefix
         self.rotationInterval = rotationInterval.isFinite ? max(1, rotationInterval) : TicketKeyRing.defaultRotationInterval
@@ -99,7 +99,7 @@ public final class RedisTicketKeySource: TicketKeySource {
     /// The keys Redis holds for `periods` that open under the sealing key.
     private func read(_ periods: [Int64]) async throws -> [Int64: TicketKey] {
         let names = periods.map(redisKey(period:))
-        let reply = try await client.send([Array("MGET".utf8)] + names.map { Array($0.utf8) })
+        let reply = try await sender.send([Array("MGET".utf8)] + names.map { Array($0.utf8) }, key: Array("{\(prefix)}".utf8))
         guard case .array(let values?) = reply, values.count == periods.count else {
             throw RedisError.unexpectedReply("MGET answered \(reply)")
         }
@@ -122,8 +122,8 @@ public final class RedisTicketKeySource: TicketKeySource {
         // Kept while a ticket sealed in the period may live, plus a period for clock skew.
         let end = Double(period + 2) * rotationInterval + maximumTicketLifetime
         let milliseconds = max(1, Int64(((end - now.timeIntervalSince1970) * 1000).rounded(.up)))
-        let reply = try await client.send([Array("SET".utf8), Array(name.utf8), sealed, Array("NX".utf8),
-                                           Array("PX".utf8), Array(String(milliseconds).utf8)])
+        let reply = try await sender.send([Array("SET".utf8), Array(name.utf8), sealed, Array("NX".utf8),
+                                           Array("PX".utf8), Array(String(milliseconds).utf8)], key: Array(name.utf8))
         switch reply {
         case .simpleString("OK"):
             minted.withLock { $0 += 1 }

@@ -12,8 +12,8 @@ import ResumableTLS
 /// sealed under the fleet's ticket keys: Redis learns nothing but that some ticket was used.
 /// A failed or slow command throws; the server then declines the ticket (fails closed).
 public struct RedisTicketReplayRegistry: TicketReplayRegistry {
-    /// The Redis connection pool.
-    public let client: RedisClient
+    /// Where the commands go: a `RedisClient` (one server) or a `RedisClusterClient`.
+    public let sender: any RedisCommandSender
     /// The first part of every key, to share a Redis between applications.
     public let prefix: String
     private let clock: any TLSClock
@@ -22,11 +22,11 @@ public struct RedisTicketReplayRegistry: TicketReplayRegistry {
     /// What the registry has done so far.
     public var statistics: RedisTicketReplayStatistics { counters.snapshot }
 
-    /// A registry on `client` under `prefix`; its counters go to swift-metrics through
+    /// A registry on `sender` (one Redis or a cluster) under `prefix`; its counters go to swift-metrics through
     /// `metricsFactory`, labelled `tls_ticket_replay_registry_…` with `metricsDimensions`.
-    public init(client: RedisClient, prefix: String = "rtls:used-ticket", clock: any TLSClock = SystemClock(),
+    public init(sender: any RedisCommandSender, prefix: String = "rtls:used-ticket", clock: any TLSClock = SystemClock(),
                 metricsDimensions: [(String, String)] = [], metricsFactory: any MetricsFactory = MetricsSystem.factory) {
-        self.client = client
+        self.sender = sender
         self.prefix = prefix
         self.clock = clock
         self.counters = RedisTicketReplayCounters(dimensions: metricsDimensions, factory: metricsFactory)
@@ -47,8 +47,8 @@ public struct RedisTicketReplayRegistry: TicketReplayRegistry {
         let reply: RESPValue
         let start = ContinuousClock.now
         do {
-            reply = try await client.send([Array("SET".utf8), Array(key.utf8), Array("1".utf8), Array("NX".utf8),
-                                           Array("PX".utf8), Array(String(milliseconds).utf8)])
+            reply = try await sender.send([Array("SET".utf8), Array(key.utf8), Array("1".utf8), Array("NX".utf8),
+                                           Array("PX".utf8), Array(String(milliseconds).utf8)], key: Array(key.utf8))
             counters.recordLatency(ContinuousClock.now - start)
         } catch {
             counters.recordLatency(ContinuousClock.now - start)
