@@ -7,9 +7,7 @@ import ResumableTLS
 /// slots as the cluster computes them, routing, sessions shared by servers over the cluster, and
 /// `MOVED` and `ASK` during a slot migration.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct RedisClusterTests {
-    static let identity: SelfSignedIdentity = {
-        do { return try SelfSignedIdentity() } catch { preconditionFailure("cannot make a test identity: \(error)") }
-    }()
+    static let identity = InMemoryHandshake.identity
 
     /// A server of the fleet `fleet`, storing its stateful tickets in the cluster only.
     private func server(_ cluster: RedisClusterClient, fleet: UUID, key: SessionSealingKey) throws -> TLSContext {
@@ -21,11 +19,7 @@ import ResumableTLS
         return try TLSContext(configuration, contextID: fleet)
     }
 
-    private func clientContext() throws -> TLSContext {
-        var configuration = TLSConfiguration.client(serverName: "localhost")
-        configuration.certificateVerification = .fullVerification(trustRoots: try .certificates([Self.identity.certificateDER]))
-        return try TLSContext(configuration)
-    }
+    private func clientContext() throws -> TLSContext { try InMemoryHandshake.client() }
 
     /// A TLS 1.3 session for `store`'s context, stored with `put`.
     private func storedSession(_ store: RedisSessionStore, id: UInt8) async throws -> TLSSession {

@@ -11,23 +11,28 @@ final class RedisServerProcess: @unchecked Sendable {
     private var process: Process
     /// The client TLS context for a server started with TLS.
     let tls: TLSContext?
+    /// The default user's password (`--requirepass`), if the server was started with one.
+    let password: String?
 
-    private init(port: Int, process: Process, tls: TLSContext?) {
+    private init(port: Int, process: Process, tls: TLSContext?, password: String?) {
         self.port = port
         self.process = process
         self.tls = tls
+        self.password = password
     }
 
     /// Starts a server (a few attempts, should another process take the port first); with
     /// `tls`, it listens with TLS only (`--tls-port`), presenting `tls.certificate`.
-    static func start(tls: (certificate: String, key: String, client: TLSContext)? = nil) async throws -> RedisServerProcess {
+    /// With `password`, clients must authenticate (`--requirepass`); the clients this
+    /// object makes do.
+    static func start(tls: (certificate: String, key: String, client: TLSContext)? = nil, password: String? = nil) async throws -> RedisServerProcess {
         var lastError: (any Error)?
         for _ in 0..<3 {
             let port = try await freePort()
             let listen = tls.map { ["--port", "0", "--tls-port", "\(port)", "--tls-cert-file", $0.certificate, "--tls-key-file", $0.key,
                                     "--tls-ca-cert-file", $0.certificate, "--tls-auth-clients", "no"] } ?? ["--port", "\(port)"]
-            let process = try launch(listen)
-            let server = RedisServerProcess(port: port, process: process, tls: tls?.client)
+            let process = try launch(listen + (password.map { ["--requirepass", $0] } ?? []))
+            let server = RedisServerProcess(port: port, process: process, tls: tls?.client, password: password)
             do {
                 try await server.waitUntilReady()
                 return server
@@ -61,6 +66,7 @@ final class RedisServerProcess: @unchecked Sendable {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
         configuration.commandTimeout = .seconds(2)
         configuration.tls = tls
+        configuration.password = password
         adjust(&configuration)
         return RedisClient(configuration: configuration)
     }
