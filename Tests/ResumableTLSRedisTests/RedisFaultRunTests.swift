@@ -106,7 +106,9 @@ import ResumableTLS
         #expect(rate(750..<1000) >= 0.9, "Redis restarted: resumption returns")
         // Each lookup ends within connect + command timeout (100 ms), with room for a loaded machine.
         #expect(lookups.count >= 900 && percentile(lookups, 0.99) < .milliseconds(150), "p99 \(percentile(lookups, 0.99))")
-        #expect((lookups.last ?? .zero) < .milliseconds(600), "max \(lookups.last ?? .zero)")
+        // An unbounded lookup would wait for as long as Redis is stopped (the run is sequential:
+        // for ever); the slowest one here waited for a busy machine's scheduler at worst.
+        #expect((lookups.last ?? .zero) < .seconds(2), "max \(lookups.last ?? .zero)")
         let statistics = store.inner.statistics
         #expect(statistics.timeouts >= 1 && statistics.errors >= 1 && statistics.droppedPuts >= 1, "\(statistics)")
     }
