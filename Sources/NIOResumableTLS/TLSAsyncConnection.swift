@@ -28,8 +28,15 @@ public final class TLSAsyncConnection: Sendable {
     /// Whether the handshake resumed a session.
     public var sessionReused: Bool { negotiated.isResumed }
 
+    /// Server: how many bytes at the start of `inbound` arrived as early data (0-RTT, S29),
+    /// before the handshake completed. They may be a replay (RFC 8446 §8). 0 without early data;
+    /// `negotiated.earlyData` says whether any was accepted.
+    public var earlyDataByteCount: Int { earlyDataCount.withLockedValue { $0 } }
+    private let earlyDataCount: NIOLockedValueBox<Int>
+
     init(channel: any Channel, negotiated: NegotiatedParameters, inbound: TLSInboundStream, latestSession: NIOLockedValueBox<TLSSession?>,
-         completedSession: NIOLockedValueBox<TLSSession?>, newSessions: NewSessionWaiters) {
+         completedSession: NIOLockedValueBox<TLSSession?>, newSessions: NewSessionWaiters, earlyDataCount: NIOLockedValueBox<Int>) {
+        self.earlyDataCount = earlyDataCount
         self.completedSession = completedSession
         self.newSessions = newSessions
         self.channel = channel
@@ -133,9 +140,12 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
     private let completedSession: NIOLockedValueBox<TLSSession?>
     private let newSessions: NewSessionWaiters
     private let flow: InboundFlowControl
+    private let earlyDataCount: NIOLockedValueBox<Int>
 
     init(continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation, latestSession: NIOLockedValueBox<TLSSession?>,
-         completedSession: NIOLockedValueBox<TLSSession?>, newSessions: NewSessionWaiters, flow: InboundFlowControl) {
+         completedSession: NIOLockedValueBox<TLSSession?>, newSessions: NewSessionWaiters, flow: InboundFlowControl,
+         earlyDataCount: NIOLockedValueBox<Int>) {
+        self.earlyDataCount = earlyDataCount
         self.continuation = continuation
         self.newSessions = newSessions
         self.completedSession = completedSession
@@ -158,6 +168,8 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         case .handshakeCompleted?:
             let session = try? context.pipeline.syncOperations.handler(type: TLSChannelHandler.self).session
             completedSession.withLockedValue { $0 = session }
+        case .earlyDataReceived(let byteCount)?:
+            earlyDataCount.withLockedValue { $0 += byteCount }
         default:
             break
         }
@@ -194,8 +206,10 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Adds a TLS handler and a bridge to `channel`'s pipeline (on its event loop); returns the
     /// handshake's future and a function that makes the connection object once it completed.
     static func install(
-        on channel: any Channel, context: TLSContext, offering session: TLSSession?, serverName: String? = nil
+        on channel: any Channel, context: TLSContext, offering session: TLSSession?, serverName: String? = nil,
+        earlyData: [UInt8]? = nil
     ) throws -> (EventLoopFuture<NegotiatedParameters>, @Sendable (NegotiatedParameters) -> TLSAsyncConnection) {
+        let earlyDataCount = NIOLockedValueBox(0)
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         let latestSession = NIOLockedValueBox<TLSSession?>(nil)
         let completedSession = NIOLockedValueBox<TLSSession?>(nil)
@@ -206,10 +220,11 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         let promise = channel.eventLoop.makePromise(of: NegotiatedParameters.self)
         do {
-            let tls = try TLSChannelHandler(context: context, offering: session, serverName: serverName, handshakePromise: promise)
+            let tls = try TLSChannelHandler(context: context, offering: session, serverName: serverName, handshakePromise: promise,
+                                            earlyData: earlyData)
             try channel.pipeline.syncOperations.addHandler(tls)
             try channel.pipeline.syncOperations.addHandler(AsyncStreamBridgeHandler(continuation: continuation, latestSession: latestSession, completedSession: completedSession,
-                                                                                  newSessions: newSessions, flow: flow))
+                                                                                  newSessions: newSessions, flow: flow, earlyDataCount: earlyDataCount))
         } catch {
             // A channel that closed before the handlers were added (or a bad argument) must not
             // leave the handshake promise unfulfilled.
@@ -219,7 +234,8 @@ final class AsyncStreamBridgeHandler: ChannelDuplexHandler, RemovableChannelHand
         }
         return (promise.futureResult, { negotiated in
             TLSAsyncConnection(channel: channel, negotiated: negotiated, inbound: TLSInboundStream(base: stream, flow: flow),
-                               latestSession: latestSession, completedSession: completedSession, newSessions: newSessions)
+                               latestSession: latestSession, completedSession: completedSession, newSessions: newSessions,
+                               earlyDataCount: earlyDataCount)
         })
     }
 }

@@ -103,20 +103,29 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     private weak var storedContext: ChannelHandlerContext?
     /// Fails the handshake when `TLSConfiguration.handshakeTimeout` passes.
     private var handshakeTimer: Scheduled<Void>?
+    /// A client's 0-RTT data, sent with the ClientHello.
+    private var earlyData: [UInt8]?
 
     /// A handler for a new connection made from `context`; a client may offer `session` for
     /// resumption and name the server it connects to (`serverName`, overriding the
     /// configuration's: sent as SNI and checked against the certificate, see
     /// `TLSConnection.setServerName(_:)`). `handshakePromise`, if given, is completed when the
     /// handshake completes or fails (otherwise the handler makes its own: see `handshakeFuture`).
+    /// A client may give `earlyData` to send as 0-RTT data with `session` (S29,
+    /// `TLSConnection.startHandshake(earlyData:)`); `TLSUserEvent.earlyDataAccepted` or
+    /// `.earlyDataRejected` follows, and `NegotiatedParameters.earlyData` says it too.
     ///
     /// Throws `TLSError.invalidState` if a session or a server name is given on a server
     /// context, or if a client that verifies certificates has no server name to check.
     public init(
         context: TLSContext, offering session: TLSSession? = nil, serverName: String? = nil,
-        handshakePromise: EventLoopPromise<NegotiatedParameters>? = nil
+        handshakePromise: EventLoopPromise<NegotiatedParameters>? = nil, earlyData: [UInt8]? = nil
     ) throws {
         connection = context.makeConnection()
+        if earlyData != nil, context.configuration.role != .client {
+            throw TLSError.invalidState("only a client sends early data")
+        }
+        self.earlyData = earlyData
         if let serverName { try connection.setServerName(serverName) }
         // Refuse here, before a channel is touched, rather than fail the handshake later.
         try context.configuration.validateServerIdentity(serverName: connection.serverName)
@@ -193,7 +202,12 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
             }
         }
         do {
-            try connection.startHandshake()
+            if let earlyData {
+                self.earlyData = nil
+                try connection.startHandshake(earlyData: earlyData)
+            } else {
+                try connection.startHandshake()
+            }
         } catch {
             fail(error, context: context)
             return
@@ -331,6 +345,16 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
                 }
             case .peerKeyUpdated:
                 break
+            case .earlyData(let bytes):
+                // The typed flag comes first, so the handler behind knows what the read is.
+                context.fireUserInboundEventTriggered(TLSUserEvent.earlyDataReceived(byteCount: bytes.count))
+                readRequested = false
+                context.fireChannelRead(wrapInboundOut(context.channel.allocator.buffer(bytes: bytes)))
+                delivered = true
+            case .earlyDataAccepted:
+                context.fireUserInboundEventTriggered(TLSUserEvent.earlyDataAccepted)
+            case .earlyDataRejected:
+                context.fireUserInboundEventTriggered(TLSUserEvent.earlyDataRejected)
             }
         }
         // Inside a transport read cycle, channelReadComplete follows; outside one (after pending

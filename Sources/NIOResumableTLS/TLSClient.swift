@@ -13,11 +13,17 @@ public enum TLSClient {
     /// addresses and not sent as SNI): a server with a valid chain for another name is refused
     /// with `bad_certificate`.
     ///
+    /// With `earlyData`, the client sends it as 0-RTT data with `session` when the session
+    /// allows it (S29): `negotiated.earlyData` on the returned connection says `.accepted`
+    /// (the server had it before the handshake completed) or `.rejected` (nothing of it was
+    /// delivered: write it again if it is still wanted). Only data that is safe to replay
+    /// belongs there (RFC 8446 §8).
+    ///
     /// Throws the connect error, or the handshake's error (`TLSError`, `NIOTLSError`); the
     /// channel is closed then.
     public static func connect(
         host: String, port: Int, context: TLSContext, offering session: TLSSession? = nil,
-        group: any EventLoopGroup, connectTimeout: TimeAmount = .seconds(10)
+        group: any EventLoopGroup, connectTimeout: TimeAmount = .seconds(10), earlyData: [UInt8]? = nil
     ) async throws -> TLSAsyncConnection {
         guard (0...65_535).contains(port) else { throw TLSClientError.invalidPort(port) }
         let hostName = context.configuration.serverName == nil ? host : nil
@@ -31,7 +37,8 @@ public enum TLSClient {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let handlers = try AsyncStreamBridgeHandler.install(on: channel, context: context, offering: session, serverName: hostName)
+                    let handlers = try AsyncStreamBridgeHandler.install(on: channel, context: context, offering: session, serverName: hostName,
+                                                                        earlyData: earlyData)
                     installed.withLockedValue { $0 = handlers }
                 }
             }

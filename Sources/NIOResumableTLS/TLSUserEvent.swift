@@ -9,6 +9,16 @@ public enum TLSUserEvent: Sendable {
     /// A new resumable session exists: on a client, one per NewSessionTicket received; on a
     /// server, one per ticket sent. Keep it to offer it on a later connection.
     case newSession(TLSSession)
+    /// Server: the next `channelRead` carries `byteCount` bytes of the client's early data
+    /// (0-RTT, S29), read before the handshake completed. It may be a replay (RFC 8446 §8): a
+    /// handler acts on it only if doing so twice is harmless. Replies are held until the
+    /// handshake completes.
+    case earlyDataReceived(byteCount: Int)
+    /// Client: the server accepted the early data given to the handler.
+    case earlyDataAccepted
+    /// Client: the early data was not accepted; nothing of it was delivered. Send it again after
+    /// the handshake if it is still wanted.
+    case earlyDataRejected
 }
 
 /// Errors the NIO adapter adds to the core's `TLSError`.

@@ -41,22 +41,68 @@ struct ConnectionRecordLayer {
     var bufferedByteCount: Int { decoder.bufferedByteCount }
 
     /// The next record, opened if read keys are installed, or nil if more bytes are needed.
+    /// Declined early data is skipped on the way (`skipEarlyData(_:upTo:)`).
     mutating func nextRecord() throws -> Received? {
-        guard let record = try decoder.nextRecord() else { return nil }
-        guard var protection = readProtection, protection.protects(record.contentType) else {
-            if record.fragment.isEmpty && record.contentType != .applicationData {
-                throw TLSError.unexpectedMessage("empty \(record.contentType) record")
+        while let record = try decoder.nextRecord() {
+            if let skip = earlyDataSkip, skip.mode == .applicationDataRecords {
+                if record.contentType == .applicationData {
+                    try countSkippedEarlyData(record.fragment.count)
+                    continue
+                }
+                if record.contentType == .handshake { earlyDataSkip = nil }   // the second ClientHello
             }
-            return Received(contentType: record.contentType, content: record.fragment[...], wasProtected: false)
+            guard var protection = readProtection, protection.protects(record.contentType) else {
+                if record.fragment.isEmpty && record.contentType != .applicationData {
+                    throw TLSError.unexpectedMessage("empty \(record.contentType) record")
+                }
+                return Received(contentType: record.contentType, content: record.fragment[...], wasProtected: false)
+            }
+            var buffer = record.header
+            buffer.append(contentsOf: record.fragment)
+            let opened: OpenedRecord
+            if earlyDataSkip?.mode == .undecryptableRecords {
+                // A failed trial leaves the keys' sequence number where it was.
+                guard let result = try? protection.open(&buffer, record: buffer.startIndex ..< buffer.endIndex) else {
+                    try countSkippedEarlyData(record.fragment.count)
+                    continue
+                }
+                opened = result
+                earlyDataSkip = nil
+            } else {
+                opened = try protection.open(&buffer, record: buffer.startIndex ..< buffer.endIndex)
+            }
+            readProtection = protection
+            guard opened.content.count <= maxReceiveFragment else {
+                throw TLSError.recordOverflow("record of \(opened.content.count) bytes exceeds our record_size_limit")
+            }
+            return Received(contentType: opened.contentType, content: buffer[opened.content], wasProtected: true)
         }
-        var buffer = record.header
-        buffer.append(contentsOf: record.fragment)
-        let opened = try protection.open(&buffer, record: buffer.startIndex ..< buffer.endIndex)
-        readProtection = protection
-        guard opened.content.count <= maxReceiveFragment else {
-            throw TLSError.recordOverflow("record of \(opened.content.count) bytes exceeds our record_size_limit")
+        return nil
+    }
+
+    /// Declined early data being skipped, and how many bytes more may be (RFC 8446 §4.2.10).
+    private var earlyDataSkip: (mode: EarlyDataSkipping, remaining: Int, limit: Int)?
+
+    /// Skips the client's early data as `mode` says, up to `limit` bytes of plaintext; more is
+    /// `unexpected_message`.
+    mutating func skipEarlyData(_ mode: EarlyDataSkipping, upTo limit: Int) {
+        earlyDataSkip = (mode, max(0, limit), max(0, limit))
+        // Early data records are ciphertext, however the keys stand.
+        decoder.maxFragmentLength = RecordLimits.maxCiphertextLength
+    }
+
+    /// Whether early data is being skipped now.
+    var isSkippingEarlyData: Bool { earlyDataSkip != nil }
+
+    private mutating func countSkippedEarlyData(_ ciphertextLength: Int) throws {
+        guard var skip = earlyDataSkip else { return }
+        // The most plaintext a TLS 1.3 record of this size can hold: less the tag and the type.
+        let length = max(0, ciphertextLength - 17)
+        guard length <= skip.remaining else {
+            throw TLSError.protocolViolation(alert: .unexpectedMessage, reason: .tooMuchEarlyData(limit: skip.limit))
         }
-        return Received(contentType: opened.contentType, content: buffer[opened.content], wasProtected: true)
+        skip.remaining -= length
+        earlyDataSkip = skip
     }
 
     /// Installs read keys; a handshake message must not straddle the change (checked by the caller).
@@ -79,6 +125,14 @@ struct ConnectionRecordLayer {
         let bytes = pendingHandshake
         pendingHandshake.removeAll(keepingCapacity: true)
         try writeRecords(.handshake, bytes)
+    }
+
+    /// Drops the write keys: a client that sent early data writes its second ClientHello in
+    /// the clear after a HelloRetryRequest (RFC 8446 §4.1.2).
+    mutating func dropWriteKeys() throws {
+        try flushHandshake()
+        writeSecret = nil
+        writeProtection = nil
     }
 
     /// Installs write keys, first flushing what was queued under the old ones.

@@ -27,4 +27,6 @@ public struct NegotiatedParameters: Sendable, Hashable {
     /// TLS 1.2: whether the extended master secret was negotiated (RFC 7627); false in TLS 1.3,
     /// whose key schedule always binds the transcript.
     public var extendedMasterSecret: Bool = false
+    /// Whether early data was offered and accepted (S29; TLS 1.3 only).
+    public var earlyData: EarlyDataStatus = .notOffered
 }

@@ -151,6 +151,9 @@ public struct TLSConfiguration: Sendable {
     /// For a server with stateless tickets: whether a ticket resumes once or until it expires
     /// (S14). Default `.allowed`, as in OpenSSL; `.singleUse` remembers used tickets.
     public var statelessTicketReuse: StatelessTicketReuse
+    /// For a server: 0-RTT (S29). Nil (the default) issues tickets without early data and
+    /// declines early data, skipping it as RFC 8446 §4.2.10 says.
+    public var earlyData: EarlyDataConfiguration?
     /// What a peer's transport close without close_notify after a completed handshake does to
     /// the session (S13): kept by default (a deliberate deviation from OpenSSL, see
     /// `UncleanTransportClosePolicy`), or invalidated as OpenSSL does.
@@ -206,6 +209,7 @@ public struct TLSConfiguration: Sendable {
         self.ticketAgeTolerance = 10
         self.logger = nil
         self.statelessTicketReuse = .allowed
+        self.earlyData = nil
         self.uncleanTransportClose = .keepSession
     }
 

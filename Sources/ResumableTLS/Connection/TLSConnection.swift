@@ -77,6 +77,12 @@ public final class TLSConnection {
     private var pendingWork: TLSPendingWork?
     private var awaitingWork = false
     private var started = false
+    /// Client: early data waiting for its keys (`startHandshake(earlyData:)`).
+    private var pendingEarlyData: [UInt8]?
+    /// Server: how much more accepted early data may arrive; nil when none is expected.
+    private var earlyDataRemaining: Int?
+    /// Server: whether the application lets this connection accept early data (S29).
+    private let earlyDataPermission = EarlyDataPermission()
     private var sentCloseNotify = false
     private var receivedCloseNotify = false
     /// The peer's Finished arrived: from now on a ChangeCipherSpec record is an error.
@@ -90,6 +96,8 @@ public final class TLSConnection {
         case .client: handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
         case .server:
             let prefetched = prefetchedSessions
+            let earlyDataPermission = earlyDataPermission
+            let earlyDataReplay = context.earlyDataReplay
             let authority = context.ticketAuthority
             let contextID = context.contextID
             let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession? = { identity, _ in prefetched.take(identity) }
@@ -103,7 +111,8 @@ public final class TLSConnection {
                 makeTLS13: {
                     ServerHandshake13(configuration: configuration, contextID: contextID, redeem: redeem,
                                       missingReason: { prefetched.missingReason($0) }, claim: claim,
-                                      issueTicket: { try authority.seal($0) })
+                                      issueTicket: { try authority.seal($0) },
+                                      earlyDataReplay: earlyDataReplay, earlyDataAllowed: { earlyDataPermission.allowed })
                 },
                 makeTLS12: {
                     ServerHandshake12(configuration: configuration, contextID: contextID, redeem: redeem,
@@ -132,7 +141,31 @@ public final class TLSConnection {
     /// Starts the handshake: a client queues its ClientHello (`SSL_connect`); a server waits
     /// for one (`SSL_accept`). Calling it again does nothing.
     public func startHandshake() throws {
+        try startHandshake(earlyData: nil)
+    }
+
+    /// Client: starts the handshake offering `earlyData` as 0-RTT data (S29, RFC 8446 §4.2.10)
+    /// with the offered session (`offer(_:)`). It goes out right after the ClientHello if the
+    /// session allows it (a ticket that allows early data, at least `earlyData.count` bytes, and
+    /// the same ALPN); the events then say `.earlyDataAccepted` or `.earlyDataRejected`, and after
+    /// a rejection the application may write it again as ordinary data once the handshake
+    /// completes. Early data can be replayed by an attacker: send only what is safe to repeat.
+    public func startHandshake(earlyData: [UInt8]) throws {
+        guard case .client = handshake else { throw TLSError.invalidState("only a client sends early data") }
+        try startHandshake(earlyData: Optional(earlyData))
+    }
+
+    /// Server: whether this connection may accept early data (S29); set before the ClientHello
+    /// arrives. True by default, which takes effect only with `TLSConfiguration.earlyData`;
+    /// false declines it for this connection (it is skipped, and the handshake goes on in 1-RTT).
+    public var acceptsEarlyData: Bool {
+        get { earlyDataPermission.allowed }
+        set { earlyDataPermission.allowed = newValue }
+    }
+
+    private func startHandshake(earlyData: [UInt8]?) throws {
         guard !started else { return }
+        pendingEarlyData = earlyData
         guard case .client(let client) = handshake else {
             started = true
             return
@@ -161,7 +194,8 @@ public final class TLSConnection {
             // The first ClientHello's record says 0x0301 for old middleboxes (RFC 8446 §5.1).
             recordLayer.plaintextRecordVersion = .tls10
             let actions = try client.start(offering: offeredSession, now: context.clock.now(),
-                                           certificateCoversServerName: certificateCoversServerName)
+                                           certificateCoversServerName: certificateCoversServerName,
+                                           earlyDataLength: pendingEarlyData?.count)
             try apply(actions)
             try recordLayer.flushHandshake()
             recordLayer.plaintextRecordVersion = .tls12
@@ -500,6 +534,14 @@ public final class TLSConnection {
                 while !awaitingWork, let message = try reassembler.nextMessage() {
                     try handleHandshakeMessage(message)
                 }
+            case .applicationData where isHandshaking && record.wasProtected && earlyDataRemaining != nil:
+                // Accepted 0-RTT data (S29), within max_early_data_size (RFC 8446 §4.2.10).
+                let remaining = earlyDataRemaining ?? 0
+                guard record.content.count <= remaining else {
+                    throw TLSError.protocolViolation(alert: .unexpectedMessage, reason: .tooMuchEarlyData(limit: remaining))
+                }
+                earlyDataRemaining = remaining - record.content.count
+                if !record.content.isEmpty { events.append(.earlyData(Array(record.content))) }
             case .applicationData:
                 guard record.wasProtected, state == .established else {
                     throw TLSError.unexpectedMessage("application data before the handshake completed")
@@ -620,6 +662,20 @@ public final class TLSConnection {
                     validationTime: context.clock.now())
             case .newSession(let made):
                 recordNewSession(made)
+            case .skipEarlyData(let mode, let limit):
+                recordLayer.skipEarlyData(mode, upTo: limit)
+            case .acceptEarlyData(let limit):
+                earlyDataRemaining = limit
+            case .earlyDataEnded:
+                earlyDataRemaining = nil
+            case .sendEarlyData:
+                if let data = pendingEarlyData, !data.isEmpty { try recordLayer.writeApplicationData(data) }
+                pendingEarlyData = nil
+            case .dropWriteKeys:
+                try recordLayer.dropWriteKeys()
+            case .earlyDataAnswered(let accepted):
+                pendingEarlyData = nil
+                events.append(accepted ? .earlyDataAccepted : .earlyDataRejected)
             case .completed(let parameters):
                 negotiated = parameters
                 // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type byte.

@@ -29,6 +29,8 @@ public final class TLSContext: Sendable {
     public let contextID: UUID
     /// Issues and redeems this (server) context's TLS 1.3 tickets.
     let ticketAuthority: any ServerTicketAuthority
+    /// What keeps this server's accepted early data from being replayed (S29).
+    let earlyDataReplay: EarlyDataReplayProtection
     /// The session cache with its mode, callbacks, external store and statistics (S15–S23,
     /// S30). Its `mode`, `callbacks` and `externalStore` are the configured ones, readable back
     /// like `SSL_CTX_sess_get_new_cb` and friends (S22).
@@ -69,6 +71,7 @@ public final class TLSContext: Sendable {
         switch configuration.ticketMode {
         case .stateful:
             ticketAuthority = StatefulTicketAuthority(cache: coordinator)
+            earlyDataReplay = .singleUseTickets
         case .stateless:
             let ring = configuration.ticketKeys ?? TicketKeyRing(
                 clock: clock, maximumTicketLifetime: min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime))
@@ -78,6 +81,12 @@ public final class TLSContext: Sendable {
             case .allowed: break
             case .singleUse(let capacity): replayCache = StatelessTicketReplayCache(capacity: capacity)
             case .singleUseAcrossFleet(let shared): registry = shared
+            }
+            if case .allowed = configuration.statelessTicketReuse {
+                let capacity = configuration.earlyData?.replayRecordCapacity ?? 0
+                earlyDataReplay = .clientHelloRecord(StatelessTicketReplayCache(capacity: capacity))
+            } else {
+                earlyDataReplay = .singleUseTickets
             }
             ticketAuthority = StatelessTicketAuthority(ring: ring, contextID: contextID, replayCache: replayCache,
                                                        sharedReplayRegistry: registry)

@@ -50,6 +50,9 @@ public enum TLSFailureReason: Sendable, Hashable, CustomStringConvertible {
     case extendedMasterSecret(String)
     /// The transport closed before the handshake completed.
     case transportClosed
+    /// More early data than `max_early_data_size`, accepted or skipped (`unexpected_message`,
+    /// RFC 8446 §4.2.10).
+    case tooMuchEarlyData(limit: Int)
     /// A failure on our side, not the peer's fault (`internal_error`).
     case localFailure(String)
 
@@ -71,6 +74,7 @@ public enum TLSFailureReason: Sendable, Hashable, CustomStringConvertible {
         case .downgradeDetected: return "TLS 1.2 ServerHello carries the TLS 1.3 downgrade sentinel"
         case .renegotiationRefused: return "the peer tried to renegotiate"
         case .transportClosed: return "transport closed during the handshake"
+        case .tooMuchEarlyData(let limit): return "more than \(limit) bytes of early data"
         }
     }
 }

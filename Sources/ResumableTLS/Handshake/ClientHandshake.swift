@@ -29,9 +29,11 @@ final class ClientHandshake {   // a class: the connection's state machine mutat
         return nil
     }
 
-    func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool) throws -> [HandshakeAction] {
+    func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool,
+               earlyDataLength: Int? = nil) throws -> [HandshakeAction] {
         guard case .tls13(let client) = machine else { throw TLSError.invalidState("handshake already started") }
-        return try client.start(offering: session, now: now, certificateCoversServerName: certificateCoversServerName)
+        return try client.start(offering: session, now: now, certificateCoversServerName: certificateCoversServerName,
+                                earlyDataLength: earlyDataLength)
     }
 
     func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
@@ -41,6 +43,10 @@ final class ClientHandshake {   // a class: the connection's state machine mutat
             // older, which the TLS 1.2 machine refuses).
             if case .serverHello(let hello) = message, !hello.isHelloRetryRequest,
                !hello.extensions.contains(.supportedVersions), client.mayNegotiateTLS12 {
+                // RFC 8446 §4.2.10: a client that sent early data fails on a TLS 1.2 ServerHello.
+                guard !client.sentEarlyData else {
+                    throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("TLS 1.2 ServerHello after early data"))
+                }
                 let tls12 = try client.continuingInTLS12(contextID: contextID, now: now)
                 machine = .tls12(tls12)
                 return try tls12.handle(message, raw: raw, now: now)

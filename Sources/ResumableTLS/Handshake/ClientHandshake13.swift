@@ -79,6 +79,10 @@ final class ClientHandshake13 {
     private var declineReason: ResumptionDeclineReason?
     /// The offered session, once the server accepted it.
     private(set) var resumedSession: TLSSession?
+    /// What became of the early data the application gave (S29).
+    private(set) var earlyDataStatus = EarlyDataStatus.notOffered
+    /// Whether early data records went out (under the early keys).
+    private(set) var sentEarlyData = false
     private var now = Date(timeIntervalSince1970: 0)
 
     init(configuration: SharedConfiguration) {
@@ -107,7 +111,10 @@ final class ClientHandshake13 {
     /// Builds the first ClientHello, offering `session` if it can still be resumed here;
     /// `certificateCoversServerName` says whether a session made for another server name was
     /// found valid for ours (`needsServerNameCheck`).
-    func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool = false) throws -> [HandshakeAction] {
+    /// With `earlyDataLength`, the application has that many bytes of early data to send: they
+    /// go out under the early keys if the offered session allows them (`earlyDataRefusal`).
+    func start(offering session: TLSSession?, now: Date, certificateCoversServerName: Bool = false,
+               earlyDataLength: Int? = nil) throws -> [HandshakeAction] {
         guard case .idle = state else { throw TLSError.invalidState("handshake already started") }
         self.now = now
         let offersTLS13 = configuration.allows(.tls13)
@@ -161,6 +168,15 @@ final class ClientHandshake13 {
         if let request = configuration.requestedTicketCount {
             extensions.append(.ticketRequest(newSessionCount: request.afterFullHandshake, resumptionCount: request.afterResumption))
         }
+        var earlyDataSession: TLSSession?
+        if let length = earlyDataLength {
+            earlyDataStatus = .rejected
+            if let session = offeredSession, Self.earlyDataRefusal(session, length: length, configuration: configuration) == nil {
+                earlyDataSession = session
+                earlyDataStatus = .accepted   // until the server says otherwise
+                extensions.append(.earlyData)   // before pre_shared_key, which must be last
+            }
+        }
         if let session = offeredSession {
             extensions.append(pskOffer(for: session))
         }
@@ -193,7 +209,35 @@ final class ClientHandshake13 {
         }
         pendingTranscript.append(bytes)
         state = .waitServerHello(keyShares: keyShares)
-        return [.send(bytes)]
+        var actions: [HandshakeAction] = [.send(bytes)]
+        if let session = earlyDataSession, let hash = session.hash, let parameters = session.cipherSuite.tls13Parameters {
+            // RFC 8446 §D.4: the compatibility ChangeCipherSpec goes before the first protected record.
+            if configuration.middleboxCompatibility {
+                sentChangeCipherSpec = true
+                actions.append(.sendChangeCipherSpec)
+            }
+            let secret = KeySchedule.Early(hash: hash, psk: session.secretKey).clientEarlyTrafficSecret(transcriptHash: hash.hash(bytes))
+            actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: parameters, secret: secret))))
+            actions.append(.sendEarlyData)
+            sentEarlyData = true
+        } else if earlyDataLength != nil {
+            actions.append(.earlyDataAnswered(accepted: false))
+        }
+        return actions
+    }
+
+    /// Why `session` cannot carry `length` bytes of early data, or nil if it can (RFC 8446
+    /// §4.2.10): the ticket must allow that much, and ALPN must be able to come out as it was.
+    static func earlyDataRefusal(_ session: TLSSession, length: Int, configuration: TLSConfiguration) -> String? {
+        guard session.maxEarlyDataSize > 0 else { return "the ticket does not allow early data" }
+        guard length <= Int(session.maxEarlyDataSize) else { return "more early data than the ticket allows (\(session.maxEarlyDataSize) bytes)" }
+        guard session.cipherSuite.tls13Parameters != nil else { return "not a TLS 1.3 session" }
+        if let alpn = session.applicationProtocol {
+            guard configuration.applicationProtocols.contains(alpn) else { return "the session's ALPN protocol is not offered" }
+        } else if !configuration.applicationProtocols.isEmpty {
+            return "the session has no ALPN protocol and one is offered"
+        }
+        return nil
     }
 
     /// Whether a ServerHello without supported_versions may take this handshake to TLS 1.2: only
@@ -395,6 +439,12 @@ final class ClientHandshake13 {
         transcript.append(bytes)
         self.transcript = transcript
         var actions: [HandshakeAction] = []
+        if earlyDataStatus == .accepted {
+            // RFC 8446 §4.2.10: a HelloRetryRequest declines early data; the second
+            // ClientHello goes in the clear.
+            earlyDataStatus = .rejected
+            actions += [.earlyDataAnswered(accepted: false), .dropWriteKeys]
+        }
         if configuration.middleboxCompatibility && !sentChangeCipherSpec {
             sentChangeCipherSpec = true
             actions.append(.sendChangeCipherSpec)
@@ -446,6 +496,7 @@ final class ClientHandshake13 {
     }
 
     private func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
+        var earlyDataAccepted = false
         for ext in message.extensions {
             switch ext {
             case .selectedApplicationProtocol(let name):
@@ -473,6 +524,13 @@ final class ClientHandshake13 {
                 guard configuration.requestedTicketCount != nil else {
                     throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("ticket_request answered but not sent"))
                 }
+            case .earlyData:
+                guard earlyDataStatus == .accepted, clientHello?.extensions.contains(.earlyData) == true else {
+                    throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("early_data accepted but not offered"))
+                }
+                // RFC 8446 §4.2.10: only with the first PSK, which is the only one we offer.
+                guard resumedSession != nil else { throw TLSError.illegalParameter("early_data accepted without the PSK") }
+                earlyDataAccepted = true
             default:
                 throw TLSError.protocolViolation(alert: .unsupportedExtension, reason: .unsolicitedExtension("\(ext.type) in EncryptedExtensions"))
             }
@@ -480,7 +538,9 @@ final class ClientHandshake13 {
         transcript?.append(raw)
         // A PSK handshake authenticates by the PSK: no Certificate or CertificateVerify follow.
         state = resumedSession == nil ? .waitCertificateOrRequest(secrets) : .waitFinished(secrets)
-        return []
+        guard earlyDataStatus == .accepted else { return [] }
+        if !earlyDataAccepted { earlyDataStatus = .rejected }
+        return [.earlyDataAnswered(accepted: earlyDataAccepted)]
     }
 
     private func handleCertificate(_ message: CertificateMessage, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
@@ -554,6 +614,12 @@ final class ClientHandshake13 {
             sentChangeCipherSpec = true
             actions.append(.sendChangeCipherSpec)
         }
+        if earlyDataStatus == .accepted {
+            // RFC 8446 §4.5: EndOfEarlyData, still under the early keys, ends the early data.
+            let endOfEarlyData = try HandshakeMessage.endOfEarlyData(EndOfEarlyData()).encode()
+            transcript.append(endOfEarlyData)
+            actions.append(.send(endOfEarlyData))
+        }
         actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: suite, secret: clientSecret))))
         if let request = certificateRequest {
             let chain = configuration.certificateChain
@@ -589,7 +655,7 @@ final class ClientHandshake13 {
             didHelloRetryRequest: didHelloRetryRequest, isResumed: resumedSession != nil,
             peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1),
             resumption: resumedSession != nil ? .resumed(identityIndex: 0) : declineReason.map { .declined([$0]) } ?? .notOffered,
-            resumptionMechanism: resumedSession != nil ? .psk : nil)))
+            resumptionMechanism: resumedSession != nil ? .psk : nil, earlyData: earlyDataStatus)))
         return actions
     }
 

@@ -21,6 +21,20 @@ enum HandshakeAction {
     /// S19) or a TLS 1.3 ticket (after it). The connection records it in its one place for
     /// new sessions (cache, store, new-session callback, event).
     case newSession(TLSSession)
+    /// Server: skip the client's early data as `EarlyDataSkipping` says, up to `limit` bytes
+    /// (declined 0-RTT, RFC 8446 §4.2.10).
+    case skipEarlyData(EarlyDataSkipping, limit: Int)
+    /// Server: deliver protected application data as early data, up to `limit` bytes, until
+    /// `earlyDataEnded` (accepted 0-RTT, S29).
+    case acceptEarlyData(limit: Int)
+    /// Server: the client's EndOfEarlyData arrived; no more early data.
+    case earlyDataEnded
+    /// Client: write the early data the application gave under the current (early) keys.
+    case sendEarlyData
+    /// Client: back to unprotected records for a second ClientHello.
+    case dropWriteKeys
+    /// Client: the server's EncryptedExtensions said whether it accepted the early data.
+    case earlyDataAnswered(accepted: Bool)
 }
 
 /// The inputs of a peer-chain verification that the connection runs outside the state machine.

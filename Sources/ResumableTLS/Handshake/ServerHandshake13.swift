@@ -12,6 +12,8 @@ final class ServerHandshake13 {
     private enum State {
         case waitClientHello
         case waitSecondClientHello(RetryRequest)
+        /// Accepted early data arrives until the client's EndOfEarlyData (S29).
+        case waitEndOfEarlyData(HandshakeSecrets)
         case waitClientCertificate(HandshakeSecrets)
         case waitClientCertificateVerify(HandshakeSecrets, clientKey: TLSPublicKey)
         case waitClientFinished(HandshakeSecrets)
@@ -24,6 +26,7 @@ final class ServerHandshake13 {
             switch self {
             case .waitClientHello: return "waitClientHello"
             case .waitSecondClientHello: return "waitSecondClientHello"
+            case .waitEndOfEarlyData: return "waitEndOfEarlyData"
             case .waitClientCertificate: return "waitClientCertificate"
             case .waitClientCertificateVerify: return "waitClientCertificateVerify"
             case .waitClientFinished: return "waitClientFinished"
@@ -81,6 +84,12 @@ final class ServerHandshake13 {
     private let missingReason: (_ identity: [UInt8]) -> ResumptionDeclineReason
     private let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool
     private let issueTicket: (TLSSession) throws -> TLSSession
+    /// What keeps accepted early data from being replayed (S29, RFC 8446 §8).
+    private let earlyDataReplay: EarlyDataReplayProtection
+    /// Whether the application lets this connection accept early data.
+    private let earlyDataAllowed: () -> Bool
+    /// What became of the client's early data (S29).
+    private(set) var earlyDataStatus = EarlyDataStatus.notOffered
     private let contextID: UUID
     private var now = Date(timeIntervalSince1970: 0)
 
@@ -95,7 +104,9 @@ final class ServerHandshake13 {
         redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
         missingReason: @escaping (_ identity: [UInt8]) -> ResumptionDeclineReason = { _ in .unknownTicket },
         claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true },
-        issueTicket: @escaping (TLSSession) throws -> TLSSession = { _ in throw TLSError.internalError("no ticket authority") }
+        issueTicket: @escaping (TLSSession) throws -> TLSSession = { _ in throw TLSError.internalError("no ticket authority") },
+        earlyDataReplay: EarlyDataReplayProtection = .singleUseTickets,
+        earlyDataAllowed: @escaping () -> Bool = { true }
     ) {
         self.shared = configuration
         self.sessionIDContext = configuration.value.effectiveSessionIDContext
@@ -104,6 +115,8 @@ final class ServerHandshake13 {
         self.missingReason = missingReason
         self.claim = claim
         self.issueTicket = issueTicket
+        self.earlyDataReplay = earlyDataReplay
+        self.earlyDataAllowed = earlyDataAllowed
     }
 
     var parsingContext: HandshakeParsingContext {
@@ -114,7 +127,7 @@ final class ServerHandshake13 {
     /// once the client's Finished verified; security review L7).
     var holdsHandshakeSecrets: Bool {
         switch state {
-        case .waitClientCertificate, .waitClientCertificateVerify, .waitClientFinished: return true
+        case .waitEndOfEarlyData, .waitClientCertificate, .waitClientCertificateVerify, .waitClientFinished: return true
         default: return false
         }
     }
@@ -135,6 +148,13 @@ final class ServerHandshake13 {
             return try handleClientHello(hello, raw: raw, retry: nil)
         case (.waitSecondClientHello(let retry), .clientHello(let hello)):
             return try handleClientHello(hello, raw: raw, retry: retry)
+        case (.waitEndOfEarlyData(let secrets), .endOfEarlyData):
+            // RFC 8446 §4.5: the end of early data; the client's next messages are under its
+            // handshake keys.
+            guard let suite else { throw TLSError.internalError("EndOfEarlyData before keys") }
+            transcript?.append(raw)
+            state = .waitClientFinished(secrets)
+            return [.earlyDataEnded, .setReadKeys(.tls13(TrafficSecret(suite: suite, secret: secrets.clientHandshakeSecret)))]
         case (.waitClientCertificate(let secrets), .certificate(let certificate)):
             return try handleClientCertificate(certificate, raw: raw, secrets: secrets)
         case (.waitClientCertificateVerify(let secrets, let clientKey), .certificateVerify(let verify)):
@@ -158,6 +178,10 @@ final class ServerHandshake13 {
         if let retry {
             try checkSecondClientHello(hello, retry: retry)
         }
+        let offersEarlyData = hello.extensions.contains(.earlyData)
+        if isSecond, offersEarlyData {
+            throw TLSError.illegalParameter("early_data in the second ClientHello")   // RFC 8446 §4.2.10
+        }
         let offer = try readOffer(hello)
         var encryptedExtensions = try negotiateNameAndProtocol(hello)
         let resumption = try checkForResumption(hello, raw: raw, offer: offer)
@@ -172,7 +196,13 @@ final class ServerHandshake13 {
             guard let retryGroup = offer.ourGroups.first(where: offer.groups.contains) else {
                 throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonGroup)
             }
-            return try sendHelloRetryRequest(hello, raw: raw, suite: offer.suite, parameters: offer.parameters, group: retryGroup)
+            var actions = try sendHelloRetryRequest(hello, raw: raw, suite: offer.suite, parameters: offer.parameters, group: retryGroup)
+            if offersEarlyData {
+                // RFC 8446 §4.2.10: early data is declined; skip it until the second ClientHello.
+                earlyDataStatus = .rejected
+                actions.append(.skipEarlyData(.applicationDataRecords, limit: earlyDataSkipLimit))
+            }
+            return actions
         }
         if isSecond, let share = offer.share, share.group != group {
             throw TLSError.illegalParameter("second ClientHello key_share is not for the requested group")
@@ -186,9 +216,54 @@ final class ServerHandshake13 {
         resumedSession = resumption?.session
         cipherSuite = chosenSuite
         suite = parameters
+        var earlyData: EarlyDataHandling = .none
+        if offersEarlyData {
+            let limit = acceptableEarlyDataLimit(hello, resumption: resumption, suite: chosenSuite)
+            earlyDataStatus = limit == nil ? .rejected : .accepted
+            earlyData = limit.map { .accept(limit: $0) } ?? .skip(limit: earlyDataSkipLimit)
+            if limit != nil { encryptedExtensions.append(.earlyData) }
+        }
         return try sendServerFlight(
             hello, raw: raw, parameters: parameters, share: resumption?.keyExchangeOnly == true ? nil : offer.share,
-            resumption: resumption, encryptedExtensions: encryptedExtensions, signing: signing)
+            resumption: resumption, encryptedExtensions: encryptedExtensions, signing: signing, earlyData: earlyData)
+    }
+
+    /// What the server does with the client's early data.
+    private enum EarlyDataHandling {
+        case none
+        /// Read it under the client's early traffic keys, up to `limit` bytes (S29).
+        case accept(limit: Int)
+        /// Skip it by trial decryption, up to `limit` bytes (RFC 8446 §4.2.10).
+        case skip(limit: Int)
+    }
+
+    /// How much declined early data is skipped: the configured maximum, else 16 KiB (what
+    /// OpenSSL and BoringSSL skip).
+    private var earlyDataSkipLimit: Int { Int(configuration.earlyData?.maximumSize ?? 16_384) }
+
+    /// The early data this resumption accepts, in bytes, or nil to decline it (RFC 8446
+    /// §4.2.10, §8): early data on, the application allowing it, the first identity chosen,
+    /// a ticket that allows early data, its suite and ALPN (SNI, context and expiry are the
+    /// resumption's own checks), a ticket age within the freshness window, and no replay.
+    private func acceptableEarlyDataLimit(_ hello: ClientHello, resumption: Resumption?, suite: CipherSuite) -> Int? {
+        guard let policy = configuration.earlyData, let resumption, resumption.index == 0,
+              resumption.session.maxEarlyDataSize > 0, resumption.session.cipherSuite == suite,
+              resumption.session.applicationProtocol == applicationProtocol,
+              let offered = hello.offeredPSKs, let identity = offered.identities.first, let binder = offered.binders.first,
+              earlyDataAllowed()
+        else { return nil }
+        // §8.3: the age the client claims against the ticket's creation, within the window.
+        let session = resumption.session
+        let clientAge = TimeInterval(identity.obfuscatedTicketAge &- session.ticketAgeAdd) / 1000
+        guard abs(clientAge - now.timeIntervalSince(session.creationTime)) <= policy.freshnessWindow else { return nil }
+        switch earlyDataReplay {
+        case .singleUseTickets:
+            break
+        case .clientHelloRecord(let record):
+            // §8.2: a ClientHello is recorded (by its binder, unique to it) for the window.
+            guard record.claim(binder, until: now.addingTimeInterval(policy.freshnessWindow), now: now) else { return nil }
+        }
+        return Int(min(policy.maximumSize, session.maxEarlyDataSize))
     }
 
     /// What a ClientHello offers, checked: our preferred suite among the client's, its
@@ -328,7 +403,8 @@ final class ServerHandshake13 {
     private func sendServerFlight(
         _ hello: ClientHello, raw: [UInt8], parameters: TLS13CipherSuiteParameters, share: KeyShareEntry?,
         resumption: Resumption?, encryptedExtensions: [Extension],
-        signing: (key: TLSPrivateKey, chain: CertificateChain, scheme: SignatureScheme)?
+        signing: (key: TLSPrivateKey, chain: CertificateChain, scheme: SignatureScheme)?,
+        earlyData: EarlyDataHandling
     ) throws -> [HandshakeAction] {
         var serverHelloExtensions: [Extension] = [.supportedVersionsSelected(.tls13)]
         var sharedSecret: SymmetricKey?
@@ -346,6 +422,7 @@ final class ServerHandshake13 {
 
         var transcript = self.transcript ?? TranscriptHash(hash: parameters.hash)
         transcript.append(raw)
+        let clientHelloHash = transcript.currentHash()
         let serverHello = ServerHello(
             random: HandshakeRandom.bytes(32), legacySessionIDEcho: hello.legacySessionID,
             cipherSuite: chosenSuite, extensions: ExtensionList(serverHelloExtensions))
@@ -356,12 +433,24 @@ final class ServerHandshake13 {
             actions.append(.sendChangeCipherSpec)
         }
 
-        let schedule = KeySchedule.Early(hash: parameters.hash, psk: resumption?.session.secretKey).handshake(sharedSecret: sharedSecret)
+        let early = KeySchedule.Early(hash: parameters.hash, psk: resumption?.session.secretKey)
+        let schedule = early.handshake(sharedSecret: sharedSecret)
         let helloHash = transcript.currentHash()
         let serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: helloHash)
         let clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(transcriptHash: helloHash)
         actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: parameters, secret: serverHandshakeSecret))))
-        actions.append(.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: clientHandshakeSecret))))
+        switch earlyData {
+        case .accept(let limit):
+            // RFC 8446 §7.1: early data and EndOfEarlyData come under client_early_traffic_secret.
+            let earlySecret = early.clientEarlyTrafficSecret(transcriptHash: clientHelloHash)
+            actions.append(.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: earlySecret))))
+            actions.append(.acceptEarlyData(limit: limit))
+        case .skip(let limit):
+            actions.append(.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: clientHandshakeSecret))))
+            actions.append(.skipEarlyData(.undecryptableRecords, limit: limit))
+        case .none:
+            actions.append(.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: clientHandshakeSecret))))
+        }
 
         let encryptedExtensionsBytes = try HandshakeMessage.encryptedExtensions(EncryptedExtensions(extensions: ExtensionList(encryptedExtensions))).encode()
         transcript.append(encryptedExtensionsBytes)
@@ -394,7 +483,11 @@ final class ServerHandshake13 {
             clientHandshakeSecret: clientHandshakeSecret,
             clientApplicationSecret: master.clientApplicationTrafficSecret(transcriptHash: finishedHash), master: master)
         self.transcript = transcript
-        state = requestsClientCertificate ? .waitClientCertificate(secrets) : .waitClientFinished(secrets)
+        if case .accept = earlyData {
+            state = .waitEndOfEarlyData(secrets)   // a resumption: no client certificate follows
+        } else {
+            state = requestsClientCertificate ? .waitClientCertificate(secrets) : .waitClientFinished(secrets)
+        }
         return actions
     }
 
@@ -603,7 +696,8 @@ final class ServerHandshake13 {
             peerSignatureScheme: peerScheme, peerCertificates: resumedSession?.peerCertificates ?? peerChain,
             didHelloRetryRequest: didHelloRetryRequest, isResumed: resumedSession != nil,
             peerRecordSizeLimit: peerRecordSizeLimit ?? (RecordLimits.maxPlaintextLength + 1),
-            resumption: resumptionDecision, resumptionMechanism: resumedSession != nil ? .psk : nil))
+            resumption: resumptionDecision, resumptionMechanism: resumedSession != nil ? .psk : nil,
+            earlyData: earlyDataStatus))
     }
 
     // MARK: Tickets (RFC 8446 §4.6.1, RFC 9149)
@@ -644,7 +738,8 @@ final class ServerHandshake13 {
                 protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk.withUnsafeBytes { Array($0) },
                 ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce,
                 creationTime: now, timeout: lifetime, serverName: serverName,
-                applicationProtocol: applicationProtocol, sessionIDContext: sessionIDContext,
+                applicationProtocol: applicationProtocol, maxEarlyDataSize: configuration.earlyData?.maximumSize ?? 0,
+                sessionIDContext: sessionIDContext,
                 peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID,
                 authenticationTime: authenticationTime)
             let session: TLSSession
@@ -654,8 +749,11 @@ final class ServerHandshake13 {
                 configuration.logger?.warning("no ticket sent: it could not be issued", metadata: ["error": "\(error)"])
                 continue
             }
+            // S29: the ticket says how much early data a resumption with it may send.
+            let extensions: [Extension] = session.maxEarlyDataSize > 0 ? [.maxEarlyDataSize(session.maxEarlyDataSize)] : []
             let ticket = TLS13NewSessionTicket(
-                ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket: session.ticket)
+                ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce, ticket: session.ticket,
+                extensions: ExtensionList(extensions))
             tickets.append(.send(try HandshakeMessage.newSessionTicket(ticket).encode()))
             tickets.append(.newSession(session))
         }

@@ -268,8 +268,12 @@ final class ScriptedPeer {
                 continue
             case .completed:
                 completed = true
-            case .newSession:
+            case .newSession, .acceptEarlyData, .earlyDataEnded, .sendEarlyData, .earlyDataAnswered:
                 continue
+            case .skipEarlyData(let mode, let limit):
+                records.skipEarlyData(mode, upTo: limit)
+            case .dropWriteKeys:
+                try records.dropWriteKeys()
             }
         }
     }

@@ -12,9 +12,10 @@ enum ConnectionPump {
         return true
     }
 
-    /// Moves bytes both ways until neither side has anything left to say (bounded).
-    static func run(_ client: TLSConnection, _ server: TLSConnection) async throws {
-        try client.startHandshake()
+    /// Moves bytes both ways until neither side has anything left to say (bounded); the
+    /// client sends `earlyData` as 0-RTT data if given.
+    static func run(_ client: TLSConnection, _ server: TLSConnection, earlyData: [UInt8]? = nil) async throws {
+        if let earlyData { try client.startHandshake(earlyData: earlyData) } else { try client.startHandshake() }
         // A client may check its offered session before its ClientHello (RFC 8446 §4.6.1).
         try await runPendingWork(client)
         for _ in 0..<64 {
@@ -32,11 +33,12 @@ enum ConnectionPump {
 
     /// A connection of each context, the client offering `session` (`SetSession`), driven to
     /// the end; expects both established.
-    static func connect(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil) async throws -> (client: TLSConnection, server: TLSConnection) {
+    static func connect(_ clientContext: TLSContext, _ serverContext: TLSContext, offering session: TLSSession? = nil,
+                        earlyData: [UInt8]? = nil) async throws -> (client: TLSConnection, server: TLSConnection) {
         let client = clientContext.makeConnection()
         try client.offer(session)
         let server = serverContext.makeConnection()
-        try await run(client, server)
+        try await run(client, server, earlyData: earlyData)
         #expect(client.state == .established && server.state == .established)
         return (client, server)
     }
