@@ -53,6 +53,9 @@ struct ClientCommand: AsyncParsableCommand {
     @Option(name: .customLong("sess-out"), help: "Write the newest session to this file (PEM) after each connection.")
     var sessionOutput: String?
 
+    @Option(name: .customLong("early-data"), help: "Send this file's contents as TLS 1.3 early data (0-RTT, like openssl s_client -early_data) on each connection that offers a session allowing it; prints whether it was accepted, and re-sends it after the handshake if not. Only requests that are safe to replay belong there.")
+    var earlyDataFile: String?
+
     @OptionGroup var versions: ProtocolVersionOptions
 
     @Flag(help: "Print one JSON object per connection (one line each) instead of the s_client-style lines.")
@@ -69,7 +72,11 @@ struct ClientCommand: AsyncParsableCommand {
         _ = try parseALPNList(alpn)
         if let sessionInput, sessionInput.isEmpty { throw ValidationError("--sess-in: empty file name") }
         if let sessionOutput, sessionOutput.isEmpty { throw ValidationError("--sess-out: empty file name") }
+        if let earlyDataFile, earlyDataFile.isEmpty { throw ValidationError("--early-data: empty file name") }
     }
+
+    /// The most early data `--early-data` reads: what a ticket can allow at most in practice.
+    static let maximumEarlyDataFileSize = 1 << 20
 
     func run() async throws {
         let target = try HostPort(parsing: connect)
@@ -78,12 +85,14 @@ struct ClientCommand: AsyncParsableCommand {
         // order (OpenSSL's default) can then accept the PSK, whose hash must match.
         let context = try makeContext(host: target.host, preferring: try sessionFile?.session(contextID: UUID()).cipherSuite)
         var session = try sessionFile.map { try offerableSession(from: $0, contextID: context.contextID) }
+        let earlyData = try earlyDataFile.map(Self.readEarlyData)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var progress = ProgressReporter(label: "rtls client")
         do {
             for attempt in 0...reconnect {
                 if attempt > 0 && !json { Console.line("--- reconnect \(attempt)") }
-                session = try await connectOnce(attempt: attempt, target: target, context: context, offering: session, group: group) ?? session
+                session = try await connectOnce(attempt: attempt, target: target, context: context, offering: session, group: group,
+                                                earlyData: earlyData) ?? session
                 if let sessionOutput, let session {
                     try SessionFile.write(session, to: sessionOutput, format: .pem)
                     if !session.isResumable {
@@ -108,12 +117,27 @@ struct ClientCommand: AsyncParsableCommand {
         return session
     }
 
+    /// The `--early-data` file, bounded.
+    private static func readEarlyData(_ path: String) throws -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot read --early-data file '\(path)'") }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: maximumEarlyDataFileSize + 1)) ?? Data()
+        guard data.count <= maximumEarlyDataFileSize else {
+            throw CLIError("--early-data file '\(path)' is larger than \(maximumEarlyDataFileSize) bytes")
+        }
+        return Array(data)
+    }
+
     /// One connection; returns the session it ended with.
-    private func connectOnce(attempt: Int, target: HostPort, context: TLSContext, offering session: TLSSession?, group: any EventLoopGroup) async throws -> TLSSession? {
+    private func connectOnce(attempt: Int, target: HostPort, context: TLSContext, offering session: TLSSession?, group: any EventLoopGroup,
+                             earlyData: [UInt8]?) async throws -> TLSSession? {
         let start = ContinuousClock.now
         let connection: TLSAsyncConnection
+        // Early data needs a session to go with; without one it is simply sent after the handshake.
+        let zeroRTT = session == nil ? nil : earlyData
         do {
-            connection = try await TLSClient.connect(host: target.host, port: target.port, context: context, offering: session, group: group)
+            connection = try await TLSClient.connect(host: target.host, port: target.port, context: context, offering: session, group: group,
+                                                     earlyData: zeroRTT)
         } catch {
             throw CLIError("cannot connect to \(target.host):\(target.port): \(error)")
         }
@@ -122,6 +146,16 @@ struct ClientCommand: AsyncParsableCommand {
             Console.line("CONNECTED(\(target.host):\(target.port))")
             Console.line(SessionSummary.line(connection.negotiated))
             Console.line(SessionSummary.alpnLine(connection.negotiated))
+        }
+        if let earlyData {
+            if zeroRTT != nil, !json {
+                // openssl s_client's wording, so scripts written for it read ours.
+                Console.line(connection.negotiated.earlyData == .accepted ? "Early data was accepted" : "Early data was rejected")
+            }
+            if connection.negotiated.earlyData != .accepted {
+                try await connection.write(earlyData)   // not delivered as early data: send it now
+                if !json { Console.line("Early data sent again after the handshake (\(earlyData.count) bytes)") }
+            }
         }
         var reply: String?
         if let get {
@@ -138,7 +172,8 @@ struct ClientCommand: AsyncParsableCommand {
         if json {
             Console.line(ClientConnectionReport(
                 connection: attempt, host: target.host, port: target.port, negotiated: connection.negotiated,
-                handshakeTime: handshakeTime, sessionResumable: resumable, reply: reply).json)
+                handshakeTime: handshakeTime, sessionResumable: resumable, reply: reply,
+                earlyData: earlyData == nil ? nil : connection.negotiated.earlyData == .accepted ? "accepted" : "rejected").json)
         } else {
             Console.line("Session resumable: \(resumable ? "yes" : "no")")
         }
@@ -194,8 +229,12 @@ struct ClientConnectionReport: Encodable {
     var sessionResumable: Bool
     /// The reply to `--get`, if any.
     var reply: String?
+    /// With `--early-data`: `accepted`, or `rejected` (then sent after the handshake).
+    var earlyData: String?
 
-    init(connection: Int, host: String, port: Int, negotiated: NegotiatedParameters, handshakeTime: Duration, sessionResumable: Bool, reply: String?) {
+    init(connection: Int, host: String, port: Int, negotiated: NegotiatedParameters, handshakeTime: Duration, sessionResumable: Bool, reply: String?,
+         earlyData: String? = nil) {
+        self.earlyData = earlyData
         self.connection = connection
         self.host = host
         self.port = port

@@ -91,6 +91,12 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("session-store-key"), help: "The fleet's secret for --session-store: a file with 64 hex digits (e.g. 'openssl rand -hex 32'); values in Redis are sealed with it and keys hashed.")
     var sessionStoreKey: String?
 
+    @Flag(name: .customLong("early-data"), help: "Accept TLS 1.3 early data (0-RTT, like openssl s_server -early_data): tickets allow it, a resumption that sends some gets it delivered before the handshake completes (replay-protected; only idempotent requests belong there). Without it, early data is skipped and the handshake goes on in 1-RTT.")
+    var earlyData = false
+
+    @Option(name: .customLong("max-early-data"), help: "With --early-data: the most early data per connection, in bytes (like SSL_CTX_set_max_early_data).")
+    var maxEarlyData: Int = 16_384
+
     @Flag(help: "Answer HTTP GET requests with a status page that says New or Reused.")
     var www = false
 
@@ -124,6 +130,8 @@ struct ServerCommand: AsyncParsableCommand {
             do { _ = try SessionStoreURL.target(sessionStore, caFile: sessionStoreCA) } catch let error as CLIError { throw ValidationError(error.description) }
         }
         if let metrics { _ = try HostPort(parsing: metrics, option: "--metrics", ports: 0...65_535) }
+        guard (1...1_048_576).contains(maxEarlyData) else { throw ValidationError("--max-early-data must be 1...1048576 bytes (got \(maxEarlyData))") }
+        if maxEarlyData != 16_384 && !earlyData { throw ValidationError("--max-early-data goes with --early-data") }
         if ticketKeyFile != nil && tickets == .stateful {
             throw ValidationError("--ticket-key-file needs stateless tickets (not --tickets stateful)")
         }
@@ -252,6 +260,7 @@ struct ServerCommand: AsyncParsableCommand {
             logger.info("ticket keys loaded", metadata: ["file": "\(ticketKeyFile)"])
         }
         if let ticketKeys { configuration.ticketKeys = ticketKeys }
+        if earlyData { configuration.earlyData = EarlyDataConfiguration(maximumSize: UInt32(maxEarlyData)) }
         configuration.ticketCount = numTickets
         if singleUseTickets { configuration.statelessTicketReuse = .singleUse }
         configuration.sessionCacheSize = cacheSize

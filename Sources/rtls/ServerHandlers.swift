@@ -62,18 +62,46 @@ final class StatusPageHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private var requestHead: HTTPRequestHead?
+    /// Early data (0-RTT) is being read: the request that ends next arrived as early data.
+    private var readingEarlyData = false
+    private var requestArrivedEarly = false
+    /// A request that arrived as early data waits for the handshake before it is answered.
+    private var waitingForHandshake: HTTPRequestHead?
+    private var handshakeCompleted = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
             requestHead = head
+            requestArrivedEarly = readingEarlyData
         case .body:
             break
         case .end:
             guard let head = requestHead else { return }
             requestHead = nil
-            respond(to: head, context: context)
+            if handshakeCompleted {
+                respond(to: head, context: context)
+            } else {
+                waitingForHandshake = head
+            }
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        switch event as? TLSUserEvent {
+        case .earlyDataReceived?:
+            readingEarlyData = true
+        case .handshakeCompleted?:
+            readingEarlyData = false
+            handshakeCompleted = true
+            if let head = waitingForHandshake {
+                waitingForHandshake = nil
+                respond(to: head, context: context)
+            }
+        default:
+            break
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// A malformed request: NIO's `HTTPServerProtocolErrorHandler` (in front) has queued its
@@ -112,6 +140,16 @@ final class StatusPageHandler: ChannelInboundHandler {
         }
     }
 
+    /// What the page says about 0-RTT (S29): whether this request itself arrived as early data.
+    private func earlyDataLine(_ negotiated: NegotiatedParameters) -> String {
+        switch negotiated.earlyData {
+        case .accepted where requestArrivedEarly: return "accepted; this request arrived as early data (0-RTT)"
+        case .accepted: return "accepted; this request arrived after the handshake"
+        case .rejected: return "rejected; this request arrived after the handshake (1-RTT)"
+        case .notOffered: return "none"
+        }
+    }
+
     private func page(context: ChannelHandlerContext) -> String {
         guard let tls = try? context.pipeline.syncOperations.handler(type: TLSChannelHandler.self),
               let negotiated = tls.negotiated
@@ -123,6 +161,7 @@ final class StatusPageHandler: ChannelInboundHandler {
             \(SessionSummary.alpnLine(negotiated))
             Key exchange group: \(negotiated.group.map { "\($0)" } ?? "none (psk_ke)")
             SNI: \(negotiated.serverName ?? "none")
+            Early data: \(earlyDataLine(negotiated))
 
             """
     }
