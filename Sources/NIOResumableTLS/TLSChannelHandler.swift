@@ -139,6 +139,14 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     public var session: TLSSession? { connection.session }
     /// Whether the handshake resumed a session (`SSL_session_reused`).
     public var sessionReused: Bool { connection.sessionReused }
+    /// Server: whether this connection may accept early data (S29, with
+    /// `TLSConfiguration.earlyData`); set it before the ClientHello arrives, for example in a
+    /// child channel initializer. False declines it: the early data is skipped and the handshake
+    /// goes on in 1-RTT (`TLSConnection.acceptsEarlyData`).
+    public var acceptsEarlyData: Bool {
+        get { connection.acceptsEarlyData }
+        set { connection.acceptsEarlyData = newValue }
+    }
     /// What the handshake agreed on, once it completed.
     public var negotiated: NegotiatedParameters? { connection.negotiated }
     /// Completes with the negotiated parameters when the handshake completes, fails if it

@@ -59,6 +59,39 @@ import ResumableTLS
         }
     }
 
+    @Test("S29, RFC 8446 §8: a ClientHello with early data replayed to another server of the fleet gets no early data (single use through Redis)")
+    func replayedEarlyDataAcrossServers() async throws {
+        let redis = try await RedisServerProcess.start()
+        defer { redis.stop() }
+        let ring = try TicketKeyRing(keys: [TicketKey.generate(notBefore: Date().addingTimeInterval(-60))])
+        let servers = try (0..<2).map { _ in
+            var configuration = TLSConfiguration.server(chain: InMemoryHandshake.identity.chain, key: InMemoryHandshake.identity.privateKey)
+            configuration.ticketKeys = ring
+            configuration.statelessTicketReuse = .singleUseAcrossFleet(RedisTicketReplayRegistry(sender: redis.client()))
+            configuration.earlyData = EarlyDataConfiguration()
+            configuration.sessionStoreTimeLimit = .seconds(10)
+            return try TLSContext(configuration)
+        }
+        let clientContext = try InMemoryHandshake.client()
+        let (first, _) = try await InMemoryHandshake.run(clientContext, servers[0])
+        let ticket = try #require(InMemoryHandshake.tickets(first).first)
+        #expect(ticket.maxEarlyDataSize > 0)
+        let client = clientContext.makeConnection()
+        try client.offer(ticket)
+        try client.startHandshake(earlyData: Array("GET / HTTP/1.1\r\n\r\n".utf8))
+        let flight = client.takeOutput()
+
+        func earlyData(_ server: TLSConnection) async throws -> [UInt8] {
+            try server.receive(flight)
+            if let work = server.takePendingWork() { try server.completePendingWork(await work.run()) }
+            var bytes: [UInt8] = []
+            while let event = server.nextEvent() { if case .earlyData(let data) = event { bytes += data } }
+            return bytes
+        }
+        #expect(try await earlyData(servers[0].makeConnection()) == Array("GET / HTTP/1.1\r\n\r\n".utf8), "the first server takes it")
+        #expect(try await earlyData(servers[1].makeConnection()).isEmpty, "the replay to the other server gets none")
+    }
+
     @Test("S14, S23: a single-use ticket whose use Redis cannot record is not resumed (fails closed), and the handshake completes")
     func singleUseFailsClosed() async throws {
         let redis = try await RedisServerProcess.start()

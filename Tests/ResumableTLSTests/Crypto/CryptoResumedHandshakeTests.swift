@@ -32,7 +32,14 @@ struct CryptoResumedHandshakeTests {
         let early = KeySchedule.Early(hash: .sha256, psk: SymmetricKey(bytes: try V.s4("client", "extract secret \"early\"", "IKM")))
         var transcript = TranscriptHash(hash: .sha256)
         transcript.append(clientHello)
-        let earlyKeys = TrafficKeys(suite: suite, trafficSecret: early.clientEarlyTrafficSecret(transcriptHash: transcript.currentHash()))
+        let earlySecret = early.clientEarlyTrafficSecret(transcriptHash: transcript.currentHash())
+        // S29: the client's early traffic secret and keys, and the 0-RTT record they seal.
+        #expect(earlySecret.bytes == (try V.s4("client", "derive secret \"tls13 c e traffic\"", "expanded")))
+        let earlyKeys = TrafficKeys(suite: suite, trafficSecret: earlySecret)
+        #expect(earlyKeys.key.bytes == (try V.s4("client", "derive write traffic keys for early application data", "key expanded")))
+        #expect(earlyKeys.iv == (try V.s4("client", "derive write traffic keys for early application data", "iv expanded")))
+        let zeroRTTRecord = try V.s4("client", "send application_data record", "complete record")
+        #expect(try seal(earlyKeys, 0, .applicationData, try V.s4("client", "send application_data record", "payload")) == zeroRTTRecord)
         transcript.append(serverHello)
         let helloHash = transcript.currentHash()
 
