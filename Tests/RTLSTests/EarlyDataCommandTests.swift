@@ -113,6 +113,29 @@ import Testing
         _ = try server.waitForStdoutLine { $0.contains("GET / HTTP/1.1") }
     }
 
+    private struct FirstByteFigure: Decodable {
+        var mode: String
+        var connections: Int
+        var p50Microseconds: Double
+        var p99Microseconds: Double
+        var resumed: Int
+        var earlyDataAccepted: Int
+    }
+
+    @Test("rtls bench-first-byte: full, resumed and 0-RTT connections each answered; every resumed one resumed, every 0-RTT one accepted")
+    func firstByteBenchmark() async throws {
+        let result = try await Support.offPool { try Support.rtls(["bench-first-byte", "--seconds", "0.2", "--json"], timeout: .seconds(120)) }
+        #expect(result.status == 0, "\(result.transcript)")
+        let figures = try JSONDecoder().decode([FirstByteFigure].self, from: Data(result.stdout.utf8))
+        #expect(figures.map(\.mode) == ["full", "resumed", "0-rtt"])
+        for figure in figures {
+            #expect(figure.connections >= 10 && figure.p99Microseconds >= figure.p50Microseconds && figure.p50Microseconds > 0, "\(figure)")
+        }
+        #expect(figures[0].resumed == 0 && figures[0].earlyDataAccepted == 0)
+        #expect(figures[1].resumed == figures[1].connections && figures[1].earlyDataAccepted == 0)
+        #expect(figures[2].resumed == figures[2].connections && figures[2].earlyDataAccepted == figures[2].connections)
+    }
+
     @Test("Bad --early-data arguments are usage errors", arguments: [
         ["server", "--port", "0", "--max-early-data", "100"],
         ["server", "--port", "0", "--early-data", "--max-early-data", "0"],

@@ -67,7 +67,8 @@ final class RedisClusterProcess: @unchecked Sendable {
     /// A cluster client seeded with every node, with generous time limits unless told otherwise.
     func client(_ adjust: (inout RedisClusterConfiguration) -> Void = { _ in }) -> RedisClusterClient {
         var node = RedisConfiguration()
-        node.commandTimeout = .seconds(2)
+        node.connectTimeout = .seconds(10)
+        node.commandTimeout = .seconds(10)
         var configuration = RedisClusterConfiguration(seeds: nodes.map { RedisClusterNode(host: "127.0.0.1", port: $0.port) }, node: node)
         adjust(&configuration)
         return RedisClusterClient(configuration: configuration)

@@ -61,10 +61,12 @@ final class RedisServerProcess: @unchecked Sendable {
         try await waitUntilReady()
     }
 
-    /// A client for this server, with generous time limits unless told otherwise.
+    /// A client for this server, with generous time limits unless told otherwise (a test suite
+    /// running in parallel on two cores can stall a connection for seconds).
     func client(_ adjust: (inout RedisConfiguration) -> Void = { _ in }) -> RedisClient {
         var configuration = RedisConfiguration(host: "127.0.0.1", port: port)
-        configuration.commandTimeout = .seconds(2)
+        configuration.connectTimeout = .seconds(10)
+        configuration.commandTimeout = .seconds(10)
         configuration.tls = tls
         configuration.password = password
         adjust(&configuration)
