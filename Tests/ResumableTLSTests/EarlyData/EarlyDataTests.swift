@@ -99,18 +99,35 @@ import Testing
         try ConnectionPump.shutDown(client, server)
     }
 
-    @Test("RFC 8446 §4.2.10: garbage records among declined early data are skipped too")
-    func garbageAmongSkippedEarlyData() async throws {
+    /// The records in `bytes`, whole (header and fragment).
+    private func records(_ bytes: [UInt8]) -> [[UInt8]] {
+        var records: [[UInt8]] = []
+        var index = 0
+        while index + 5 <= bytes.count {
+            let end = index + 5 + (Int(bytes[index + 3]) << 8 | Int(bytes[index + 4]))
+            guard end <= bytes.count else { break }
+            records.append(Array(bytes[index..<end]))
+            index = end
+        }
+        return records
+    }
+
+    @Test("RFC 8446 §4.2.10: garbage records and a ChangeCipherSpec among declined early data are skipped or passed over")
+    func garbageAndChangeCipherSpecAmongSkippedEarlyData() async throws {
         let clock = TestClock()
         let keys = TicketKeyRing(clock: clock)
-        let clientContext = try client(clock: clock)
+        // No compatibility ChangeCipherSpec after the ClientHello: this test puts one later.
+        let clientContext = try client(clock: clock) { $0.middleboxCompatibility = false }
         let ticket = try await ticket(clientContext, try server(keys: keys, clock: clock))
         let client = clientContext.makeConnection()
         try client.offer(ticket)
         let server = try server(earlyData: nil, keys: keys, clock: clock).makeConnection()
         try client.startHandshake(earlyData: Self.request)
-        var flight = client.takeOutput()
-        // Two records of random bytes under keys nobody has, after the real early data.
+        let sent = records(client.takeOutput())
+        #expect(sent.count == 2 && sent[0][0] == 22 && sent[1][0] == 23, "the ClientHello, then the early data record")
+        var flight = sent[0] + sent[1]
+        flight += [20, 3, 3, 0, 1, 1]   // a ChangeCipherSpec between the early data records
+        // Then records of random bytes under keys nobody has.
         for size in [40, 300] {
             flight += [23, 3, 3, UInt8(size >> 8), UInt8(size & 0xFF)] + (0..<size).map { _ in UInt8.random(in: 0...255) }
         }
@@ -118,6 +135,7 @@ import Testing
         try client.receive(server.takeOutput())
         try server.receive(client.takeOutput())
         #expect(client.state == .established && server.state == .established)
+        #expect(client.sessionReused && server.negotiated?.earlyData == .rejected)
         #expect(earlyData(ConnectionPump.events(server)).isEmpty)
         try ConnectionPump.shutDown(client, server)
     }
