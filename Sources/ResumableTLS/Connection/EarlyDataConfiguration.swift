@@ -9,9 +9,10 @@ import Foundation
 /// SNI, within `freshnessWindow` of the ticket age the client claims (§8.3), and only once:
 /// stateful tickets are taken on use, single-use stateless tickets are recorded
 /// (`StatelessTicketReuse`), and otherwise the ClientHello itself is recorded for the freshness
-/// window (§8.2). Early data a server declines is skipped (§4.2.10) and the handshake goes on in
-/// 1-RTT. Only idempotent requests belong in early data.
-public struct EarlyDataConfiguration: Sendable, Hashable {
+/// window (§8.2), in this process or, with `sharedClientHelloRecord`, across a fleet. Early data
+/// a server declines is skipped (§4.2.10) and the handshake goes on in 1-RTT. Only idempotent
+/// requests belong in early data.
+public struct EarlyDataConfiguration: Sendable {
     /// The most early data accepted per connection, in bytes (a ticket's
     /// `max_early_data_size`); more is `unexpected_message`. Default 16 KiB.
     public var maximumSize: UInt32
@@ -22,12 +23,21 @@ public struct EarlyDataConfiguration: Sendable, Hashable {
     /// dictionary's overhead); when full of live entries, early data is declined (fails
     /// closed), resumption still goes ahead.
     public var replayRecordCapacity: Int
+    /// With reusable stateless tickets: where ClientHellos that send early data are recorded
+    /// (by their first binder's SHA-256) for the freshness window, shared by a fleet that shares
+    /// ticket keys, so that a ClientHello replayed to another server gets no early data either
+    /// (`RedisTicketReplayRegistry`, S27). Asked with the ClientHello's other lookups, under
+    /// `TLSConfiguration.sessionStoreTimeLimit`; a registry that fails or is slow declines the
+    /// early data, never the resumption. Nil records them in this process only.
+    public var sharedClientHelloRecord: (any TicketReplayRegistry)?
 
-    /// 16 KiB, ±10 s, 100,000 recorded ClientHellos.
-    public init(maximumSize: UInt32 = 16_384, freshnessWindow: TimeInterval = 10, replayRecordCapacity: Int = 100_000) {
+    /// 16 KiB, ±10 s, 100,000 recorded ClientHellos in this process.
+    public init(maximumSize: UInt32 = 16_384, freshnessWindow: TimeInterval = 10, replayRecordCapacity: Int = 100_000,
+                sharedClientHelloRecord: (any TicketReplayRegistry)? = nil) {
         self.maximumSize = maximumSize
         self.freshnessWindow = freshnessWindow
         self.replayRecordCapacity = replayRecordCapacity
+        self.sharedClientHelloRecord = sharedClientHelloRecord
     }
 }
 

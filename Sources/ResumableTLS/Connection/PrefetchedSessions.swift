@@ -8,6 +8,9 @@ final class PrefetchedSessions {
     /// Why identities without a session have none, where it is not simply unknown: their get
     /// callback, store or replay registry did not answer (S23), or the registry saw them used.
     private var declineReasons: [[UInt8]: ResumptionDeclineReason] = [:]
+    /// Whether the fleet's ClientHello record saw this ClientHello for the first time (S29);
+    /// nil when it was not asked.
+    private(set) var clientHelloFirstSeen: Bool?
     /// Where an asynchronous lookup leaves its results.
     private(set) lazy var asyncResults = AsyncSessionResults()   // made only when a lookup is needed
 
@@ -35,6 +38,7 @@ final class PrefetchedSessions {
     func absorbAsyncResults() {
         // A session from the get callback or an external store was taken from it (S14), or a
         // single-use ticket spent: a ticket that resumes with it is renewed.
+        if let firstSeen = asyncResults.takeClientHelloRecord() { clientHelloFirstSeen = firstSeen }
         for (identity, outcome) in asyncResults.drain() {
             switch outcome {
             case .found(let session): store(session, for: identity, renew: true)
@@ -53,9 +57,21 @@ final class PrefetchedSessions {
 /// Results of an asynchronous session lookup, written from the task that ran it.
 final class AsyncSessionResults: Sendable {
     private let results = LockedValue<[[UInt8]: ExternalLookupOutcome]>([:])
+    private let clientHelloRecord = LockedValue<Bool?>(nil)
 
     func record(_ outcome: ExternalLookupOutcome, for identity: [UInt8]) {
         results.withLock { $0[identity] = outcome }
+    }
+
+    func recordClientHello(firstSeen: Bool) {
+        clientHelloRecord.withLock { $0 = firstSeen }
+    }
+
+    func takeClientHelloRecord() -> Bool? {
+        clientHelloRecord.withLock { value in
+            defer { value = nil }
+            return value
+        }
     }
 
     func drain() -> [[UInt8]: ExternalLookupOutcome] {

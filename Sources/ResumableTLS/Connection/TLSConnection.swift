@@ -107,12 +107,14 @@ public final class TLSConnection {
             handshake = .server(ServerHandshake(
                 configuration: configuration,
                 resolver: OfferedSessionResolver(shared: configuration, authority: authority,
-                                                 cache: context.sessionCache, prefetched: prefetched),
+                                                 cache: context.sessionCache, prefetched: prefetched,
+                                                 earlyDataReplay: earlyDataReplay),
                 makeTLS13: {
                     ServerHandshake13(configuration: configuration, contextID: contextID, redeem: redeem,
                                       missingReason: { prefetched.missingReason($0) }, claim: claim,
                                       issueTicket: { try authority.seal($0) },
-                                      earlyDataReplay: earlyDataReplay, earlyDataAllowed: { earlyDataPermission.allowed })
+                                      earlyDataReplay: earlyDataReplay, earlyDataAllowed: { earlyDataPermission.allowed },
+                                      clientHelloFirstSeen: { prefetched.clientHelloFirstSeen })
                 },
                 makeTLS12: {
                     ServerHandshake12(configuration: configuration, contextID: contextID, redeem: redeem,

@@ -83,8 +83,12 @@ public final class TLSContext: Sendable {
             case .singleUseAcrossFleet(let shared): registry = shared
             }
             if case .allowed = configuration.statelessTicketReuse {
-                let capacity = configuration.earlyData?.replayRecordCapacity ?? 0
-                earlyDataReplay = .clientHelloRecord(StatelessTicketReplayCache(capacity: capacity))
+                if let shared = configuration.earlyData?.sharedClientHelloRecord {
+                    earlyDataReplay = .sharedClientHelloRecord(shared)
+                } else {
+                    let capacity = configuration.earlyData?.replayRecordCapacity ?? 0
+                    earlyDataReplay = .clientHelloRecord(StatelessTicketReplayCache(capacity: capacity))
+                }
             } else {
                 earlyDataReplay = .singleUseTickets
             }

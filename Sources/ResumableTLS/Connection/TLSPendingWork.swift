@@ -18,13 +18,9 @@ public struct TLSPendingWork: Sendable {
     enum SessionLookup: Sendable {
         case external(ExternalSessionLookup)
         case firstUse(TicketFirstUseClaim)
-
-        func outcome() async -> ExternalLookupOutcome {
-            switch self {
-            case .external(let lookup): return await lookup.outcome()
-            case .firstUse(let claim): return await claim.outcome()
-            }
-        }
+        /// Recording the ClientHello in the fleet's record for early data (S29); its answer
+        /// goes to `AsyncSessionResults.clientHelloFirstSeen`, not to a session.
+        case clientHelloRecord(ClientHelloRecordClaim)
     }
 
     private struct LookupItem: Sendable {
@@ -65,7 +61,11 @@ public struct TLSPendingWork: Sendable {
             }
         case .lookUpSessions(let items, let results):
             for item in items {
-                results.record(await item.lookup.outcome(), for: item.identity)
+                switch item.lookup {
+                case .external(let lookup): results.record(await lookup.outcome(), for: item.identity)
+                case .firstUse(let claim): results.record(await claim.outcome(), for: item.identity)
+                case .clientHelloRecord(let claim): results.recordClientHello(firstSeen: await claim.isFirstSeen())
+                }
             }
             return .success(())
         case .checkOfferedSessionName(let leafDER, let serverName, let time):

@@ -14,6 +14,8 @@ struct OfferedSessionResolver {
     let cache: SessionCacheCoordinator
     /// Where the results go; the state machines read them through their `redeem` closure.
     let prefetched: PrefetchedSessions
+    /// How this context keeps early data from being replayed (S29).
+    let earlyDataReplay: EarlyDataReplayProtection
 
     private enum Kind { case ticket, sessionID }
 
@@ -48,6 +50,15 @@ struct OfferedSessionResolver {
             case .lookUp(let lookup):
                 lookups.append((offer.identity, .external(Self.describing(lookup, hello: hello, version: version, peerAddress: peerAddress))))
             }
+        }
+        // S29, RFC 8446 §8.2: a ClientHello with early data goes into the fleet's record, so
+        // that the same ClientHello at another server gets no early data.
+        if case .sharedClientHelloRecord(let registry) = earlyDataReplay, let policy = configuration.earlyData,
+           version == .tls13, hello.extensions.contains(.earlyData), prefetched.clientHelloFirstSeen == nil,
+           let binder = hello.offeredPSKs?.binders.first {
+            lookups.append((binder, .clientHelloRecord(ClientHelloRecordClaim(
+                binder: binder, registry: registry, window: policy.freshnessWindow, now: now,
+                timeLimit: cache.externalTimeLimit, counters: cache.counters))))
         }
         return lookups.isEmpty ? nil : TLSPendingWork(sessionLookups: lookups, results: prefetched.asyncResults)
     }

@@ -88,6 +88,8 @@ final class ServerHandshake13 {
     private let earlyDataReplay: EarlyDataReplayProtection
     /// Whether the application lets this connection accept early data.
     private let earlyDataAllowed: () -> Bool
+    /// What the fleet's ClientHello record answered (`EarlyDataReplayProtection.sharedClientHelloRecord`).
+    private let clientHelloFirstSeen: () -> Bool?
     /// What became of the client's early data (S29).
     private(set) var earlyDataStatus = EarlyDataStatus.notOffered
     private let contextID: UUID
@@ -106,7 +108,8 @@ final class ServerHandshake13 {
         claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true },
         issueTicket: @escaping (TLSSession) throws -> TLSSession = { _ in throw TLSError.internalError("no ticket authority") },
         earlyDataReplay: EarlyDataReplayProtection = .singleUseTickets,
-        earlyDataAllowed: @escaping () -> Bool = { true }
+        earlyDataAllowed: @escaping () -> Bool = { true },
+        clientHelloFirstSeen: @escaping () -> Bool? = { nil }
     ) {
         self.shared = configuration
         self.sessionIDContext = configuration.value.effectiveSessionIDContext
@@ -117,6 +120,7 @@ final class ServerHandshake13 {
         self.issueTicket = issueTicket
         self.earlyDataReplay = earlyDataReplay
         self.earlyDataAllowed = earlyDataAllowed
+        self.clientHelloFirstSeen = clientHelloFirstSeen
     }
 
     var parsingContext: HandshakeParsingContext {
@@ -262,6 +266,9 @@ final class ServerHandshake13 {
         case .clientHelloRecord(let record):
             // §8.2: a ClientHello is recorded (by its binder, unique to it) for the window.
             guard record.claim(binder, until: now.addingTimeInterval(policy.freshnessWindow), now: now) else { return nil }
+        case .sharedClientHelloRecord:
+            // Recorded while the sessions were resolved; unasked or unanswered declines.
+            guard clientHelloFirstSeen() == true else { return nil }
         }
         return Int(min(policy.maximumSize, session.maxEarlyDataSize))
     }

@@ -7,4 +7,7 @@ enum EarlyDataReplayProtection: Sendable {
     /// Stateless tickets that resume many times: each ClientHello that sends early data is
     /// recorded, by its binder, for the freshness window (§8.2).
     case clientHelloRecord(StatelessTicketReplayCache)
+    /// The same, in a registry the fleet shares (`EarlyDataConfiguration.sharedClientHelloRecord`),
+    /// asked asynchronously while the ClientHello's sessions are resolved.
+    case sharedClientHelloRecord(any TicketReplayRegistry)
 }
