@@ -50,6 +50,9 @@ struct FleetBenchReport: Codable, Sendable {
     /// How the new ticket's SET runs and how the bench waits for it.
     var storeWrite: String
     var latency: [LatencyRow]
+    /// One `GET` through the Redis client at a time (1 event loop, no TLS): a lookup's round
+    /// trip on its own.
+    var redisRoundTrip: LatencySummary
     var throughput: [ThroughputRow]
 
     /// The report as pretty-printed JSON with sorted keys.
@@ -81,6 +84,8 @@ struct FleetBenchReport: Codable, Sendable {
             ]))
         }
         for mode in FleetBenchMode.allCases { lines.append("  \(mode.rawValue): \(mode.summary)") }
+        lines.append("  one Redis GET through RedisClient, one at a time: p50 \(Self.micro(redisRoundTrip.p50Microseconds)) µs, "
+                     + "p99 \(Self.micro(redisRoundTrip.p99Microseconds)) µs (\(redisRoundTrip.count) commands)")
         lines.append("")
         let concurrency = throughput.first?.concurrency ?? 0
         lines.append("== throughput: resumed TLS 1.3 handshakes from \(concurrency) concurrent tasks, Redis client on 1 or 2 event loops")

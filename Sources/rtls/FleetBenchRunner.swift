@@ -79,6 +79,11 @@ struct FleetBenchRunner {
                 addedP99Microseconds: latency.p99Microseconds - baseline.p99Microseconds))
         }
 
+        progress("Redis round trip…")
+        let roundTrips = try await withRedis(configuration, eventLoops: 1) { redis in
+            try await roundTripRun(redis, key: "\(prefix):absent")
+        }
+
         var throughputRows: [FleetBenchReport.ThroughputRow] = []
         for mode in FleetBenchMode.allCases {
             for eventLoops in mode.usesRedis ? [1, 2] : [0] {
@@ -102,7 +107,7 @@ struct FleetBenchRunner {
             storeWrite: "stateful-redis: the server context itself runs each new ticket's SET in a background task "
                 + "(NewSessionOutcome.externalStoreWrite), whatever drives the connection, the NIO handler included; "
                 + "the bench awaits that SET before offering the ticket, inside the timed handshake",
-            latency: latencyRows, throughput: throughputRows)
+            latency: latencyRows, redisRoundTrip: LatencySummary(seconds: roundTrips), throughput: throughputRows)
     }
 
     /// Runs `body` with a Redis client on a new group of `eventLoops` threads, then closes the
@@ -154,6 +159,22 @@ struct FleetBenchRunner {
         }
         tally.elapsed = BenchProbe.now() - start
         return tally
+    }
+
+    /// One Redis command at a time through the client (`GET` of a key that is never set),
+    /// for `seconds` after 100 untimed ones: what a lookup's round trip costs without TLS.
+    private func roundTripRun(_ redis: RedisClient, key: String) async throws -> [Double] {
+        let command = [Array("GET".utf8), Array(key.utf8)]
+        for _ in 0..<100 { _ = try await redis.send(command) }
+        var latencies: [Double] = []
+        latencies.reserveCapacity(200_000)
+        let deadline = BenchProbe.now() + seconds
+        while BenchProbe.now() < deadline {
+            let start = BenchProbe.now()
+            _ = try await redis.send(command)
+            latencies.append(BenchProbe.now() - start)
+        }
+        return latencies
     }
 
     /// Workload B: `concurrency` chains at once for `seconds`; returns the tally and the wall

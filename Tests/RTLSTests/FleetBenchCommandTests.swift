@@ -22,7 +22,7 @@ import Testing
         var failures: Int
         var handshakesPerSecond: Double
     }
-    private struct Report: Decodable { var latency: [LatencyRow]; var throughput: [ThroughputRow] }
+    private struct Report: Decodable { var latency: [LatencyRow]; var redisRoundTrip: Latency; var throughput: [ThroughputRow] }
 
     @Test("rtls bench-fleet --json: every mode makes resumed handshakes only, with p99 ≥ p50 > 0")
     func everyModeResumes() async throws {
@@ -39,6 +39,7 @@ import Testing
             #expect(row.latency.p50Microseconds > 0 && row.latency.p99Microseconds >= row.latency.p50Microseconds, "\(row)")
             #expect(row.handshakeOnly.p50Microseconds > 0 && row.handshakeOnly.p99Microseconds >= row.handshakeOnly.p50Microseconds, "\(row)")
         }
+        #expect(report.redisRoundTrip.p50Microseconds > 0 && report.redisRoundTrip.p99Microseconds >= report.redisRoundTrip.p50Microseconds)
         #expect(report.throughput.map { "\($0.mode)/\($0.eventLoops)" } == ["stateful-memory/0", "stateful-redis/1", "stateful-redis/2",
                                                                           "stateless-single-use-redis/1", "stateless-single-use-redis/2"])
         for row in report.throughput {
