@@ -34,6 +34,10 @@ struct FleetBenchContexts: Sendable {
     var server: TLSContext
     /// The Redis session store (wrapped) of `.statefulRedis`; nil otherwise.
     var awaitedStore: WriteAwaitingSessionStore?
+    /// The Redis modes' lookups as the store or registry saw them (`GETDEL`, `SET NX`).
+    let lookups = CallTimer()
+    /// The Redis session store's writes (`SET`).
+    let writes = CallTimer()
 
     /// Contexts for `mode` with `identity`, the Redis modes on `redis` under `prefix` (unique
     /// per run, so a shared Redis keeps runs apart) with `storeTimeLimit` on the server's store
@@ -54,13 +58,15 @@ struct FleetBenchContexts: Sendable {
             guard let redis else { throw CLIError("bench-fleet: \(mode.rawValue) needs Redis") }
             server.ticketMode = .stateful
             server.sessionCacheMode = [.server, .noInternalStore]
-            let store = WriteAwaitingSessionStore(base: RedisSessionStore(client: redis, key: .random(), contextID: fleet, prefix: "\(prefix):session"))
+            let redisStore = RedisSessionStore(client: redis, key: .random(), contextID: fleet, prefix: "\(prefix):session")
+            let store = WriteAwaitingSessionStore(base: TimedSessionStore(base: redisStore, lookups: lookups, writes: writes))
             server.sessionStore = store
             awaitedStore = store
         case .singleUseStatelessRedis:
             guard let redis else { throw CLIError("bench-fleet: \(mode.rawValue) needs Redis") }
             server.ticketMode = .stateless
-            server.statelessTicketReuse = .singleUseAcrossFleet(RedisTicketReplayRegistry(client: redis, prefix: "\(prefix):used-ticket"))
+            let registry = RedisTicketReplayRegistry(client: redis, prefix: "\(prefix):used-ticket")
+            server.statelessTicketReuse = .singleUseAcrossFleet(TimedTicketReplayRegistry(base: registry, timer: lookups))
         }
         var client = TLSConfiguration.client(serverName: "localhost")
         client.certificateVerification = .fullVerification(trustRoots: try .certificates([identity.certificateDER]))

@@ -22,6 +22,11 @@ struct FleetBenchReport: Codable, Sendable {
         /// `latency`'s p50 and p99 minus those of `stateful-memory` (0 for it).
         var addedP50Microseconds: Double
         var addedP99Microseconds: Double
+        /// The Redis lookup (`GETDEL`, or the registry's `SET NX`) as the store or registry saw
+        /// it, inside the handshake's pending work; nil without Redis.
+        var storeLookup: LatencySummary?
+        /// The new ticket's `SET` as the store saw it; nil without a Redis session store.
+        var storeWrite: LatencySummary?
     }
 
     /// Workload B: one mode's resumed handshakes from many tasks at once.
@@ -84,6 +89,15 @@ struct FleetBenchReport: Codable, Sendable {
             ]))
         }
         for mode in FleetBenchMode.allCases { lines.append("  \(mode.rawValue): \(mode.summary)") }
+        for row in latency {
+            if let lookup = row.storeLookup {
+                var text = "  \(row.mode.rawValue): the Redis lookup itself p50 \(Self.micro(lookup.p50Microseconds)) µs, p99 \(Self.micro(lookup.p99Microseconds)) µs"
+                if let write = row.storeWrite {
+                    text += "; the SET itself p50 \(Self.micro(write.p50Microseconds)) µs, p99 \(Self.micro(write.p99Microseconds)) µs"
+                }
+                lines.append(text)
+            }
+        }
         lines.append("  one Redis GET through RedisClient, one at a time: p50 \(Self.micro(redisRoundTrip.p50Microseconds)) µs, "
                      + "p99 \(Self.micro(redisRoundTrip.p99Microseconds)) µs (\(redisRoundTrip.count) commands)")
         lines.append("")

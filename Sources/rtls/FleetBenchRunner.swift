@@ -65,9 +65,9 @@ struct FleetBenchRunner {
         var latencyRows: [FleetBenchReport.LatencyRow] = []
         for mode in FleetBenchMode.allCases {
             progress("latency: \(mode.rawValue)…")
-            let tally = try await withRedis(configuration, eventLoops: 1) { redis in
+            let (tally, lookups, writes) = try await withRedis(configuration, eventLoops: 1) { redis in
                 let contexts = try FleetBenchContexts(mode: mode, identity: identity, redis: redis, prefix: prefix, storeTimeLimit: storeTimeLimit)
-                return try await latencyRun(contexts)
+                return (try await latencyRun(contexts), contexts.lookups.summary(), contexts.writes.summary())
             }
             let latency = LatencySummary(seconds: tally.latencies)
             let baseline = latencyRows.first?.latency ?? latency
@@ -76,7 +76,8 @@ struct FleetBenchRunner {
                 handshakesPerSecond: Double(tally.handshakes) / tally.elapsed, latency: latency,
                 handshakeOnly: LatencySummary(seconds: tally.handshakeLatencies),
                 addedP50Microseconds: latency.p50Microseconds - baseline.p50Microseconds,
-                addedP99Microseconds: latency.p99Microseconds - baseline.p99Microseconds))
+                addedP99Microseconds: latency.p99Microseconds - baseline.p99Microseconds,
+                storeLookup: lookups.count > 0 ? lookups : nil, storeWrite: writes.count > 0 ? writes : nil))
         }
 
         progress("Redis round trip…")
@@ -145,6 +146,8 @@ struct FleetBenchRunner {
         defer { watchdog?.cancel() }
         var chain = try await ResumptionChain(contexts: contexts)
         try await warm(&chain)
+        contexts.lookups.reset()
+        contexts.writes.reset()
         var tally = Tally()
         tally.latencies.reserveCapacity(200_000)
         tally.handshakeLatencies.reserveCapacity(200_000)
