@@ -8,6 +8,6 @@ struct RTLS: AsyncParsableCommand {
         commandName: "rtls",
         abstract: "TLS 1.3 with session resumption, in Swift.",
         version: ResumableTLSVersion.string,
-        subcommands: [DemoCommand.self, ServerCommand.self, ClientCommand.self, SessionIDCommand.self, TicketKeysCommand.self, BenchCommand.self, FirstByteBenchCommand.self]
+        subcommands: [DemoCommand.self, ServerCommand.self, ClientCommand.self, SessionIDCommand.self, TicketKeysCommand.self, BenchCommand.self, FirstByteBenchCommand.self, FleetBenchCommand.self]
     )
 }
