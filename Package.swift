@@ -127,6 +127,8 @@ let package = Package(
                 "ResumableTLSRedis",
                 "ResumableTLS",
                 "NIOResumableTLS",
+                // The in-memory handshake pump that rtls bench-fleet uses too.
+                "RTLSBenchmarks",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -4,7 +4,7 @@ import ResumableTLS
 /// One handshake between a client and a server `TLSConnection` in memory, in the calling task:
 /// bytes are moved both ways and each side's pending work (the server's session lookup in an
 /// external store or replay registry, the client's chain verification) is run and awaited
-/// where it arises, as `Tests/ResumableTLSRedisTests/InMemoryHandshake.swift` does. No sockets:
+/// where it arises (the Redis tests drive their handshakes with `exchange` too). No sockets:
 /// what a handshake costs beyond its own computation is the pending work's.
 public enum InMemoryHandshakePump {
     /// How one handshake ended.
@@ -15,6 +15,23 @@ public enum InMemoryHandshakePump {
         public var resumed: Bool
         /// The client's newest session after the handshake (the ticket to offer next), or nil.
         public var nextSession: TLSSession?
+    }
+
+    /// Moves bytes between `client` and `server` (whose handshake the caller started) and runs
+    /// their pending work until neither has anything left to say. Throws what the connections
+    /// throw, or `BenchError` when they still talk after 64 rounds.
+    public static func exchange(_ client: TLSConnection, _ server: TLSConnection) async throws {
+        for _ in 0..<64 {
+            var moved = false
+            let toServer = client.takeOutput()
+            if !toServer.isEmpty { try server.receive(toServer); moved = true }
+            if let work = server.takePendingWork() { try server.completePendingWork(await work.run()); moved = true }
+            let toClient = server.takeOutput()
+            if !toClient.isEmpty { try client.receive(toClient); moved = true }
+            if let work = client.takePendingWork() { try client.completePendingWork(await work.run()); moved = true }
+            if !moved && !client.isAwaitingPendingWork && !server.isAwaitingPendingWork { return }
+        }
+        throw BenchError("in-memory handshake: connections still talking after 64 rounds")
     }
 
     /// Runs a handshake of a new `client` connection offering `session` (nil: a full
@@ -31,21 +48,7 @@ public enum InMemoryHandshakePump {
             serverConnection.transportClosed()
         }
         try clientConnection.startHandshake()
-        var quiet = false
-        for _ in 0..<64 {
-            var moved = false
-            let toServer = clientConnection.takeOutput()
-            if !toServer.isEmpty { try serverConnection.receive(toServer); moved = true }
-            if let work = serverConnection.takePendingWork() { try serverConnection.completePendingWork(await work.run()); moved = true }
-            let toClient = serverConnection.takeOutput()
-            if !toClient.isEmpty { try clientConnection.receive(toClient); moved = true }
-            if let work = clientConnection.takePendingWork() { try clientConnection.completePendingWork(await work.run()); moved = true }
-            if !moved && !clientConnection.isAwaitingPendingWork && !serverConnection.isAwaitingPendingWork {
-                quiet = true
-                break
-            }
-        }
-        guard quiet else { throw BenchError("in-memory handshake: connections still talking after 64 rounds") }
+        try await exchange(clientConnection, serverConnection)
         let established = clientConnection.state == .established && serverConnection.state == .established
         return Outcome(established: established,
                        resumed: established && clientConnection.sessionReused && serverConnection.sessionReused,

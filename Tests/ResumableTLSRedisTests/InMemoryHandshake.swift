@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ResumableTLS
+import RTLSBenchmarks
 
 /// Client and server contexts, and a handshake between them in memory, for the fleet tests.
 enum InMemoryHandshake {
@@ -23,16 +24,7 @@ enum InMemoryHandshake {
         try clientConnection.offer(session)
         let serverConnection = server.makeConnection()
         try clientConnection.startHandshake()
-        for _ in 0..<64 {
-            var moved = false
-            let toServer = clientConnection.takeOutput()
-            if !toServer.isEmpty { try serverConnection.receive(toServer); moved = true }
-            if let work = serverConnection.takePendingWork() { try serverConnection.completePendingWork(await work.run()); moved = true }
-            let toClient = serverConnection.takeOutput()
-            if !toClient.isEmpty { try clientConnection.receive(toClient); moved = true }
-            if let work = clientConnection.takePendingWork() { try clientConnection.completePendingWork(await work.run()); moved = true }
-            if !moved { break }
-        }
+        try await InMemoryHandshakePump.exchange(clientConnection, serverConnection)
         #expect(clientConnection.state == .established && serverConnection.state == .established)
         try clientConnection.close()
         try serverConnection.receive(clientConnection.takeOutput())
