@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOResumableTLS
 import ResumableTLS
+import RTLSBenchmarks
 
 /// `rtls bench-first-byte`: time to the first response byte on loopback, for a full
 /// handshake, a resumed one, and a resumed one whose request goes as 0-RTT early data (S29).
@@ -121,9 +122,9 @@ struct FirstByteBenchCommand: AsyncParsableCommand {
             if mode != "full", let next = try await connection.newSession(timeout: .seconds(1)), next.isResumable { session = next }
             await connection.close()
         }
-        let micro = times.map { Double($0.components.seconds) * 1e6 + Double($0.components.attoseconds) / 1e12 }.sorted()
-        func percentile(_ p: Double) -> Double { micro[min(micro.count - 1, Int((Double(micro.count) * p).rounded(.up)) - 1)] }
-        return Figure(mode: mode, connections: micro.count, p50Microseconds: percentile(0.5), p99Microseconds: percentile(0.99),
-                      meanMicroseconds: micro.reduce(0, +) / Double(micro.count), resumed: resumed, earlyDataAccepted: accepted)
+        let samples = times.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        let summary = LatencySummary(seconds: samples)
+        return Figure(mode: mode, connections: summary.count, p50Microseconds: summary.p50Microseconds, p99Microseconds: summary.p99Microseconds,
+                      meanMicroseconds: samples.reduce(0, +) / Double(max(1, samples.count)) * 1e6, resumed: resumed, earlyDataAccepted: accepted)
     }
 }
