@@ -2,36 +2,36 @@
 /// the handshake state machine reads them (S21, S23). Confined to its connection's thread;
 /// results of an asynchronous lookup arrive through `asyncResults` and are absorbed on it.
 final class PrefetchedSessions {
-    private var sessions: [[UInt8]: TLSSession?] = [:]
+    private var sessions: [OfferedIdentityKey: TLSSession?] = [:]
     /// Identities whose ticket should be replaced by a fresh one when it resumes.
-    private var renewals: Set<[UInt8]> = []
+    private var renewals: Set<OfferedIdentityKey> = []
     /// Why identities without a session have none, where it is not simply unknown: their get
     /// callback, store or replay registry did not answer (S23), or the registry saw them used.
-    private var declineReasons: [[UInt8]: ResumptionDeclineReason] = [:]
+    private var declineReasons: [OfferedIdentityKey: ResumptionDeclineReason] = [:]
     /// Whether the fleet's ClientHello record saw this ClientHello for the first time (S29);
     /// nil when it was not asked.
     private(set) var clientHelloFirstSeen: Bool?
     /// Where an asynchronous lookup leaves its results.
     private(set) lazy var asyncResults = AsyncSessionResults()   // made only when a lookup is needed
 
-    func contains(_ identity: [UInt8]) -> Bool { !sessions.isEmpty && sessions.keys.contains(identity) }
+    func contains(_ identity: [UInt8]) -> Bool { !sessions.isEmpty && sessions.keys.contains(OfferedIdentityKey(identity)) }
 
     func store(_ session: TLSSession?, for identity: [UInt8], renew: Bool = false) {
-        sessions[identity] = .some(session)
-        if renew { renewals.insert(identity) }
+        sessions[OfferedIdentityKey(identity)] = .some(session)
+        if renew { renewals.insert(OfferedIdentityKey(identity)) }
     }
 
     /// Whether the ticket `identity` should be renewed if it resumes.
-    func needsRenewal(_ identity: [UInt8]) -> Bool { renewals.contains(identity) }
+    func needsRenewal(_ identity: [UInt8]) -> Bool { !renewals.isEmpty && renewals.contains(OfferedIdentityKey(identity)) }
 
     /// Why `identity` has no session: unknown, or its store did not answer (S30's reason).
     func missingReason(_ identity: [UInt8]) -> ResumptionDeclineReason {
-        declineReasons.isEmpty ? .unknownTicket : declineReasons[identity] ?? .unknownTicket
+        declineReasons.isEmpty ? .unknownTicket : declineReasons[OfferedIdentityKey(identity)] ?? .unknownTicket
     }
 
     /// The session for `identity`, handed out once.
     func take(_ identity: [UInt8]) -> TLSSession? {
-        sessions.removeValue(forKey: identity) ?? nil
+        sessions.removeValue(forKey: OfferedIdentityKey(identity)) ?? nil
     }
 
     /// Moves the asynchronous results in.
@@ -45,10 +45,10 @@ final class PrefetchedSessions {
             case .notFound: store(nil, for: identity)
             case .unavailable:
                 store(nil, for: identity)
-                declineReasons[identity] = .storeUnavailable
+                declineReasons[OfferedIdentityKey(identity)] = .storeUnavailable
             case .replayed:
                 store(nil, for: identity)
-                declineReasons[identity] = .replayed
+                declineReasons[OfferedIdentityKey(identity)] = .replayed
             }
         }
     }

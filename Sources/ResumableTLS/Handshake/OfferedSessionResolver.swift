@@ -23,8 +23,10 @@ struct OfferedSessionResolver {
     /// `peerAddress` is the connection's, for the get callback (S21).
     func resolve(_ hello: ClientHello, peerAddress: String?, now: Date) throws -> TLSPendingWork? {
         var lookups: [(identity: [UInt8], lookup: TLSPendingWork.SessionLookup)] = []
-        let version = try ServerHandshake.negotiateVersion(hello, configuration: configuration)
-        for offer in try Self.offeredSessions(hello, version: version, configuration: configuration) where !prefetched.contains(offer.identity) {
+        // The fields these need, not the configuration: passing it copied the whole struct.
+        let version = try ServerHandshake.negotiateVersion(hello, allowing: shared.value.minimumVersion...shared.value.maximumVersion)
+        for offer in try Self.offeredSessions(hello, version: version, tls12SessionTickets: shared.value.tls12SessionTickets)
+        where !prefetched.contains(offer.identity) {
             let redemption: TicketRedemption
             switch offer.kind {
             case .ticket:
@@ -85,10 +87,10 @@ struct OfferedSessionResolver {
     /// What a ClientHello offers to resume, in the version it negotiates: TLS 1.3 PSK identities
     /// (the first few, PeerListLimits), or a TLS 1.2 ticket, else a TLS 1.2 session ID.
     private static func offeredSessions(_ hello: ClientHello, version: ProtocolVersion,
-                                        configuration: TLSConfiguration) throws -> [(identity: [UInt8], kind: Kind)] {
+                                        tls12SessionTickets: Bool) throws -> [(identity: [UInt8], kind: Kind)] {
         switch version {
         case .tls12:
-            if configuration.tls12SessionTickets, case .sessionTicket(let ticket)? = hello.extensions[.sessionTicket], !ticket.isEmpty {
+            if tls12SessionTickets, case .sessionTicket(let ticket)? = hello.extensions[.sessionTicket], !ticket.isEmpty {
                 return [(ticket, .ticket)]
             }
             return hello.legacySessionID.isEmpty ? [] : [(hello.legacySessionID, .sessionID)]

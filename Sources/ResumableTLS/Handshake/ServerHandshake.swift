@@ -34,16 +34,23 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     /// supported_versions if the client sent it, else from legacy_version (TLS 1.2 clients).
     /// Throws `protocol_version` when there is none.
     static func negotiateVersion(_ hello: ClientHello, configuration: TLSConfiguration) throws -> ProtocolVersion {
+        try negotiateVersion(hello, allowing: configuration.minimumVersion...configuration.maximumVersion)
+    }
+
+    /// `negotiateVersion(_:configuration:)` with the configuration's version range only: the
+    /// per-ClientHello callers pass two values rather than have the whole configuration (about
+    /// 1 KB with some 20 references) copied to call it.
+    static func negotiateVersion(_ hello: ClientHello, allowing allowed: ClosedRange<ProtocolVersion>) throws -> ProtocolVersion {
         // RFC 8446 §D.5: a legacy_version of SSL 3.0 or lower MUST abort (security review L14).
         guard hello.legacyVersion.rawValue > 0x0300 else {
             throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("ClientHello legacy_version \(hello.legacyVersion) is SSL 3.0 or older"))
         }
         if case .supportedVersionsClientHello(let versions)? = hello.extensions[.supportedVersions] {
-            if configuration.allows(.tls13), versions.contains(.tls13) { return .tls13 }
-            if configuration.allows(.tls12), versions.contains(.tls12) { return .tls12 }
-            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("client offers none of TLS \(configuration.minimumVersion)...\(configuration.maximumVersion)"))
+            if allowed.contains(.tls13), versions.contains(.tls13) { return .tls13 }
+            if allowed.contains(.tls12), versions.contains(.tls12) { return .tls12 }
+            throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("client offers none of TLS \(allowed.lowerBound)...\(allowed.upperBound)"))
         }
-        if configuration.allows(.tls12), hello.legacyVersion >= .tls12 { return .tls12 }
+        if allowed.contains(.tls12), hello.legacyVersion >= .tls12 { return .tls12 }
         throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("client offers only TLS \(hello.legacyVersion), not TLS 1.3 or TLS 1.2"))
     }
 
@@ -86,7 +93,7 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
             guard case .clientHello(let hello) = message else {
                 throw TLSError.unexpectedMessage("\(message.type) before ClientHello")
             }
-            switch try Self.negotiateVersion(hello, configuration: configuration) {
+            switch try Self.negotiateVersion(hello, allowing: shared.value.minimumVersion...shared.value.maximumVersion) {
             case .tls12:
                 let server = makeTLS12()
                 machine = .tls12(server)
