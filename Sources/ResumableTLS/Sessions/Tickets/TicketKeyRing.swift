@@ -240,7 +240,7 @@ public final class TicketKeyRing: Sendable {
             state.entries[index].sealed += 1
             return state.entries[index].key
         }
-        let nonceBytes = HandshakeRandom.bytes(12)
+        let nonceBytes = HandshakeRandom.unpooled(12)
         // key name | nonce | ciphertext | tag, sealed in place with the name as additional data.
         var ticket: [UInt8] = []
         ticket.reserveCapacity(Self.ticketOverhead + plaintext.count)

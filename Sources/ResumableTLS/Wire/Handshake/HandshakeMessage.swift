@@ -156,6 +156,12 @@ package enum HandshakeMessage: Sendable, Hashable {
     /// The encoded body, without the header.
     package func encodeBody() throws -> [UInt8] {
         var writer = ByteWriter()
+        try encodeBody(into: &writer)
+        return writer.bytes
+    }
+
+    /// Appends the body (without the header) to `writer`.
+    package func encodeBody(into writer: inout ByteWriter) throws {
         switch self {
         case .clientHello(let message): try message.encode(into: &writer)
         case .serverHello(let message): try message.encode(into: &writer)
@@ -174,15 +180,14 @@ package enum HandshakeMessage: Sendable, Hashable {
         case .tls12Certificate(let message): try message.encode(into: &writer)
         case .tls12CertificateRequest(let message): try message.encode(into: &writer)
         }
-        return writer.bytes
     }
 
-    /// The complete message: type, uint24 length and body, as hashed into the transcript.
+    /// The whole message: type, 3-byte length, body, written once into one buffer sized for
+    /// most messages (a certificate chain grows it).
     package func encode() throws -> [UInt8] {
-        var writer = ByteWriter()
+        var writer = ByteWriter(capacity: 256)
         writer.writeUInt8(type.rawValue)
-        let body = try encodeBody()
-        try writer.writeOpaque(prefixBytes: 3, body)
+        try writer.writeVector(prefixBytes: 3) { try encodeBody(into: &$0) }
         return writer.bytes
     }
 
