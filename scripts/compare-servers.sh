@@ -12,8 +12,8 @@
 #   - a Python `ssl` client doing N full then N resumed handshakes (each: GET /, read to EOF).
 # The servers are interleaved: for each round, for each server, every client test. Per server
 # and test: connections/s seen by the client and server CPU time per connection from
-# /proc/PID/stat (utime+stime delta / connections; 10 ms clock ticks), the best round (lowest
-# CPU per connection) kept, and the ratios ours/peer.
+# /proc/PID/stat (utime+stime delta / connections, read once the server is idle again; 10 ms
+# clock ticks), the best round (lowest CPU per connection) kept, and the ratios ours/peer.
 #
 # Usage: scripts/compare-servers.sh [-t SECONDS] [-n COUNT] [-o OUTDIR] [--rounds R] [--no-build]
 #        (RTLS_BIN=path: that rtls; NIO_SSL_BIN=path: that nio-ssl-server)
@@ -151,6 +151,20 @@ PORT[nio-ssl]=$(wait_accept_line "$TMP/nio-ssl.out")
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }   # the kernel's share (system calls, TCP)
 CLK_TCK=$(getconf CLK_TCK)
+# After a client run, wait until the server's CPU time stops moving (unchanged over 2.5 s; at most
+# 20 s), so work a server defers past the last connection (seen: swift-nio-ssl's process uses
+# 10-30 ms of CPU a second for about 5 s after a burst, starting about 1 s after it) is counted in
+# the test that caused it, not the next one.
+settle() { # pid
+    local prev cur flat=0
+    prev=$(cpu_ticks "$1")
+    for _ in $(seq 80); do
+        sleep 0.25
+        cur=$(cpu_ticks "$1")
+        if [ "$cur" = "$prev" ]; then flat=$((flat + 1)); [ "$flat" -ge 10 ] && return 0; else flat=0; fi
+        prev=$cur
+    done
+}
 
 # s_time: -new and -reuse, TLS 1.3 then TLS 1.2. The client asks for AES-128-GCM so all servers
 # run the same suite (OpenSSL would otherwise honour the client's AES-256 preference).
@@ -172,6 +186,7 @@ run_stime() { # round server-name mode version(13|12)
     start=$(date +%s.%N)
     timeout $((TIME * 4 + 30)) openssl s_time -connect "127.0.0.1:$port" -"$mode" -time "$TIME" -www / "${suite[@]}" >"$log" 2>&1 || true
     end=$(date +%s.%N)
+    settle "$pid"
     after=$(cpu_ticks "$pid")
     sys_after=$(sys_ticks "$pid")
     # "N connections in T real seconds": the last such line is the timed phase.
@@ -215,6 +230,7 @@ run_python() { # round server-name mode
     sys_before=$(sys_ticks "$pid")
     line=$(timeout $((COUNT + 60)) python3 "$TMP/client.py" 127.0.0.1 "$port" "$COUNT" "$TMP/cert.pem" "$mode" 2>>"$OUT/python-$name.log") \
         || { echo "warning: $name: python $mode client failed (see $OUT/python-$name.log)" >&2; return 0; }
+    settle "$pid"
     after=$(cpu_ticks "$pid")
     sys_after=$(sys_ticks "$pid")
     local n elapsed hits
@@ -230,6 +246,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$ROUNDS"); do
     for name in "${SERVERS[@]}"; do
         echo "== round $round/$ROUNDS: $name" >&2
+        settle "${PID[$name]}"
         for version in 13 12; do
             for mode in new reuse; do
                 run_stime "$round" "$name" "$mode" "$version"
