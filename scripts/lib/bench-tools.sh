@@ -1,4 +1,4 @@
-# Sourced by scripts/bench.sh and scripts/compare-openssl.sh: installs, on a fresh Debian
+# Sourced by scripts/bench.sh and scripts/compare-servers.sh: installs, on a fresh Debian
 # machine (as root), the tools they run beside ours: openssl, python3, bc, and matplotlib for
 # the PNG (pip; the figures are still printed if it cannot be installed).
 ensure_bench_tools() {
@@ -17,4 +17,15 @@ ensure_bench_tools() {
         echo "== pip install matplotlib (for the PNG)" >&2
         python3 -m pip install -q matplotlib >&2 || echo "warning: matplotlib not installed: no PNG" >&2
     fi
+}
+
+# Sourced by scripts/compare-servers.sh: nginx (Debian's nginx-light) for the four-server
+# loopback comparison, installed as root if missing.
+ensure_nginx() {
+    command -v nginx >/dev/null && return 0
+    [ -x /usr/sbin/nginx ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then echo "need root to install: nginx-light" >&2; exit 1; fi
+    echo "== installing nginx-light" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq nginx-light >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
 }
