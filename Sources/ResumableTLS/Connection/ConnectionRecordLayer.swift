@@ -91,9 +91,6 @@ struct ConnectionRecordLayer {
         decoder.maxFragmentLength = RecordLimits.maxCiphertextLength
     }
 
-    /// Whether early data is being skipped now.
-    var isSkippingEarlyData: Bool { earlyDataSkip != nil }
-
     private mutating func countSkippedEarlyData(_ ciphertextLength: Int) throws {
         guard var skip = earlyDataSkip else { return }
         // The most plaintext a TLS 1.3 record of this size can hold: less the tag and the type.
