@@ -17,10 +17,11 @@ public struct TLSPendingWork: Sendable {
     /// stateless ticket's first use with the fleet's replay registry.
     enum SessionLookup: Sendable {
         case external(ExternalSessionLookup)
-        case firstUse(TicketFirstUseClaim)
+        /// A single-use stateless ticket's first use, recorded before `session` may resume.
+        case firstUse(RegistryFirstUse, session: TLSSession)
         /// Recording the ClientHello in the fleet's record for early data (S29); its answer
         /// goes to `AsyncSessionResults.clientHelloFirstSeen`, not to a session.
-        case clientHelloRecord(ClientHelloRecordClaim)
+        case clientHelloRecord(RegistryFirstUse)
     }
 
     private struct LookupItem: Sendable {
@@ -63,8 +64,18 @@ public struct TLSPendingWork: Sendable {
             for item in items {
                 switch item.lookup {
                 case .external(let lookup): results.record(await lookup.outcome(), for: item.identity)
-                case .firstUse(let claim): results.record(await claim.outcome(), for: item.identity)
-                case .clientHelloRecord(let claim): results.recordClientHello(firstSeen: await claim.isFirstSeen())
+                case .firstUse(let use, let session):
+                    // Fails closed: a use that cannot be recorded is not resumed.
+                    let outcome: ExternalLookupOutcome
+                    switch await use.record() {
+                    case true?: outcome = .found(session)
+                    case false?: outcome = .replayed
+                    case nil: outcome = .unavailable
+                    }
+                    results.record(outcome, for: item.identity)
+                case .clientHelloRecord(let use):
+                    // Unanswered counts as seen: early data is declined, never the resumption.
+                    results.recordClientHello(firstSeen: await use.record() ?? false)
                 }
             }
             return .success(())

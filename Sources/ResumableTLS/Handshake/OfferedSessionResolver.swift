@@ -39,15 +39,16 @@ struct OfferedSessionResolver {
                 }
             }
             switch redemption {
-            case .session(let session, _) where authority.sharedReplayRegistry != nil && !session.isExpired(at: now):
-                // Single use across a fleet (S14, S27): the registry records the ticket's
-                // first use before it may resume; an expired one is declined as such.
-                if let registry = authority.sharedReplayRegistry {
-                    lookups.append((offer.identity, .firstUse(TicketFirstUseClaim(
-                        ticket: offer.identity, session: session, registry: registry,
-                        timeLimit: cache.externalTimeLimit, counters: cache.counters))))
+            case .session(let session, let renew):
+                // Single use across a fleet (S14, S27): the registry records the ticket's first
+                // use before it may resume; an expired one is declined as such, unrecorded.
+                if let registry = authority.sharedReplayRegistry, !session.isExpired(at: now) {
+                    let use = RegistryFirstUse(of: offer.identity, until: session.expirationTime, registry: registry,
+                                               timeLimit: cache.externalTimeLimit, counters: cache.counters)
+                    lookups.append((offer.identity, .firstUse(use, session: session)))
+                } else {
+                    prefetched.store(session, for: offer.identity, renew: renew)
                 }
-            case .session(let session, let renew): prefetched.store(session, for: offer.identity, renew: renew)
             case .none: prefetched.store(nil, for: offer.identity)
             case .lookUp(let lookup):
                 lookups.append((offer.identity, .external(Self.describing(lookup, hello: hello, version: version, peerAddress: peerAddress))))
@@ -58,8 +59,9 @@ struct OfferedSessionResolver {
         if case .sharedClientHelloRecord(let registry) = earlyDataReplay, let policy = configuration.earlyData,
            version == .tls13, hello.extensions.contains(.earlyData), prefetched.clientHelloFirstSeen == nil,
            let binder = hello.offeredPSKs?.binders.first {
-            lookups.append((binder, .clientHelloRecord(ClientHelloRecordClaim(
-                binder: binder, registry: registry, window: policy.freshnessWindow, now: now,
+            // The binder is unique to its ClientHello: it covers the random and the key shares.
+            lookups.append((binder, .clientHelloRecord(RegistryFirstUse(
+                of: binder, until: now.addingTimeInterval(policy.freshnessWindow), registry: registry,
                 timeLimit: cache.externalTimeLimit, counters: cache.counters))))
         }
         return lookups.isEmpty ? nil : TLSPendingWork(sessionLookups: lookups, results: prefetched.asyncResults)
