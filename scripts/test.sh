@@ -28,7 +28,12 @@ gnutls-cli --version | head -1
 echo "== swift build"
 swift build --build-tests
 echo "== swift test"
-swift test --skip-build --skip ReadmeLibraryExampleTests
+swift test --skip-build --skip ReadmeLibraryExampleTests --skip RedisFaultRunTests
+# The Redis fault run times every store lookup against its bound (issue 18); among ninety suites
+# starting at once on two cores, the scheduler alone can hold a lookup's continuation for
+# seconds, so it runs on its own, after them.
+echo "== swift test (the Redis fault run, alone)"
+swift test --skip-build --filter RedisFaultRunTests
 # The README's library example runs as a user runs it, with the library's default 10 s handshake
 # timeout and chain verification on the Swift concurrency pool; among the interop tests, whose
 # socket drivers block pool threads while they wait for their peers, it can miss that timeout.

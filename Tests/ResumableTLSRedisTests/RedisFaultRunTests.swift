@@ -11,19 +11,30 @@ import ResumableTLS
 /// live in Redis only, while Redis is stopped (SIGSTOP: it hangs), continued, killed and
 /// restarted. No handshake may fail, every store call must end within its bound, and
 /// resumption must come back each time Redis does.
+///
+/// It times lookups, so `scripts/test.sh` runs it alone: started beside the other suites on two
+/// cores, a lookup's continuation can wait seconds for a thread (a CI run saw 3 s at handshake 1).
 @Suite(.serialized, .timeLimit(.minutes(3))) struct RedisFaultRunTests {
     /// A `SessionStore` that times every call to the one it wraps, failures included.
     final class TimedStore: SessionStore {
         let inner: RedisSessionStore
-        private let durations = Mutex<[Duration]>([])
+        private let durations = Mutex<[(index: Int, duration: Duration)]>([])
+        /// The handshake the loop is at, recorded with each call (to say which phase a slow one was in).
+        let currentIndex = Atomic<Int>(0)
 
         init(_ inner: RedisSessionStore) { self.inner = inner }
 
-        var recorded: [Duration] { durations.withLock { $0 } }
+        var recorded: [Duration] { durations.withLock { $0.map(\.duration) } }
+
+        /// The `count` slowest calls, slowest first, each with the handshake it started in.
+        func slowest(_ count: Int) -> [(index: Int, duration: Duration)] {
+            durations.withLock { Array($0.sorted { $0.duration > $1.duration }.prefix(count)) }
+        }
 
         private func timed<T>(_ body: () async throws -> T) async throws -> T {
             let start = ContinuousClock.now
-            defer { let elapsed = ContinuousClock.now - start; durations.withLock { $0.append(elapsed) } }
+            let index = currentIndex.load(ordering: .relaxed)
+            defer { let elapsed = ContinuousClock.now - start; durations.withLock { $0.append((index, elapsed)) } }
             return try await body()
         }
 
@@ -70,6 +81,7 @@ import ResumableTLS
             case 650: try await redis.restart()
             default: break
             }
+            store.currentIndex.store(index, ordering: .relaxed)
             let start = ContinuousClock.now
             do {
                 let connection = try await TLSClient.connect(host: "127.0.0.1", port: server.port, context: clientContext,
@@ -96,7 +108,8 @@ import ResumableTLS
             (before 200: \(rate(100..<200)), stopped 200–349: \(rate(210..<350)), continued: \(rate(400..<500)), \
             killed 500–649: \(rate(510..<650)), restarted: \(rate(750..<1000))); \
             store lookups \(lookups.count): p50 \(percentile(lookups, 0.5)), p99 \(percentile(lookups, 0.99)), max \(lookups.last ?? .zero); \
-            handshakes p50 \(percentile(handshakes, 0.5)), p99 \(percentile(handshakes, 0.99))
+            handshakes p50 \(percentile(handshakes, 0.5)), p99 \(percentile(handshakes, 0.99)), max \(handshakes.last ?? .zero); \
+            slowest lookups (handshake: duration) \(store.slowest(3).map { "\($0.index): \($0.duration)" })
             """)
         #expect(failures.isEmpty, "\(failures.prefix(5))")
         #expect(rate(100..<200) >= 0.9, "Redis up: resumed")
@@ -107,7 +120,7 @@ import ResumableTLS
         // Each lookup ends within connect + command timeout (100 ms), with room for a loaded machine.
         #expect(lookups.count >= 900 && percentile(lookups, 0.99) < .milliseconds(150), "p99 \(percentile(lookups, 0.99))")
         // An unbounded lookup would wait for as long as Redis is stopped (the run is sequential:
-        // for ever); the slowest one here waited for a busy machine's scheduler at worst.
+        // for ever); run alone, the slowest takes about the 50 ms command limit.
         #expect((lookups.last ?? .zero) < .seconds(2), "max \(lookups.last ?? .zero)")
         let statistics = store.inner.statistics
         #expect(statistics.timeouts >= 1 && statistics.errors >= 1 && statistics.droppedPuts >= 1, "\(statistics)")
