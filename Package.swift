@@ -62,7 +62,7 @@ let package = Package(
             ]
         ),
         // The workloads of `rtls bench` and `rtls-allocations` (issue 7).
-        .target(name: "RTLSBenchmarks", dependencies: ["ResumableTLS"]),
+        .target(name: "RTLSBenchmarks", dependencies: ["ResumableTLS", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "rtls",
             dependencies: [

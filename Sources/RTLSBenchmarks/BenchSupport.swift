@@ -181,7 +181,9 @@ public enum BenchFormat {
                 lines.append("== \(group)")
             }
             let value: String
-            if figure.unit == "MB/s" || figure.unit == "bytes/session" {
+            if figure.unit.hasPrefix("x ") {
+                value = String(format: "%.2f", figure.value)
+            } else if figure.unit == "MB/s" || figure.unit == "bytes/session" {
                 value = String(format: "%.1f", figure.value)
             } else {
                 value = rate(figure.value)

@@ -20,6 +20,11 @@ public struct HandshakeBench {
         var tls12 = false
         /// TLS 1.2: RFC 5077 tickets (false: session IDs only).
         var tls12Tickets = true
+
+        /// The full handshake that gives a resumed mode its first session.
+        var primer: Mode {
+            Mode(name: "prime", resumed: false, ticketMode: ticketMode, pskKE: pskKE, identity: identity, tls12: tls12, tls12Tickets: tls12Tickets)
+        }
     }
 
     public static let modes: [Mode] = [
@@ -49,7 +54,7 @@ public struct HandshakeBench {
 
     /// Wall time (and, with a counter, allocations) inside each side's calls: every `charge`
     /// bills what happened since the previous one to that side.
-    private final class Split {
+    final class Split {
         var server = 0.0
         var client = 0.0
         var serverAllocations = 0
@@ -143,7 +148,7 @@ public struct HandshakeBench {
         return figures
     }
 
-    private func contexts(_ mode: Mode, identity: Identity) throws -> (client: TLSContext, server: TLSContext) {
+    func contexts(_ mode: Mode, identity: Identity) throws -> (client: TLSContext, server: TLSContext) {
         var server = TLSConfiguration.server(chain: identity.chain, key: identity.key)
         server.ticketMode = mode.ticketMode
         var client = TLSConfiguration.client(serverName: "localhost")
@@ -160,7 +165,7 @@ public struct HandshakeBench {
     }
 
     /// Moves bytes both ways until neither side has anything left to say, billing each side.
-    private func pump(_ client: TLSConnection, _ server: TLSConnection, split: Split) async throws {
+    private static func pump(_ client: TLSConnection, _ server: TLSConnection, split: Split) async throws {
         split.mark()
         try client.startHandshake()
         split.chargeClient()
@@ -181,7 +186,7 @@ public struct HandshakeBench {
     }
 
     /// One handshake; returns the client's session for the next resumption.
-    private func handshake(_ mode: Mode, client clientContext: TLSContext, server serverContext: TLSContext,
+    static func handshake(_ mode: Mode, client clientContext: TLSContext, server serverContext: TLSContext,
                            offering session: TLSSession?, split: Split) async throws -> (TLSSession?, Bool) {
         split.mark()
         let client = clientContext.makeConnection()
@@ -209,11 +214,9 @@ public struct HandshakeBench {
         var session: TLSSession?
         let warmup = Split(counter: nil)
         // Prime: one full handshake gives the first ticket; a few more warm caches and lazies.
-        (session, _) = try await handshake(Mode(name: "prime", resumed: false, ticketMode: mode.ticketMode, pskKE: mode.pskKE, identity: mode.identity,
-                                                tls12: mode.tls12, tls12Tickets: mode.tls12Tickets),
-                                           client: clientContext, server: serverContext, offering: nil, split: warmup)
+        (session, _) = try await Self.handshake(mode.primer, client: clientContext, server: serverContext, offering: nil, split: warmup)
         for _ in 0..<20 {
-            let (next, _) = try await handshake(mode, client: clientContext, server: serverContext, offering: mode.resumed ? session : nil, split: warmup)
+            let (next, _) = try await Self.handshake(mode, client: clientContext, server: serverContext, offering: mode.resumed ? session : nil, split: warmup)
             if mode.resumed { session = next }
         }
 
@@ -227,7 +230,7 @@ public struct HandshakeBench {
         let start = BenchProbe.now()
         var elapsed = 0.0
         while elapsed < seconds {
-            let (next, asExpected) = try await handshake(mode, client: clientContext, server: serverContext, offering: mode.resumed ? session : nil, split: split)
+            let (next, asExpected) = try await Self.handshake(mode, client: clientContext, server: serverContext, offering: mode.resumed ? session : nil, split: split)
             if mode.resumed { session = next }
             if !asExpected { unexpected += 1 }
             count += 1

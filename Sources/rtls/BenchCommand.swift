@@ -18,6 +18,12 @@ struct BenchCommand: AsyncParsableCommand {
             record: RecordProtection seal/open of 16 KiB and 1 KiB records, MB/s = 10^6 B/s.
             cache: SessionCache insert/lookup/take with 1 and 2 threads over --sessions
             sessions, and heap bytes per cached session.
+            floor: the server side's cryptography alone, through swift-crypto (key exchange,
+            signature, HKDF/HMAC, transcript hashes, record AEADs) for full-p256, psk_dhe_ke,
+            psk_ke and tls12-resumed; each handshake figure gets floor_us, server_over_floor
+            (its server time over that floor) and client_over_server.
+            scaling: handshakes on two threads against one shared server context, as a multiple
+            of one thread's rate (hs_per_s_1t, hs_per_s_2t).
             Names are group/name (e.g. handshake/resumed-psk_ke-stateful); --filter keeps those
             containing any of its comma-separated substrings.
             """
@@ -54,6 +60,16 @@ struct BenchCommand: AsyncParsableCommand {
         if HandshakeBench.modes.contains(where: { keep("handshake/" + $0.name) }) {
             progress("handshakes…")
             figures += try await HandshakeBench(seconds: seconds, rsaDirectory: rsaFixtures).run(filter: keep)
+        }
+        let floors = FloorBench.kinds(kept: keep)
+        if !floors.isEmpty {
+            progress("crypto floors…")
+            figures += try FloorBench(seconds: seconds).run(floors)
+            figures = FloorBench.compare(figures)
+        }
+        if HandshakeScalingBench.modeNames.contains(where: { keep("scaling/" + $0) }) {
+            progress("handshakes on one and two threads…")
+            figures += try await HandshakeScalingBench(seconds: seconds).run(filter: keep)
         }
         progress("ClientHello cost…")
         figures += try ClientHelloCostBench(seconds: seconds).run(filter: keep)

@@ -38,7 +38,7 @@ public struct TrustRoots: Sendable {
             hash.update(data: [UInt8(truncatingIfNeeded: der.count >> 16), UInt8(truncatingIfNeeded: der.count >> 8), UInt8(truncatingIfNeeded: der.count)])
             hash.update(data: der)
         }
-        return TrustRoots(store: CertificateStore(certificates), fingerprint: Array(hash.finalize()))
+        return TrustRoots(store: CertificateStore(certificates), fingerprint: hash.finalize().tlsBytes)
     }
 
     /// Every `CERTIFICATE` block (RFC 7468 §5) of a PEM string, as trust anchors.

@@ -313,7 +313,7 @@ public struct TLSConfiguration: Sendable {
         case .insecureNoServerNameCheck(let roots): hash.update(data: [2] + roots.fingerprint)
         case .noVerificationForTestingOnly: hash.update(data: [3])
         }
-        return Array(hash.finalize())
+        return hash.finalize().tlsBytes
     }
 
     /// Checks that a client connection that will use `serverName` (the configuration's or the

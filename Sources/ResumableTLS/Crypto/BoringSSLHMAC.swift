@@ -7,13 +7,13 @@ internal import CCryptoBoringSSL
 /// its result on every use, which made HMAC the largest source of allocations in a handshake
 /// (every HKDF-Extract, HKDF-Expand block, Finished and binder is one HMAC). The digest comes
 /// back in a caller's buffer, so a secret leaves it only as a `SymmetricKey`.
-enum BoringSSLHMAC {
+package enum BoringSSLHMAC {
     /// The largest digest: SHA-384's 48 bytes.
     static let maxDigestLength = 48
 
     /// `HMAC(key, data)` into `output` (at least `hash.digestLength` bytes). False only if
     /// BoringSSL fails, which it does not for these hashes.
-    static func authenticate(hash: TLSHashAlgorithm, key: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer,
+    package static func authenticate(hash: TLSHashAlgorithm, key: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer,
                              into output: UnsafeMutableRawBufferPointer) -> Bool {
         guard output.count >= hash.digestLength, let out = output.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return false }
         let digest: OpaquePointer? = switch hash {

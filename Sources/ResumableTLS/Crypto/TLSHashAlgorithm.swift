@@ -44,12 +44,12 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     }
 
     // Computed once: every handshake needs them two or three times.
-    private static let emptySHA256 = Array(SHA256.hash(data: [UInt8]()))
-    private static let emptySHA384 = Array(SHA384.hash(data: [UInt8]()))
+    private static let emptySHA256 = SHA256.hash(data: [UInt8]()).tlsBytes
+    private static let emptySHA384 = SHA384.hash(data: [UInt8]()).tlsBytes
 
     /// `HMAC(key, data)` (RFC 2104) with this hash.
     package func hmac(key: SymmetricKey, data: some Sequence<UInt8>) -> [UInt8] {
-        let bytes = Array(data)
+        let bytes = Self.contiguous(data)
         // Straight into the array: a MAC is sent, not kept secret, so no SymmetricKey on the way.
         var computed = false
         let mac = [UInt8](unsafeUninitializedCapacity: digestLength) { output, initialized in
@@ -60,14 +60,14 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
         }
         if computed { return mac }
         switch self {
-        case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
-        case .sha384: return Array(HMAC<SHA384>.authenticationCode(for: bytes, using: key))
+        case .sha256: return HMAC<SHA256>.authenticationCode(for: bytes, using: key).withUnsafeBytes { Array($0) }
+        case .sha384: return HMAC<SHA384>.authenticationCode(for: bytes, using: key).withUnsafeBytes { Array($0) }
         }
     }
 
     /// Whether `mac` is `HMAC(key, data)`, compared in constant time.
     package func isValidHMAC(_ mac: [UInt8], key: SymmetricKey, data: some Sequence<UInt8>) -> Bool {
-        let bytes = Array(data)
+        let bytes = Self.contiguous(data)
         return bytes.withUnsafeBytes { BoringSSLHMAC.isValid(mac, hash: self, key: key, data: $0) }
     }
 
@@ -110,12 +110,25 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
 
     private static func hash<H: HashFunction>(_ data: some Sequence<UInt8>, with: H.Type) -> [UInt8] {
         var hasher = H()
-        hasher.update(data: Array(data))
-        return Array(hasher.finalize())
+        let hashed: Void? = data.withContiguousStorageIfAvailable { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        if hashed == nil { hasher.update(data: Array(data)) }
+        return hasher.finalize().tlsBytes
+    }
+
+    /// `data` as an array: itself if it is one (no copy), else its bytes copied once.
+    private static func contiguous(_ data: some Sequence<UInt8>) -> [UInt8] {
+        if let array = data as? [UInt8] { return array }
+        return Array(data)
     }
 }
 
 extension SymmetricKey {
     /// A copy of the key's bytes. Use only where bytes must leave the key (wire values, tests).
     var tlsBytes: [UInt8] { withUnsafeBytes { Array($0) } }
+}
+
+extension Digest {
+    /// The digest's bytes, copied once (`Array(digest)` iterates it and regrows the array about
+    /// six times on the way to 32 bytes).
+    package var tlsBytes: [UInt8] { withUnsafeBytes { Array($0) } }
 }

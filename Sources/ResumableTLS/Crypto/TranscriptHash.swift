@@ -63,8 +63,8 @@ package struct TranscriptHash: Sendable {
     /// `Transcript-Hash` of the messages added so far. The transcript is not changed.
     package func currentHash() -> [UInt8] {
         switch state {
-        case .sha256(let h): return Array(h.finalize())
-        case .sha384(let h): return Array(h.finalize())
+        case .sha256(let h): return h.finalize().tlsBytes
+        case .sha384(let h): return h.finalize().tlsBytes
         case .updating: return []
         }
     }

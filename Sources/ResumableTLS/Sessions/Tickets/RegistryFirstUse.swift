@@ -15,7 +15,7 @@ struct RegistryFirstUse: Sendable {
     init(of bytes: [UInt8], until expiry: Date, registry: any TicketReplayRegistry, timeLimit: Duration,
          counters: SessionCacheCounters) {
         self.registry = registry
-        self.digest = Array(SHA256.hash(data: bytes))
+        self.digest = SHA256.hash(data: bytes).tlsBytes
         self.expiry = expiry
         self.timeLimit = timeLimit
         self.counters = counters
