@@ -3,11 +3,26 @@
 enum ServerNameLiteral {
     /// Whether `name` is an IPv4 dotted quad or an IPv6 literal.
     static func isIPAddress(_ name: String) -> Bool {
-        if name.contains(":") { return true }
-        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCII) && part.allSatisfy(\.isNumber) && (Int(part) ?? 256) <= 255
+        // On the UTF-8 bytes: a client asks this on every handshake, and `String.contains` on a
+        // string goes through Foundation.
+        let colon = UInt8(ascii: ":"), dot = UInt8(ascii: "."), zero = UInt8(ascii: "0"), nine = UInt8(ascii: "9")
+        if name.utf8.contains(colon) { return true }
+        var parts = 1, digits = 0, value = 0
+        for byte in name.utf8 {
+            if byte == dot {
+                guard digits > 0 else { return false }
+                parts += 1
+                digits = 0
+                value = 0
+            } else if byte >= zero, byte <= nine {
+                digits += 1
+                value = value * 10 + Int(byte - zero)
+                guard digits <= 3, value <= 255 else { return false }
+            } else {
+                return false
+            }
         }
+        return parts == 4 && digits > 0
     }
 
     /// Whether two server names are the same: DNS names compare case-insensitively (RFC 4343)
