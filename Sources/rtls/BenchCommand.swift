@@ -20,8 +20,10 @@ struct BenchCommand: AsyncParsableCommand {
             sessions, and heap bytes per cached session.
             floor: the server side's cryptography alone, through swift-crypto (key exchange,
             signature, HKDF/HMAC, transcript hashes, record AEADs) for full-p256, psk_dhe_ke,
-            psk_ke and tls12-resumed; each handshake figure gets floor_us, server_over_floor
-            (its server time over that floor) and client_over_server.
+            psk_ke and tls12-resumed (stateful tickets, session IDs), and the -stateless /
+            -ticket kinds that open the offered ticket and seal a new one; each handshake figure
+            gets floor_us, server_over_floor (its server time over its floor) and
+            client_over_server.
             scaling: handshakes on two threads against one shared server context, as a multiple
             of one thread's rate (hs_per_s_1t, hs_per_s_2t).
             Names are group/name (e.g. handshake/resumed-psk_ke-stateful); --filter keeps those

@@ -23,7 +23,7 @@ import Testing
         #expect(result.status == 0, "\(result.transcript)")
         let figures = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8)).figures
         let floors = figures.filter { $0.group == "floor" }
-        #expect(floors.map(\.name) == ["full-p256", "psk_dhe_ke", "psk_ke", "tls12-resumed"])
+        #expect(floors.map(\.name) == ["full-p256", "psk_dhe_ke", "psk_ke", "tls12-resumed", "psk_dhe_ke-stateless", "psk_ke-stateless", "tls12-resumed-ticket"])
         for floor in floors {
             #expect((floor.details["us_per_op"] ?? 0) > 0 && floor.value > 0, "\(floor)")
         }
