@@ -4,7 +4,7 @@
 # 127.0.0.1 (started and stopped by scripts/lib/servers.sh):
 #   rtls     `rtls server --www` (ours),          openssl  `openssl s_server -www`,
 #   nginx    Debian's nginx-light, `master_process off`, one worker, `ssl_session_tickets on`,
-#            `return 200 "ok\n"`, worker_connections N + 50,
+#            `return 200 "ok\n"`, worker_connections 2 x (N + 50) (see scripts/lib/servers.sh),
 #   nio-ssl  Benchmarks/NIOSSLServer (swift-nio-ssl + NIOHTTP1, one event loop).
 # Per round, per server, each server started fresh, scripts/lib/idle-connections.py (Python 3
 # `ssl`, no packages):
@@ -108,6 +108,7 @@ for round in $(seq "$ROUNDS"); do
             echo "warning: $name exited during the run (see $SERVER_LOG_DIR/$name-server.log)" >&2
         fi
         stop_server "$name"
+        if [ "$name" = nginx ]; then cp "$TMP/nginx/error.log" "$SERVER_LOG_DIR/nginx-error.log" 2>/dev/null || true; fi
         if [ -z "$line" ]; then
             echo "warning: $name: the client failed (see $SERVER_LOG_DIR/client-$name.log)" >&2
             line='{"error": "client failed"}'

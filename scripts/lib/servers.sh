@@ -17,10 +17,14 @@
 #                                    SAN 127.0.0.1)
 #   start_server NAME [CONNECTIONS]  starts it, sets PID[NAME] and PORT[NAME]; exits with the
 #                                    log if it does not come up within 10 s. CONNECTIONS: the
-#                                    most connections nginx must hold at once (its
-#                                    worker_connections, and twice that as worker_rlimit_nofile;
-#                                    without it nginx keeps its defaults). The others take the
-#                                    open-file limit of the shell (`ulimit -n`).
+#                                    most connections nginx must hold at once; it then gets
+#                                    worker_connections 2 x CONNECTIONS and
+#                                    worker_rlimit_nofile 2 x CONNECTIONS + 100 (once fewer
+#                                    than 1/16 of its worker_connections are free, nginx closes
+#                                    32 idle connections that wait for a request: "worker_connections
+#                                    are not enough, reusing connections"). Without it nginx
+#                                    keeps its defaults (512). The others take the shell's
+#                                    open-file limit (`ulimit -n`).
 #   stop_server NAME / stop_all_servers
 #                                    SIGTERM, then SIGKILL if it is still there after 5 s.
 # Servers run in the background of the calling shell: call start_server directly, never inside
@@ -86,8 +90,8 @@ start_server() { # name [connections]
         mkdir -p "$TMP/nginx"
         local limits="" events="events {}"
         if [ -n "$connections" ]; then
-            limits="worker_rlimit_nofile $((2 * connections));"
-            events="events { worker_connections $connections; }"
+            limits="worker_rlimit_nofile $((2 * connections + 100));"
+            events="events { worker_connections $((2 * connections)); }"
         fi
         cat >"$TMP/nginx/nginx.conf" <<EOF
 daemon off;
