@@ -24,14 +24,15 @@
 #   --no-build  use the release builds already there (rtls, and nio-ssl-server in
 #       Benchmarks/NIOSSLServer/.build)
 # All servers run on 127.0.0.1 (rtls and nio-ssl on an OS-chosen port, s_server and nginx on a
-# free port found by binding port 0) and are stopped on exit. Client and servers share the
-# machine's cores. As root it installs openssl, python3, bc, matplotlib and nginx-light if missing.
+# free port found by binding port 0) and are stopped on exit; scripts/lib/servers.sh starts and
+# stops them (for scripts/idle-memory.sh too). Client and servers share the machine's cores.
+# As root it installs openssl, python3, bc, matplotlib and nginx-light if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/bench-tools.sh
+. scripts/lib/servers.sh
 ensure_bench_tools
 ensure_nginx
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 TIME=5
 COUNT=300
@@ -54,99 +55,21 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
 # One build at a time: ours, then the swift-nio-ssl server's own package.
-if [ "$BUILD" = 1 ]; then
-    swift build -c release --product rtls 2>&1 | grep -E 'error|warning: ' || true
-    swift build -c release --package-path Benchmarks/NIOSSLServer 2>&1 | grep -E 'error:' || true
-fi
-# RTLS_BIN=path runs another build of rtls (e.g. an older commit's) against the same clients.
-RTLS="${RTLS_BIN:-$(swift build -c release --show-bin-path)/rtls}"
-[ -x "$RTLS" ] || { echo "no release rtls at $RTLS" >&2; exit 1; }
-NIO_SSL="${NIO_SSL_BIN:-$(swift build -c release --package-path Benchmarks/NIOSSLServer --show-bin-path)/nio-ssl-server}"
-[ -x "$NIO_SSL" ] || { echo "no release nio-ssl-server at $NIO_SSL" >&2; exit 1; }
+if [ "$BUILD" = 1 ]; then build_server_binaries; fi
+find_server_binaries
 
 SERVERS=(rtls openssl nginx nio-ssl)
-declare -A PID=() PORT=()
 TMP=$(mktemp -d)
+SERVER_LOG_DIR=$OUT
 cleanup() {
     set +e
-    local name
-    for name in "${!PID[@]}"; do
-        kill "${PID[$name]}" 2>/dev/null
-        wait "${PID[$name]}" 2>/dev/null
-    done
+    stop_all_servers
     rm -rf "$TMP"
 }
 trap 'status=$?; cleanup; exit $status' EXIT
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-    -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_accept_line() { # file: the port from "ACCEPT 127.0.0.1:PORT" (waits up to 10 s)
-    for _ in $(seq 100); do grep -q '^ACCEPT' "$1" 2>/dev/null && break; sleep 0.1; done
-    sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\).*/\1/p' "$1" | head -1
-}
-wait_port() { # port: 0 once something accepts on it (waits up to 10 s)
-    for _ in $(seq 100); do
-        python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-
-# Ours: port 0, the OS chooses; read it back from "ACCEPT 127.0.0.1:PORT".
-# --log-level notice: no line per handshake, as s_server runs -quiet (the clients below check
-# that every resumption happened).
-"$RTLS" server --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" --www --log-level notice >"$TMP/rtls.out" 2>"$OUT/rtls-server.log" &
-PID[rtls]=$!
-PORT[rtls]=$(wait_accept_line "$TMP/rtls.out")
-[ -n "${PORT[rtls]}" ] || { echo "rtls server did not start" >&2; cat "$OUT/rtls-server.log" >&2; exit 1; }
-
-# OpenSSL's: a free port (bind 0, read it, release it).
-PORT[openssl]=$(free_port)
-openssl s_server -accept "127.0.0.1:${PORT[openssl]}" -cert "$TMP/cert.pem" -key "$TMP/key.pem" -www -quiet \
-    >"$OUT/openssl-server.log" 2>&1 &
-PID[openssl]=$!
-wait_port "${PORT[openssl]}" || { echo "openssl s_server did not start" >&2; cat "$OUT/openssl-server.log" >&2; exit 1; }
-
-# nginx: one process (master_process off: it is its own worker), everything it writes under $TMP.
-PORT[nginx]=$(free_port)
-mkdir -p "$TMP/nginx"
-cat >"$TMP/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $TMP/nginx/error.log;
-pid $TMP/nginx/nginx.pid;
-events {}
-http {
-    access_log off;
-    client_body_temp_path $TMP/nginx/client_body;
-    proxy_temp_path $TMP/nginx/proxy;
-    fastcgi_temp_path $TMP/nginx/fastcgi;
-    uwsgi_temp_path $TMP/nginx/uwsgi;
-    scgi_temp_path $TMP/nginx/scgi;
-    server {
-        listen 127.0.0.1:${PORT[nginx]} ssl;
-        ssl_certificate $TMP/cert.pem;
-        ssl_certificate_key $TMP/key.pem;
-        ssl_protocols TLSv1.2 TLSv1.3;
-        ssl_session_tickets on;
-        ssl_session_cache shared:SSL:1m;
-        location / { return 200 "ok\n"; }
-    }
-}
-EOF
-"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" >"$OUT/nginx-server.log" 2>&1 &
-PID[nginx]=$!
-wait_port "${PORT[nginx]}" || { echo "nginx did not start" >&2; cat "$OUT/nginx-server.log" "$TMP/nginx/error.log" >&2; exit 1; }
-
-# swift-nio-ssl's: port 0, like ours.
-"$NIO_SSL" --port 0 --cert "$TMP/cert.pem" --key "$TMP/key.pem" >"$TMP/nio-ssl.out" 2>"$OUT/nio-ssl-server.log" &
-PID[nio-ssl]=$!
-PORT[nio-ssl]=$(wait_accept_line "$TMP/nio-ssl.out")
-[ -n "${PORT[nio-ssl]}" ] || { echo "nio-ssl-server did not start" >&2; cat "$OUT/nio-ssl-server.log" >&2; exit 1; }
+make_server_certificate
+for name in "${SERVERS[@]}"; do start_server "$name"; done
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }   # the kernel's share (system calls, TCP)

@@ -1,6 +1,7 @@
-# Sourced by scripts/bench.sh and scripts/compare-servers.sh: installs, on a fresh Debian
-# machine (as root), the tools they run beside ours: openssl, python3, bc, and matplotlib for
-# the PNG (pip; the figures are still printed if it cannot be installed).
+# Sourced by scripts/bench.sh, scripts/compare-servers.sh and scripts/idle-memory.sh: installs,
+# on a fresh Debian machine (as root), the tools they run beside ours: openssl, python3, bc, and
+# matplotlib for the PNG (pip; the figures are still printed if it cannot be installed;
+# `ensure_bench_tools --no-plot`: not wanted).
 ensure_bench_tools() {
     local need=()
     command -v openssl >/dev/null || need+=(openssl)
@@ -13,14 +14,14 @@ ensure_bench_tools() {
         apt-get update -qq
         apt-get install -y -qq "${need[@]}" >/dev/null
     fi
-    if ! python3 -c 'import matplotlib' 2>/dev/null; then
+    if [ "${1:-}" != --no-plot ] && ! python3 -c 'import matplotlib' 2>/dev/null; then
         echo "== pip install matplotlib (for the PNG)" >&2
         python3 -m pip install -q matplotlib >&2 || echo "warning: matplotlib not installed: no PNG" >&2
     fi
 }
 
-# Sourced by scripts/compare-servers.sh: nginx (Debian's nginx-light) for the four-server
-# loopback comparison, installed as root if missing.
+# Sourced by scripts/compare-servers.sh and scripts/idle-memory.sh: nginx (Debian's
+# nginx-light) for the four-server loopback comparisons, installed as root if missing.
 ensure_nginx() {
     command -v nginx >/dev/null && return 0
     [ -x /usr/sbin/nginx ] && return 0
