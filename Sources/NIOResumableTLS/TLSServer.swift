@@ -12,6 +12,11 @@ public final class TLSServer: Sendable {
     /// The port the server listens on (the OS's choice when bound to port 0).
     public var port: Int { serverChannel.localAddress?.port ?? 0 }
 
+    /// Receive buffers for accepted connections: NIO keeps each channel's last one, so it starts
+    /// at 1 KiB (a ClientHello, a request) rather than NIO's 2 KiB, and grows after full reads
+    /// (issue 17: memory per idle connection).
+    static let receiveBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 1024, maximum: 65_536)
+
     private init(serverChannel: any Channel) {
         self.serverChannel = serverChannel
     }
@@ -28,6 +33,7 @@ public final class TLSServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(TLSChannelHandler(context: context))
@@ -52,6 +58,7 @@ public final class TLSServer: Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: Self.receiveBuffers)
             .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

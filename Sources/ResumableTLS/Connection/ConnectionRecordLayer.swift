@@ -40,6 +40,9 @@ struct ConnectionRecordLayer {
 
     var bufferedByteCount: Int { decoder.bufferedByteCount }
 
+    /// From now on the receive buffer is freed whenever it empties (an established connection).
+    mutating func releaseIdleBuffers() { decoder.releaseCapacity() }
+
     /// The next record, opened if read keys are installed, or nil if more bytes are needed.
     /// Declined early data is skipped on the way (`skipEarlyData(_:upTo:)`).
     mutating func nextRecord() throws -> Received? {
@@ -119,8 +122,10 @@ struct ConnectionRecordLayer {
     /// Writes queued handshake bytes as records under the current keys.
     mutating func flushHandshake() throws {
         guard !pendingHandshake.isEmpty else { return }
-        let bytes = pendingHandshake
-        pendingHandshake.removeAll(keepingCapacity: true)
+        // Taken, not copied: a copy would leave the emptied buffer reallocated at full size for
+        // the rest of the connection.
+        var bytes: [UInt8] = []
+        swap(&bytes, &pendingHandshake)
         try writeRecords(.handshake, bytes)
     }
 

@@ -343,7 +343,7 @@ public final class TLSConnection {
         let event = events[nextEventIndex]
         nextEventIndex += 1
         if nextEventIndex == events.count {
-            events.removeAll(keepingCapacity: true)
+            events.removeAll(keepingCapacity: state == .handshaking)
             nextEventIndex = 0
         }
         return event
@@ -688,6 +688,10 @@ public final class TLSConnection {
                     recordLayer.maxReceiveFragment = min(RecordLimits.maxPlaintextLength, limit - typeByte)
                 }
                 state = .established
+                // Post-handshake messages are rare: an idle connection keeps no empty buffers.
+                recordLayer.releaseIdleBuffers()
+                reassembler.releaseCapacity()
+                if case .server(let server) = handshake { server.handshakeCompleted() }
                 // TLS 1.2 made its session during the handshake (S9); TLS 1.3's come with tickets.
                 if session == nil {
                     session = resumedSession ?? ownSession(parameters)

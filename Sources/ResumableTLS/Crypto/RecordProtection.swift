@@ -38,7 +38,8 @@ package struct RecordProtection: Sendable {
     package let aead: TLSAEADAlgorithm
     /// The sequence number the next record will use (RFC 8446 §5.3).
     package private(set) var sequenceNumber: UInt64
-    private let keys: TrafficKeys
+    /// The write IV: the key itself lives in the backend only (one copy per direction).
+    private let iv: [UInt8]
     private let backend: any RecordAEADBackend
 
     /// Record protection with `keys`, starting at `sequenceNumber` (0 for a fresh key, §5.3).
@@ -51,7 +52,7 @@ package struct RecordProtection: Sendable {
 
     package init(keys: TrafficKeys, sequenceNumber: UInt64 = 0, implementation: RecordAEADImplementation) {
         self.aead = keys.aead
-        self.keys = keys
+        self.iv = keys.iv
         self.sequenceNumber = sequenceNumber
         self.backend = implementation.makeBackend(algorithm: keys.aead, key: keys.key)
     }
@@ -113,7 +114,7 @@ package struct RecordProtection: Sendable {
         buffer[recordStart + 3] = UInt8(truncatingIfNeeded: ciphertextLength >> 8)
         buffer[recordStart + 4] = UInt8(truncatingIfNeeded: ciphertextLength)
         try backend.sealInPlace(&buffer, plaintext: contentStart ..< contentStart + innerLength,
-                                nonce: keys.recordNonce(sequenceNumber: sequenceNumber), additionalData: recordStart ..< contentStart)
+                                nonce: RecordNonce(iv: iv, sequenceNumber: sequenceNumber), additionalData: recordStart ..< contentStart)
         sequenceNumber += 1
     }
 
@@ -152,7 +153,7 @@ package struct RecordProtection: Sendable {
             throw TLSError.internalError("open: sequence number exhausted; update the keys")
         }
         let inner = start + Self.headerLength ..< record.upperBound - aead.tagLength
-        try backend.openInPlace(&buffer, ciphertext: inner, nonce: keys.recordNonce(sequenceNumber: sequenceNumber),
+        try backend.openInPlace(&buffer, ciphertext: inner, nonce: RecordNonce(iv: iv, sequenceNumber: sequenceNumber),
                                 additionalData: start ..< start + Self.headerLength)
         sequenceNumber += 1
 

@@ -14,11 +14,14 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     private let shared: SharedConfiguration
     /// The configuration, read through the context's shared copy (no copy per connection).
     private var configuration: TLSConfiguration { _read { yield shared.value } }
-    private let makeTLS13: () -> ServerHandshake13
-    private let makeTLS12: () -> ServerHandshake12
+    /// Makers of the two machines; both are dropped once the version is chosen (what they
+    /// capture would otherwise stay with every idle connection).
+    private var makeTLS13: (() -> ServerHandshake13)?
+    private var makeTLS12: (() -> ServerHandshake12)?
     /// Resolves the sessions each ClientHello offers before the state machine reads them; nil
-    /// for a server that resumes nothing (the hostile tests' scripted server).
-    private let resolver: OfferedSessionResolver?
+    /// for a server that resumes nothing (the hostile tests' scripted server), and once the
+    /// handshake completed.
+    private var resolver: OfferedSessionResolver?
     /// A ClientHello waiting for its sessions' asynchronous lookup.
     private var waitingForLookup: (message: HandshakeMessage, raw: [UInt8])?
 
@@ -87,13 +90,22 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     /// Whether a ClientHello waits for a session lookup.
     var isWaitingForLookup: Bool { waitingForLookup != nil }
 
+    /// The handshake completed: what only ClientHellos needed is let go.
+    func handshakeCompleted() {
+        resolver = nil
+        waitingForLookup = nil
+    }
+
     private func dispatch(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
         switch machine {
         case .awaitingClientHello:
             guard case .clientHello(let hello) = message else {
                 throw TLSError.unexpectedMessage("\(message.type) before ClientHello")
             }
-            switch try Self.negotiateVersion(hello, allowing: shared.value.minimumVersion...shared.value.maximumVersion) {
+            let version = try Self.negotiateVersion(hello, allowing: shared.value.minimumVersion...shared.value.maximumVersion)
+            guard let makeTLS13, let makeTLS12 else { throw TLSError.internalError("the handshake's version was already chosen") }
+            (self.makeTLS13, self.makeTLS12) = (nil, nil)
+            switch version {
             case .tls12:
                 let server = makeTLS12()
                 machine = .tls12(server)

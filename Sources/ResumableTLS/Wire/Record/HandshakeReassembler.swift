@@ -19,6 +19,10 @@ package struct RawHandshakeMessage: Sendable, Hashable {
 package struct HandshakeReassembler: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
+    /// Whether an emptied buffer keeps its capacity for the next bytes: yes while a handshake
+    /// runs (several flights in a row); no once established, so an idle connection holds no
+    /// buffer (issue 17: memory per idle connection).
+    package var keepsCapacityWhenEmpty = true
 
     /// The largest handshake message accepted. The default (128 KiB) fits long certificate
     /// chains; OpenSSL's default limit is about 100 KiB.
@@ -31,6 +35,15 @@ package struct HandshakeReassembler: Sendable {
 
     /// Whether bytes of an incomplete message are buffered.
     package var hasPartialMessage: Bool { readIndex < buffer.count }
+
+    /// Stops keeping capacity (see `keepsCapacityWhenEmpty`) and frees the buffer if it is empty.
+    package mutating func releaseCapacity() {
+        keepsCapacityWhenEmpty = false
+        if readIndex == buffer.count {
+            buffer = []
+            readIndex = 0
+        }
+    }
 
     /// Adds the fragment of one handshake record.
     package mutating func append<C: Collection>(_ fragment: C) where C.Element == UInt8 {
@@ -73,7 +86,7 @@ package struct HandshakeReassembler: Sendable {
         let bytes = Array(buffer[readIndex..<(readIndex + 4 + length)])
         readIndex += 4 + length
         if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            buffer.removeAll(keepingCapacity: keepsCapacityWhenEmpty)
             readIndex = 0
         }
         return RawHandshakeMessage(type: type, bytes: bytes)

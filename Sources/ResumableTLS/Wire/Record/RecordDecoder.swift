@@ -7,6 +7,10 @@
 package struct RecordDecoder: Sendable {
     private var buffer: [UInt8] = []
     private var readIndex = 0
+    /// Whether an emptied buffer keeps its capacity for the next bytes: yes while a handshake
+    /// runs (several flights in a row); no once established, so an idle connection holds no
+    /// buffer (issue 17: memory per idle connection).
+    package var keepsCapacityWhenEmpty = true
 
     /// The largest fragment accepted: 2^14 for plaintext records, 2^14 + 256 once the peer
     /// protects its records. The connection raises it when it installs read keys.
@@ -19,6 +23,15 @@ package struct RecordDecoder: Sendable {
 
     /// Bytes received and not yet returned as records.
     package var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// Stops keeping capacity (see `keepsCapacityWhenEmpty`) and frees the buffer if it is empty.
+    package mutating func releaseCapacity() {
+        keepsCapacityWhenEmpty = false
+        if readIndex == buffer.count {
+            buffer = []
+            readIndex = 0
+        }
+    }
 
     /// Buffers received bytes.
     package mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
@@ -39,7 +52,7 @@ package struct RecordDecoder: Sendable {
         let fragment = try reader.readBytes(header.length, "record fragment")
         readIndex += RecordLimits.headerLength + header.length
         if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+            buffer.removeAll(keepingCapacity: keepsCapacityWhenEmpty)
             readIndex = 0
         }
         return TLSRecord(contentType: header.contentType, legacyVersion: header.legacyVersion, fragment: fragment)
