@@ -167,7 +167,7 @@ struct ServerCommand: AsyncParsableCommand {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let decisionCounters { try sync.addHandler(ResumptionDecisionCountingHandler(counters: decisionCounters)) }
-                    try sync.addHandler(HandshakeLogHandler(logger: logger, peer: channel.remoteAddress?.description ?? "?"))
+                    try sync.addHandler(HandshakeLogHandler(logger: logger))
                     if www {
                         try sync.configureHTTPServerPipeline()
                         try sync.addHandler(StatusPageHandler())

@@ -11,18 +11,21 @@ final class HandshakeLogHandler: ChannelInboundHandler {
     typealias InboundOut = ByteBuffer
 
     private let logger: Logger
-    private let peer: String
 
-    init(logger: Logger, peer: String) {
+    init(logger: Logger) {
         self.logger = logger
-        self.peer = peer
+    }
+
+    /// The client's address, formatted only for a line that is written.
+    private func peer(_ context: ChannelHandlerContext) -> String {
+        context.channel.remoteAddress?.description ?? "?"
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // The metadata is built only when the line will be written (not at --log-level notice).
         if logger.logLevel <= .info, case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent {
             var metadata: Logger.Metadata = [
-                "peer": "\(peer)", "version": "\(negotiated.version)", "cipher": "\(negotiated.cipherSuite)",
+                "peer": "\(peer(context))", "version": "\(negotiated.version)", "cipher": "\(negotiated.cipherSuite)",
                 "group": "\(negotiated.group.map { "\($0)" } ?? "none")",
                 "alpn": "\(negotiated.applicationProtocol ?? "none")",
                 "sni": "\(negotiated.serverName ?? "none")",
@@ -36,7 +39,7 @@ final class HandshakeLogHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.warning("connection error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        logger.warning("connection error", metadata: ["peer": "\(peer(context))", "error": "\(error)"])
         context.close(promise: nil)
     }
 }

@@ -693,7 +693,12 @@ final class ServerHandshake13 {
     /// application data we write, so a client that closes early still has them (RFC 8446 §4.6.1).
     private func complete(resumptionMasterSecret: SymmetricKey) throws -> [HandshakeAction] {
         state = .connected
-        return [completion()] + (try newSessionTickets(resumptionMasterSecret: resumptionMasterSecret))
+        let actions = [completion()] + (try newSessionTickets(resumptionMasterSecret: resumptionMasterSecret))
+        // Nothing after the handshake reads the transcript or the chain (the chain went out
+        // with the completion): an idle connection does not keep them.
+        transcript = nil
+        peerChain = []
+        return actions
     }
 
     private func completion() -> HandshakeAction {
