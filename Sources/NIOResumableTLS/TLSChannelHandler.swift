@@ -232,14 +232,14 @@ public final class TLSChannelHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Feeds ciphertext to the connection and acts on what it produced.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadCycle = true
-        var buffer = unwrapInboundIn(data)
+        let buffer = unwrapInboundIn(data)
         switch state {
         case .handshaking, .established, .closing: break
         case .idle, .closed: return
         }
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         do {
-            try connection.receive(bytes)
+            // Straight from the buffer's bytes: no intermediate array per read.
+            try connection.receive(buffer.readableBytesView)
         } catch {
             fail(error, context: context)
             return

@@ -167,12 +167,12 @@ struct ServerCommand: AsyncParsableCommand {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let decisionCounters { try sync.addHandler(ResumptionDecisionCountingHandler(counters: decisionCounters)) }
-                    try sync.addHandler(HandshakeLogHandler(logger: logger))
+                    let log = ConnectionLog(logger: logger)
                     if www {
                         try sync.configureHTTPServerPipeline()
-                        try sync.addHandler(StatusPageHandler())
+                        try sync.addHandler(StatusPageHandler(log: log))
                     } else {
-                        try sync.addHandler(EchoHandler())
+                        try sync.addHandler(EchoHandler(log: log))
                     }
                 }
             }

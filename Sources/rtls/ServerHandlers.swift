@@ -4,43 +4,35 @@ import NIOHTTP1
 import NIOResumableTLS
 import ResumableTLS
 
-/// Logs each connection's handshake as full or resumed and, when a client's session was
-/// declined, why (`ResumptionDecision`, S30); and handshake failures.
-final class HandshakeLogHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = ByteBuffer
+/// What `rtls server` logs about each connection: its handshake as full or resumed and, when
+/// a client's session was declined, why (`ResumptionDecision`, S30); and connection errors. The
+/// last handler of the pipeline logs through it, so it costs no handler of its own.
+struct ConnectionLog {
+    let logger: Logger
 
-    private let logger: Logger
+    /// Logs a completed handshake (at `info`; the metadata is built only then).
+    func log(event: Any, context: ChannelHandlerContext) {
+        guard logger.logLevel <= .info, case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent else { return }
+        var metadata: Logger.Metadata = [
+            "peer": "\(Self.peer(context))", "version": "\(negotiated.version)", "cipher": "\(negotiated.cipherSuite)",
+            "group": "\(negotiated.group.map { "\($0)" } ?? "none")",
+            "alpn": "\(negotiated.applicationProtocol ?? "none")",
+            "sni": "\(negotiated.serverName ?? "none")",
+        ]
+        metadata.merge(negotiated.resumption.logMetadata) { $1 }
+        // Which mechanism resumed: psk (TLS 1.3), session_id or ticket (TLS 1.2).
+        if let mechanism = negotiated.resumptionMechanism { metadata["mechanism"] = "\(mechanism.rawValue)" }
+        logger.info("handshake \(negotiated.isResumed ? "resumed" : "full")", metadata: metadata)
+    }
 
-    init(logger: Logger) {
-        self.logger = logger
+    /// Logs an error that ends the connection.
+    func log(error: any Error, context: ChannelHandlerContext) {
+        logger.warning("connection error", metadata: ["peer": "\(Self.peer(context))", "error": "\(error)"])
     }
 
     /// The client's address, formatted only for a line that is written.
-    private func peer(_ context: ChannelHandlerContext) -> String {
+    private static func peer(_ context: ChannelHandlerContext) -> String {
         context.channel.remoteAddress?.description ?? "?"
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        // The metadata is built only when the line will be written (not at --log-level notice).
-        if logger.logLevel <= .info, case .handshakeCompleted(let negotiated)? = event as? TLSUserEvent {
-            var metadata: Logger.Metadata = [
-                "peer": "\(peer(context))", "version": "\(negotiated.version)", "cipher": "\(negotiated.cipherSuite)",
-                "group": "\(negotiated.group.map { "\($0)" } ?? "none")",
-                "alpn": "\(negotiated.applicationProtocol ?? "none")",
-                "sni": "\(negotiated.serverName ?? "none")",
-            ]
-            metadata.merge(negotiated.resumption.logMetadata) { $1 }
-            // Which mechanism resumed: psk (TLS 1.3), session_id or ticket (TLS 1.2).
-            if let mechanism = negotiated.resumptionMechanism { metadata["mechanism"] = "\(mechanism.rawValue)" }
-            logger.info("handshake \(negotiated.isResumed ? "resumed" : "full")", metadata: metadata)
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        logger.warning("connection error", metadata: ["peer": "\(peer(context))", "error": "\(error)"])
-        context.close(promise: nil)
     }
 }
 
@@ -49,12 +41,29 @@ final class EchoHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    private let log: ConnectionLog?
+
+    init(log: ConnectionLog? = nil) {
+        self.log = log
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.write(data, promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         context.flush()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        log?.log(event: event, context: context)
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A TLS or transport error: logged, and the connection closed.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        log?.log(error: error, context: context)
+        context.close(promise: nil)
     }
 }
 
@@ -64,6 +73,7 @@ final class StatusPageHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    private let log: ConnectionLog?
     private var requestHead: HTTPRequestHead?
     /// Early data (0-RTT) is being read: the request that ends next arrived as early data.
     private var readingEarlyData = false
@@ -71,6 +81,10 @@ final class StatusPageHandler: ChannelInboundHandler {
     /// A request that arrived as early data waits for the handshake before it is answered.
     private var waitingForHandshake: HTTPRequestHead?
     private var handshakeCompleted = false
+
+    init(log: ConnectionLog? = nil) {
+        self.log = log
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -91,6 +105,7 @@ final class StatusPageHandler: ChannelInboundHandler {
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        log?.log(event: event, context: context)
         switch event as? TLSUserEvent {
         case .earlyDataReceived?:
             readingEarlyData = true
@@ -107,10 +122,12 @@ final class StatusPageHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// A malformed request: NIO's `HTTPServerProtocolErrorHandler` (in front) has queued its
-    /// `400 Bad Request`; close the connection, which sends it with close_notify (security
-    /// review L15: the connection stayed open and later bytes got a second 400).
+    /// A TLS or transport error, or a malformed request (NIO's `HTTPServerProtocolErrorHandler`,
+    /// in front, has then queued its `400 Bad Request`): logged, and the connection closed,
+    /// which sends what was queued with close_notify (security review L15: the connection
+    /// stayed open and later bytes got a second 400).
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        log?.log(error: error, context: context)
         context.close(promise: nil)
     }
 
