@@ -81,7 +81,7 @@ fi
 
 # One build at a time: ours, then the swift-nio-ssl server's own package.
 if [ "$BUILD" = 1 ]; then build_server_binaries; fi
-find_server_binaries
+find_server_binaries "${SERVERS[@]}"
 
 TMP=$(mktemp -d)
 SERVER_LOG_DIR=$OUT/idle-memory

@@ -36,12 +36,19 @@ build_server_binaries() {
     swift build -c release --package-path Benchmarks/NIOSSLServer 2>&1 | grep -E 'error:' || true
 }
 
+# find_server_binaries [NAME...]: the binaries of the servers named (default: all four); a
+# server not named needs no build.
 find_server_binaries() {
+    local wanted=" ${*:-rtls openssl nginx nio-ssl} "
     # RTLS_BIN=path runs another build of rtls (e.g. an older commit's) against the same clients.
     RTLS="${RTLS_BIN:-$(swift build -c release --show-bin-path)/rtls}"
-    [ -x "$RTLS" ] || { echo "no release rtls at $RTLS" >&2; exit 1; }
+    if [[ "$wanted" == *" rtls "* ]]; then
+        [ -x "$RTLS" ] || { echo "no release rtls at $RTLS" >&2; exit 1; }
+    fi
     NIO_SSL="${NIO_SSL_BIN:-$(swift build -c release --package-path Benchmarks/NIOSSLServer --show-bin-path)/nio-ssl-server}"
-    [ -x "$NIO_SSL" ] || { echo "no release nio-ssl-server at $NIO_SSL" >&2; exit 1; }
+    if [[ "$wanted" == *" nio-ssl "* ]]; then
+        [ -x "$NIO_SSL" ] || { echo "no release nio-ssl-server at $NIO_SSL" >&2; exit 1; }
+    fi
     NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 }
 

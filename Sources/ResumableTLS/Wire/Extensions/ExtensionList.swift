@@ -34,18 +34,26 @@ package struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Expres
         var block = try reader.readVector(prefixBytes: 2, minLength: minLength, "extensions")
         var parsed: [Extension] = []
         parsed.reserveCapacity(16)
-        var seen = Set<UInt16>(minimumCapacity: 16)
-        while !block.isEmpty {
-            let type = ExtensionType(rawValue: try block.readUInt16("extension type"))
-            let body = try block.readSlice(Int(try block.readUInt16("extension length")), "extension body")
-            guard seen.insert(type.rawValue).inserted else {
-                throw TLSError.illegalParameter("duplicate \(type) extension")
+        // The types seen so far, on the stack (no set per message): at most the limit of them,
+        // sorted once at the end to find a duplicate (n log n, no list scanned per element).
+        try withUnsafeTemporaryAllocation(of: UInt16.self, capacity: PeerListLimits.extensions) { types in
+            var count = 0
+            while !block.isEmpty {
+                let type = ExtensionType(rawValue: try block.readUInt16("extension type"))
+                let body = try block.readSlice(Int(try block.readUInt16("extension length")), "extension body")
+                try PeerListLimits.check(count + 1, PeerListLimits.extensions, "extensions")
+                types[count] = type.rawValue
+                count += 1
+                if context == .clientHello, parsed.last?.type == .preSharedKey {
+                    throw TLSError.illegalParameter("pre_shared_key is not the last ClientHello extension")
+                }
+                parsed.append(try Extension(type: type, body: body, context: context))
             }
-            try PeerListLimits.check(seen.count, PeerListLimits.extensions, "extensions")
-            if context == .clientHello, parsed.last?.type == .preSharedKey {
-                throw TLSError.illegalParameter("pre_shared_key is not the last ClientHello extension")
+            var sorted = UnsafeMutableBufferPointer(rebasing: types[0 ..< count])
+            sorted.sort()
+            for index in sorted.indices.dropFirst() where sorted[index] == sorted[index - 1] {
+                throw TLSError.illegalParameter("duplicate \(ExtensionType(rawValue: sorted[index])) extension")
             }
-            parsed.append(try Extension(type: type, body: body, context: context))
         }
         self.extensions = parsed
     }
@@ -55,9 +63,9 @@ package struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Expres
     /// Refuses (`internal_error`) a block the peer would reject: duplicate types, or a
     /// pre_shared_key offer that is not last.
     package func encode(into writer: inout ByteWriter) throws {
-        var seen = Set<UInt16>()
         for (index, ext) in extensions.enumerated() {
-            guard seen.insert(ext.type.rawValue).inserted else {
+            // Our own short list (no peer's): checked pairwise, without a set per message.
+            guard !extensions[..<index].contains(where: { $0.type == ext.type }) else {
                 throw TLSError.internalError("duplicate \(ext.type) extension")
             }
             if case .preSharedKeyOffer = ext, index != extensions.count - 1 {

@@ -8,10 +8,29 @@ package enum RecordEncoder {
     /// The ranges of a payload that become successive records. An empty payload gives one empty
     /// range (an empty application_data record is legal; callers never send empty handshake or
     /// alert payloads).
-    package static func fragmentRanges(payloadLength: Int, maxFragmentLength: Int) -> [Range<Int>] {
-        let limit = max(1, min(maxFragmentLength, RecordLimits.maxPlaintextLength))
-        guard payloadLength > 0 else { return [0..<0] }
-        return stride(from: 0, to: payloadLength, by: limit).map { $0..<min($0 + limit, payloadLength) }
+    package static func fragmentRanges(payloadLength: Int, maxFragmentLength: Int) -> FragmentRanges {
+        FragmentRanges(payloadLength: payloadLength, limit: max(1, min(maxFragmentLength, RecordLimits.maxPlaintextLength)))
+    }
+
+    /// The ranges, made as they are iterated (no array per write).
+    package struct FragmentRanges: Sequence, IteratorProtocol {
+        private let payloadLength: Int
+        private let limit: Int
+        private var start = 0
+        private var done = false
+
+        init(payloadLength: Int, limit: Int) {
+            self.payloadLength = payloadLength
+            self.limit = limit
+        }
+
+        package mutating func next() -> Range<Int>? {
+            guard !done else { return nil }
+            let range = start ..< Swift.max(start, Swift.min(start + limit, payloadLength))
+            start = range.upperBound
+            done = start >= payloadLength
+            return range
+        }
     }
 
     /// Appends `payload` to `output` as plaintext records of type `contentType`.
