@@ -49,10 +49,8 @@ package struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Expres
                 }
                 parsed.append(try Extension(type: type, body: body, context: context))
             }
-            var sorted = UnsafeMutableBufferPointer(rebasing: types[0 ..< count])
-            sorted.sort()
-            for index in sorted.indices.dropFirst() where sorted[index] == sorted[index - 1] {
-                throw TLSError.illegalParameter("duplicate \(ExtensionType(rawValue: sorted[index])) extension")
+            if let duplicate = Self.firstDuplicate(sorting: UnsafeMutableBufferPointer(rebasing: types[0 ..< count])) {
+                throw TLSError.illegalParameter("duplicate \(ExtensionType(rawValue: duplicate)) extension")
             }
         }
         self.extensions = parsed
@@ -63,11 +61,12 @@ package struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Expres
     /// Refuses (`internal_error`) a block the peer would reject: duplicate types, or a
     /// pre_shared_key offer that is not last.
     package func encode(into writer: inout ByteWriter) throws {
+        let duplicate = withUnsafeTemporaryAllocation(of: UInt16.self, capacity: extensions.count) { types -> UInt16? in
+            for (index, ext) in extensions.enumerated() { types[index] = ext.type.rawValue }
+            return Self.firstDuplicate(sorting: types)
+        }
+        if let duplicate { throw TLSError.internalError("duplicate \(ExtensionType(rawValue: duplicate)) extension") }
         for (index, ext) in extensions.enumerated() {
-            // Our own short list (no peer's): checked pairwise, without a set per message.
-            guard !extensions[..<index].contains(where: { $0.type == ext.type }) else {
-                throw TLSError.internalError("duplicate \(ext.type) extension")
-            }
             if case .preSharedKeyOffer = ext, index != extensions.count - 1 {
                 throw TLSError.internalError("pre_shared_key must be the last extension")
             }
@@ -78,5 +77,14 @@ package struct ExtensionList: Sendable, Hashable, RandomAccessCollection, Expres
                 try w.writeVector(prefixBytes: 2) { body in try ext.encodeBody(into: &body) }
             }
         }
+    }
+
+    /// A type that appears twice in `types`, found by sorting them in place (n log n: no list
+    /// scanned once per element, no set allocated per message).
+    private static func firstDuplicate(sorting types: UnsafeMutableBufferPointer<UInt16>) -> UInt16? {
+        var types = types
+        types.sort()
+        for index in types.indices.dropFirst() where types[index] == types[index - 1] { return types[index] }
+        return nil
     }
 }
