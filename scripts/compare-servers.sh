@@ -59,14 +59,7 @@ if [ "$BUILD" = 1 ]; then build_server_binaries; fi
 find_server_binaries
 
 SERVERS=(rtls openssl nginx nio-ssl)
-TMP=$(mktemp -d)
-SERVER_LOG_DIR=$OUT
-cleanup() {
-    set +e
-    stop_all_servers
-    rm -rf "$TMP"
-}
-trap 'status=$?; cleanup; exit $status' EXIT
+begin_server_run "$OUT"
 
 make_server_certificate
 for name in "${SERVERS[@]}"; do start_server "$name"; done

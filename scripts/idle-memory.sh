@@ -83,14 +83,7 @@ fi
 if [ "$BUILD" = 1 ]; then build_server_binaries; fi
 find_server_binaries "${SERVERS[@]}"
 
-TMP=$(mktemp -d)
-SERVER_LOG_DIR=$OUT/idle-memory
-cleanup() {
-    set +e
-    stop_all_servers
-    rm -rf "$TMP"
-}
-trap 'status=$?; cleanup; exit $status' EXIT
+begin_server_run "$OUT/idle-memory"
 make_server_certificate
 
 RESULTS="$TMP/rounds.jsonl"

@@ -134,9 +134,6 @@ final class FloorInputs {
     let psk = [UInt8](repeating: 9, count: 32)
     let masterSecret12 = [UInt8](repeating: 10, count: 48)
     let zeros = [UInt8](repeating: 0, count: 32)
-    /// SHA-256 of nothing, the context of `Derive-Secret(·, "derived", "")`, computed once as a
-    /// key schedule may.
-    let emptyHash = SHA256.hash(data: [UInt8]()).tlsBytes
     /// The client's Finished records, sealed as it sends them (TLS 1.3: with its content type).
     let sealedClientFinished13: AES.GCM.SealedBox
     let sealedClientFinished12: AES.GCM.SealedBox
@@ -218,7 +215,7 @@ struct FloorOperation {
         } else {
             hmac(inputs.zeros, inputs.zeros, into: &secret)           // early secret
         }
-        hmac(secret, labelInfo, into: &secret)                        // derived (context: emptyHash)
+        hmac(secret, labelInfo, into: &secret)                        // derived (context: Hash(""), a constant)
         var shared = inputs.zeros
         if kind.ephemeral {
             let key = Curve25519.KeyAgreement.PrivateKey()

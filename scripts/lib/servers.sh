@@ -8,11 +8,13 @@
 #            (a free port found by binding port 0),
 #   nio-ssl  Benchmarks/NIOSSLServer (OS-chosen port, like ours).
 #
-# The caller sets TMP (a private temporary directory), SERVER_LOG_DIR (where each server's log
-# goes, as NAME-server.log) and calls, in this order:
+# The caller calls, in this order:
 #   build_server_binaries            (unless --no-build) the two release builds, one at a time
-#   find_server_binaries             sets RTLS, NIO_SSL and NGINX (RTLS_BIN and NIO_SSL_BIN
-#                                    override the first two); exits if one is missing
+#   find_server_binaries [NAME...]   sets RTLS, NIO_SSL and NGINX (RTLS_BIN and NIO_SSL_BIN
+#                                    override the first two); exits if a named one is missing
+#   begin_server_run LOG_DIR         sets TMP (a private temporary directory) and where each
+#                                    server's log goes (LOG_DIR/NAME-server.log); stops the
+#                                    servers and removes TMP on exit
 #   make_server_certificate          $TMP/cert.pem and $TMP/key.pem (CN and SAN localhost,
 #                                    SAN 127.0.0.1)
 #   start_server NAME [CONNECTIONS]  starts it, sets PID[NAME] and PORT[NAME]; exits with the
@@ -30,6 +32,14 @@
 # Servers run in the background of the calling shell: call start_server directly, never inside
 # $(...) or a pipeline.
 declare -gA PID=() PORT=()
+
+# begin_server_run LOG_DIR: $TMP, a fresh temporary folder, and the servers' logs in LOG_DIR; on
+# exit (any exit) every server started is stopped and $TMP removed.
+begin_server_run() {
+    TMP=$(mktemp -d)
+    SERVER_LOG_DIR=$1
+    trap 'status=$?; set +e; stop_all_servers; rm -rf "$TMP"; exit $status' EXIT
+}
 
 build_server_binaries() {
     swift build -c release --product rtls 2>&1 | grep -E 'error|warning: ' || true
