@@ -31,60 +31,109 @@ import Synchronization
 /// session-ID context matches its own, the client's SNI equals `serverName`, and the cipher
 /// suite's hash matches.
 public final class TLSSession: Sendable, CustomStringConvertible {
+    // Stored properties are laid out in declaration order, and these are ordered for it: what a
+    // cache lookup reads (the inline session ID) shares the object's first cache line with the
+    // reference count that handing the session out updates, and the rest packs without padding
+    // into 216 bytes (a 224-byte heap block; BENCHMARKS.md). The secret, ID and nonce live inside the object (one allocation per session);
+    // values too long for that, and the parameters most sessions leave empty, go to `uncommon`.
+    private let sessionIDBytes: InlineBytes<32>
+    private let flags: Flags
     /// The protocol version the session was negotiated with.
     public let protocolVersion: ProtocolVersion
     /// The cipher suite (`SSL_SESSION_get0_cipher`). A TLS 1.3 resumption may use any suite with
     /// the same hash.
     public let cipherSuite: CipherSuite
-    /// The resumption secret: the PSK derived from the resumption master secret and the ticket
-    /// nonce in TLS 1.3; the master secret in TLS 1.2 (`SSL_SESSION_get_master_key`). Each read
-    /// is a copy; the session's own copy is a `SymmetricKey`, which swift-crypto zeroes when
-    /// the session is released (security review L7).
-    public var secret: [UInt8] { secretKey.withUnsafeBytes { Array($0) } }
-    /// The resumption secret as a key (no copy).
-    let secretKey: SymmetricKey
-    /// The session ID (`SSL_SESSION_get_id`): in TLS 1.2 the server-chosen ID; in TLS 1.3 an
-    /// identifier of the ticket (for a stateful ticket, its opaque ID).
-    public let sessionID: [UInt8]
-    /// The ticket as the client presents it (empty on a server's cache entry for TLS 1.2 IDs).
-    public let ticket: [UInt8]
+    /// The key-exchange group of the handshake that made the session, if any.
+    public let group: NamedGroup?
+    private let resumableFlag: Atomic<Bool>
+    // Only `deinit` writes it (to zero it), when no other reference exists.
+    private nonisolated(unsafe) var secretBytes: InlineBytes<48>
+    private let ticketNonceBytes: InlineBytes<8>
+    /// The identity of the context that made or imported the session (S5).
+    public let contextID: UUID
     /// The server's ticket lifetime hint in seconds (`SSL_SESSION_get_ticket_lifetime_hint`).
     public let ticketLifetime: UInt32
     /// TLS 1.3 ticket_age_add, to obfuscate the ticket age (RFC 8446 §4.6.1).
     public let ticketAgeAdd: UInt32
-    /// TLS 1.3 ticket_nonce the PSK was derived with.
-    public let ticketNonce: [UInt8]
+    /// The most early data the server accepts on resumption (`SSL_SESSION_get_max_early_data`).
+    public let maxEarlyDataSize: UInt32
     /// When the session was made (`SSL_SESSION_get_time`); for a client, when the ticket arrived.
     public let creationTime: Date
     /// How long after `creationTime` the session may be resumed (`SSL_SESSION_get_timeout`).
     /// Never over 7 days for TLS 1.3 (RFC 8446 §4.6.1). Fixed at init: there is no
     /// `SSL_SESSION_set_timeout`.
     public let timeout: TimeInterval
-    /// The SNI name of the connection that made the session (`SSL_SESSION_get0_hostname`).
-    public let serverName: String?
-    /// The ALPN protocol agreed (`SSL_SESSION_get0_alpn_selected`).
-    public let applicationProtocol: String?
-    /// The most early data the server accepts on resumption (`SSL_SESSION_get_max_early_data`).
-    public let maxEarlyDataSize: UInt32
-    /// OpenSSL's session-ID context (`SSL_SESSION_get0_id_context`), at most 32 bytes.
-    public let sessionIDContext: [UInt8]
-    /// The peer's certificate chain as DER, leaf first, when the context keeps it (may be empty).
-    public let peerCertificates: [[UInt8]]
-    /// The key-exchange group of the handshake that made the session, if any.
-    public let group: NamedGroup?
-    /// The identity of the context that made or imported the session (S5).
-    public let contextID: UUID
     /// When the peer last proved who it is with a certificate (the CertificateVerify of the full
     /// handshake this session descends from): a session from a resumed connection inherits it,
     /// so resuming never extends authentication (security review M3). `creationTime` for a
     /// session from a full handshake, and for one read from OpenSSL's DER, which has no field
     /// for it.
     public let authenticationTime: Date
+    /// The SNI name of the connection that made the session (`SSL_SESSION_get0_hostname`).
+    public let serverName: String?
+    /// The ALPN protocol agreed (`SSL_SESSION_get0_alpn_selected`).
+    public let applicationProtocol: String?
+    /// The ticket, or empty when it is the session ID itself (`Flags.ticketIsSessionID`: a
+    /// stateful ticket, whose ID the client presents), so those bytes are stored once.
+    private let ticketStorage: [UInt8]
+    private let uncommon: UncommonParameters?
+
+    private struct Flags: OptionSet, Sendable {
+        let rawValue: UInt8
+        static let extendedMasterSecret = Flags(rawValue: 1)
+        static let ticketIsSessionID = Flags(rawValue: 2)
+    }
+
     /// Whether a TLS 1.2 session's master secret is the extended one (RFC 7627): such a
     /// session resumes only into a handshake that negotiates EMS again, and vice versa (§5.3).
-    public let extendedMasterSecret: Bool
+    public var extendedMasterSecret: Bool { flags.contains(.extendedMasterSecret) }
+    private var ticketIsSessionID: Bool { flags.contains(.ticketIsSessionID) }
 
-    private let resumableFlag: Atomic<Bool>
+    /// The resumption secret: the PSK derived from the resumption master secret and the ticket
+    /// nonce in TLS 1.3; the master secret in TLS 1.2 (`SSL_SESSION_get_master_key`). Each read
+    /// is a copy; the session's own copy is held inside the session object and zeroed when the
+    /// session is released (security review L7).
+    public var secret: [UInt8] {
+        if let secret = uncommon?.secret { return secret.withUnsafeBytes { Array($0) } }
+        return secretBytes.array
+    }
+    /// The resumption secret as a key (a copy; the session keeps its own inline).
+    var secretKey: SymmetricKey {
+        if let secret = uncommon?.secret { return secret }
+        return secretBytes.withUnsafeBytes { SymmetricKey(data: $0) }
+    }
+    /// The session ID (`SSL_SESSION_get_id`): in TLS 1.2 the server-chosen ID; in TLS 1.3 an
+    /// identifier of the ticket (for a stateful ticket, its opaque ID). Each read is a copy.
+    public var sessionID: [UInt8] { uncommon?.sessionID ?? sessionIDBytes.array }
+    /// The ticket as the client presents it (empty on a server's cache entry for TLS 1.2 IDs).
+    public var ticket: [UInt8] { ticketIsSessionID ? sessionID : ticketStorage }
+    /// TLS 1.3 ticket_nonce the PSK was derived with. Each read is a copy.
+    public var ticketNonce: [UInt8] { uncommon?.ticketNonce ?? ticketNonceBytes.array }
+    /// OpenSSL's session-ID context (`SSL_SESSION_get0_id_context`), at most 32 bytes.
+    public var sessionIDContext: [UInt8] { uncommon?.sessionIDContext ?? [] }
+    /// The peer's certificate chain as DER, leaf first, when the context keeps it (may be empty).
+    public var peerCertificates: [[UInt8]] { uncommon?.peerCertificates ?? [] }
+    /// When the session stops being resumable by age.
+    public var expirationTime: Date { creationTime.addingTimeInterval(timeout) }
+
+    /// What most sessions do not have, kept out of the session object: a secret over 48 bytes,
+    /// an ID over 32 or a nonce over 8 (none that this library makes or OpenSSL sends; files and
+    /// stores may hold them), a session-ID context, peer certificates.
+    private final class UncommonParameters: Sendable {
+        let secret: SymmetricKey?
+        let sessionID: [UInt8]?
+        let ticketNonce: [UInt8]?
+        let sessionIDContext: [UInt8]
+        let peerCertificates: [[UInt8]]
+
+        init(secret: SymmetricKey?, sessionID: [UInt8]?, ticketNonce: [UInt8]?, sessionIDContext: [UInt8], peerCertificates: [[UInt8]]) {
+            self.secret = secret
+            self.sessionID = sessionID
+            self.ticketNonce = ticketNonce
+            self.sessionIDContext = sessionIDContext
+            self.peerCertificates = peerCertificates
+        }
+    }
 
     /// The longest a TLS 1.3 session may live (RFC 8446 §4.6.1): 7 days.
     public static let maximumTLS13Lifetime: TimeInterval = 604_800
@@ -114,30 +163,65 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         extendedMasterSecret: Bool = false,
         isResumable: Bool = true
     ) {
-        self.extendedMasterSecret = extendedMasterSecret
         self.protocolVersion = protocolVersion
         self.cipherSuite = cipherSuite
-        self.secretKey = SymmetricKey(data: secret)
-        self.sessionID = sessionID
-        self.ticket = ticket
+        let inlineSecret = InlineBytes<48>(secret)
+        let inlineID = InlineBytes<32>(sessionID)
+        let inlineNonce = InlineBytes<8>(ticketNonce)
+        self.secretBytes = inlineSecret ?? InlineBytes()
+        self.sessionIDBytes = inlineID ?? InlineBytes()
+        self.ticketNonceBytes = inlineNonce ?? InlineBytes()
+        if inlineSecret == nil || inlineID == nil || inlineNonce == nil || !sessionIDContext.isEmpty || !peerCertificates.isEmpty {
+            self.uncommon = UncommonParameters(
+                secret: inlineSecret == nil ? SymmetricKey(data: secret) : nil,
+                sessionID: inlineID == nil ? sessionID : nil,
+                ticketNonce: inlineNonce == nil ? ticketNonce : nil,
+                sessionIDContext: sessionIDContext, peerCertificates: peerCertificates)
+        } else {
+            self.uncommon = nil
+        }
+        let ticketIsSessionID = !ticket.isEmpty && ticket == sessionID
+        var flags: Flags = []
+        if extendedMasterSecret { flags.insert(.extendedMasterSecret) }
+        if ticketIsSessionID { flags.insert(.ticketIsSessionID) }
+        self.flags = flags
+        self.ticketStorage = ticketIsSessionID ? [] : ticket
         self.ticketLifetime = ticketLifetime
         self.ticketAgeAdd = ticketAgeAdd
-        self.ticketNonce = ticketNonce
         self.creationTime = creationTime
         self.timeout = protocolVersion >= .tls13 ? min(max(0, timeout), Self.maximumTLS13Lifetime) : max(0, timeout)
         self.serverName = serverName
         self.applicationProtocol = applicationProtocol
         self.maxEarlyDataSize = maxEarlyDataSize
-        self.sessionIDContext = sessionIDContext
-        self.peerCertificates = peerCertificates
         self.group = group
         self.contextID = contextID
         self.authenticationTime = min(authenticationTime ?? creationTime, creationTime)
         self.resumableFlag = Atomic(isResumable)
     }
 
-    /// When the session stops being resumable by age.
-    public var expirationTime: Date { creationTime.addingTimeInterval(timeout) }
+    deinit {
+        secretBytes.cleanse()
+    }
+
+    /// Whether the session has a session ID (without copying it).
+    var hasSessionID: Bool { uncommon?.sessionID.map { !$0.isEmpty } ?? !sessionIDBytes.isEmpty }
+
+    /// The session ID's bytes for the duration of `body`, without copying them to the heap.
+    func withSessionID<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        if let id = uncommon?.sessionID { return try id.withUnsafeBytes(body) }
+        return try sessionIDBytes.withUnsafeBytes(body)
+    }
+
+    /// Whether the session ID equals `id` (not in constant time: an ID is not a secret).
+    func hasSessionID(_ id: UnsafeRawBufferPointer) -> Bool {
+        // A non-empty inline ID is the ID (a longer one leaves it empty): no other field is read.
+        if !sessionIDBytes.isEmpty { return sessionIDBytes.equals(id) }
+        if let own = uncommon?.sessionID { return own.withUnsafeBytes { $0.elementsEqual(id) } }
+        return id.isEmpty
+    }
+
+    private var secretBitCount: Int { uncommon?.secret?.bitCount ?? (secretBytes.count * 8) }
+
 
     /// Whether the session has expired at `now`.
     public func isExpired(at now: Date) -> Bool { now >= expirationTime }
@@ -146,7 +230,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// has a secret (and, on a client, a ticket or ID to present) and was not marked bad.
     /// Expiry is separate: see `isExpired(at:)`.
     public var isResumable: Bool {
-        resumableFlag.load(ordering: .acquiring) && secretKey.bitCount > 0 && !(ticket.isEmpty && sessionID.isEmpty)
+        resumableFlag.load(ordering: .acquiring) && secretBitCount > 0 && (ticketIsSessionID || !ticketStorage.isEmpty || hasSessionID)
     }
 
     /// Marks the session as never to be resumed again: its connection ended uncleanly (S13) or

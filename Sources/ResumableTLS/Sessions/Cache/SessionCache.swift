@@ -44,7 +44,7 @@ public enum SessionCacheLookup: Sendable {
 /// `SSL_CTX_sess_set_cache_size`; S16–S18).
 ///
 /// **Structure.** Split into shards by a (per-cache seeded) hash of the session ID, each with its
-/// own lock: a dictionary from ID to an entry of an intrusive doubly-linked list ordered by
+/// own lock: an open-addressing index from ID to an entry of an intrusive doubly-linked list ordered by
 /// expiration time. No lock covers more than one shard, so handshakes on different shards never
 /// contend. Lookup, take and removal are O(1); eviction is O(shards) (it compares the shards'
 /// list heads). Insertion walks back from the list's tail past the entries expiring later than
@@ -81,7 +81,7 @@ public final class SessionCache: SessionStore {
     /// Where the `SessionStore` methods read the time.
     public let clock: any TLSClock
 
-    private let shards: [SessionCacheShard]
+    private let shards: SessionCacheShards
     private let shardSeed: UInt64
     /// Linked entries plus inserts in flight; never above a non-zero capacity.
     private let reservedSlots = Atomic<Int>(0)
@@ -104,7 +104,7 @@ public final class SessionCache: SessionStore {
         self.counters = counters
         self.clock = clock
         self.removalObserver = removalObserver
-        self.shards = (0..<configuration.shardCount).map { _ in SessionCacheShard() }
+        self.shards = SessionCacheShards(count: configuration.shardCount)
         self.shardSeed = UInt64.random(in: .min ... .max)
     }
 
@@ -115,25 +115,22 @@ public final class SessionCache: SessionStore {
     /// same ID is replaced. May run an automatic flush of expired sessions.
     @discardableResult
     public func insert(_ session: TLSSession, now: Date) -> SessionCacheInsertion {
-        guard !session.sessionID.isEmpty else { return .notCachedWithoutSessionID }
+        guard session.hasSessionID else { return .notCachedWithoutSessionID }
         guard !session.isExpired(at: now) else { return .notCachedExpired }
-        let shard = shard(for: session.sessionID)
+        let (shard, hash) = session.withSessionID { locate($0) }
         // A no-op re-insert must not evict anything to make room.
-        let isAlreadyCached = shard.storage.withLock { storage in
-            storage.entryIndex(of: session.sessionID).flatMap { storage.session(at: $0) } === session
-        }
-        if isAlreadyCached { return .alreadyCached }
+        if cachedEntry(of: session, in: shard, hash: hash) { return .alreadyCached }
         guard reserveSlot() else { return .notCachedFull }
 
         enum Linking: Sendable { case linked, alreadyCached, replaced(TLSSession) }
-        let linking: Linking = shard.storage.withLock { storage in
-            guard let index = storage.entryIndex(of: session.sessionID) else {
-                storage.link(session)
+        let linking: Linking = shards.withLock(shard) { storage in
+            guard let index = session.withSessionID({ storage.entryIndex(of: $0, hash: hash) }) else {
+                storage.link(session, hash: hash)
                 return .linked
             }
             if storage.session(at: index) === session { return .alreadyCached }
             let old = storage.unlink(at: index)
-            storage.link(session)
+            storage.link(session, hash: hash)
             return old.map { .replaced($0) } ?? .linked
         }
         let result: SessionCacheInsertion
@@ -182,9 +179,12 @@ public final class SessionCache: SessionStore {
     @discardableResult
     public func remove(id: [UInt8], reason: SessionRemovalReason) -> TLSSession? {
         guard !id.isEmpty else { return nil }
-        let removed = shard(for: id).storage.withLock { storage -> TLSSession? in
-            guard let index = storage.entryIndex(of: id) else { return nil }
-            return storage.unlink(at: index)
+        let removed = id.withUnsafeBytes { raw -> TLSSession? in
+            let (shard, hash) = locate(raw)
+            return shards.withLock(shard) { storage -> TLSSession? in
+                guard let index = storage.entryIndex(of: raw, hash: hash) else { return nil }
+                return storage.unlink(at: index)
+            }
         }
         guard let removed else { return nil }
         finishRemovals([removed], reason: reason)
@@ -195,12 +195,15 @@ public final class SessionCache: SessionStore {
     /// S18): a copy or another session with the same ID is left alone. Returns whether it was.
     @discardableResult
     public func remove(_ session: TLSSession, reason: SessionRemovalReason) -> Bool {
-        guard !session.sessionID.isEmpty else { return false }
-        let removed = shard(for: session.sessionID).storage.withLock { storage -> TLSSession? in
-            guard let index = storage.entryIndex(of: session.sessionID), storage.session(at: index) === session else {
-                return nil
+        guard session.hasSessionID else { return false }
+        let removed = session.withSessionID { raw -> TLSSession? in
+            let (shard, hash) = locate(raw)
+            return shards.withLock(shard) { storage -> TLSSession? in
+                guard let index = storage.entryIndex(of: raw, hash: hash), storage.session(at: index) === session else {
+                    return nil
+                }
+                return storage.unlink(at: index)
             }
-            return storage.unlink(at: index)
         }
         guard let removed else { return false }
         finishRemovals([removed], reason: reason)
@@ -212,8 +215,8 @@ public final class SessionCache: SessionStore {
     @discardableResult
     public func flush(expiredAt time: Date) -> Int {
         var total = 0
-        for shard in shards {
-            let removed = shard.storage.withLock { $0.unlinkExpired(at: time) }
+        for shard in 0..<shards.count {
+            let removed = shards.withLock(shard) { $0.unlinkExpired(at: time) }
             finishRemovals(removed, reason: .expired)
             total += removed.count
         }
@@ -225,8 +228,8 @@ public final class SessionCache: SessionStore {
     @discardableResult
     public func removeAll(reason: SessionRemovalReason) -> Int {
         var total = 0
-        for shard in shards {
-            let removed = shard.storage.withLock { $0.unlinkAll() }
+        for shard in 0..<shards.count {
+            let removed = shards.withLock(shard) { $0.unlinkAll() }
             finishRemovals(removed, reason: reason)
             total += removed.count
         }
@@ -235,22 +238,24 @@ public final class SessionCache: SessionStore {
 
     /// Whether this very session object is in the cache (S3, S18: a copy never is).
     public func contains(_ session: TLSSession) -> Bool {
-        guard !session.sessionID.isEmpty else { return false }
-        return shard(for: session.sessionID).storage.withLock { storage in
-            storage.entryIndex(of: session.sessionID).flatMap { storage.session(at: $0) } === session
-        }
+        guard session.hasSessionID else { return false }
+        let (shard, hash) = session.withSessionID { locate($0) }
+        return cachedEntry(of: session, in: shard, hash: hash)
     }
 
     /// Whether a session (live or expired) is stored under `id`.
     public func contains(id: [UInt8]) -> Bool {
         guard !id.isEmpty else { return false }
-        return shard(for: id).storage.withLock { $0.entryIndex(of: id) != nil }
+        return id.withUnsafeBytes { raw in
+            let (shard, hash) = locate(raw)
+            return shards.withLock(shard) { $0.entryIndex(of: raw, hash: hash) != nil }
+        }
     }
 
     /// How many sessions are in the cache (`SSL_CTX_sess_number`); exact when no insert or
     /// removal runs at the same time (the shards are counted one after another).
     public var count: Int {
-        shards.reduce(0) { $0 + $1.storage.withLock { $0.count } }
+        (0..<shards.count).reduce(0) { total, shard in total + shards.withLock(shard) { $0.count } }
     }
 
     /// Linked entries plus inserts in flight: the number the bound applies to, exact at every
@@ -260,7 +265,7 @@ public final class SessionCache: SessionStore {
 
     /// Every cached session, each shard's in expiry order (for introspection and tests).
     public var sessions: [TLSSession] {
-        shards.flatMap { $0.storage.withLock { $0.sessions } }
+        (0..<shards.count).flatMap { shard in shards.withLock(shard) { $0.sessions } }
     }
 
     /// The statistics with this cache's `number` and `capacity` filled in (S30).
@@ -292,27 +297,33 @@ public final class SessionCache: SessionStore {
 
     // MARK: Internals
 
-    private func shard(for id: [UInt8]) -> SessionCacheShard {
-        // Seeded per cache (and Hasher per process), so a client choosing session IDs cannot aim
-        // them all at one shard.
-        var hasher = Hasher()
-        hasher.combine(shardSeed)
-        hasher.combine(SessionCacheKey(id))
-        let hash = UInt(bitPattern: hasher.finalize())
-        return shards[Int(hash % UInt(shards.count))]
+    /// The shard an ID belongs to and its slot hash there (one seeded hash of the ID).
+    private func locate(_ id: UnsafeRawBufferPointer) -> (shard: Int, hash: UInt32) {
+        let hash = SessionIDHash(id, seed: shardSeed)
+        return (Int(hash.shardBits % UInt32(truncatingIfNeeded: shards.count)), hash.slotBits)
+    }
+
+    /// Whether this very session object is what `shard` holds under its ID.
+    private func cachedEntry(of session: TLSSession, in shard: Int, hash: UInt32) -> Bool {
+        shards.withLock(shard) { storage in
+            session.withSessionID { storage.entryIndex(of: $0, hash: hash) }.flatMap { storage.session(at: $0) } === session
+        }
     }
 
     private func find(id: [UInt8], now: Date, removingLive: Bool) -> SessionCacheLookup {
         guard !id.isEmpty else { return .notFound }
         let removesExpired = configuration.removesExpiredAutomatically
-        let (outcome, removed) = shard(for: id).storage.withLock { storage -> (SessionCacheLookup, TLSSession?) in
-            guard let index = storage.entryIndex(of: id), let session = storage.session(at: index) else {
-                return (.notFound, nil)
+        let (outcome, removed) = id.withUnsafeBytes { raw -> (SessionCacheLookup, TLSSession?) in
+            let (shard, hash) = locate(raw)
+            return shards.withLock(shard) { storage -> (SessionCacheLookup, TLSSession?) in
+                guard let index = storage.entryIndex(of: raw, hash: hash), let session = storage.session(at: index) else {
+                    return (.notFound, nil)
+                }
+                if storage.expiration(at: index) <= now {
+                    return (.expired(session), removesExpired ? storage.unlink(at: index) : nil)
+                }
+                return (.found(session), removingLive ? storage.unlink(at: index) : nil)
             }
-            if storage.expiration(at: index) <= now {
-                return (.expired(session), removesExpired ? storage.unlink(at: index) : nil)
-            }
-            return (.found(session), removingLive ? storage.unlink(at: index) : nil)
         }
         switch outcome {
         case .expired:
@@ -348,7 +359,7 @@ public final class SessionCache: SessionStore {
             }
             if evictClosestToExpiry() {
                 counters.recordCacheFull()
-            } else if !shards.contains(where: { $0.storage.withLock { $0.count } > 0 }) {
+            } else if !(0..<shards.count).contains(where: { shard in shards.withLock(shard) { $0.count } > 0 }) {
                 // Every slot is held by inserts still in flight elsewhere: give up.
                 return false
             }
@@ -358,10 +369,10 @@ public final class SessionCache: SessionStore {
 
     /// Evicts the earliest-expiring entry of all shards (the earliest of the list heads).
     private func evictClosestToExpiry() -> Bool {
-        var victimShard: SessionCacheShard?
+        var victimShard: Int?
         var victimExpiration = Date.distantFuture
-        for shard in shards {
-            let headExpiration = shard.storage.withLock { storage in storage.headIndex.map { storage.expiration(at: $0) } }
+        for shard in 0..<shards.count {
+            let headExpiration = shards.withLock(shard) { storage in storage.headIndex.map { storage.expiration(at: $0) } }
             if let headExpiration, victimShard == nil || headExpiration < victimExpiration {
                 victimShard = shard
                 victimExpiration = headExpiration
@@ -369,7 +380,8 @@ public final class SessionCache: SessionStore {
         }
         // The head may have changed since we looked; its current head is still that shard's
         // closest to expiry, which is good enough under contention.
-        guard let removed = victimShard?.storage.withLock({ storage in storage.headIndex.flatMap { storage.unlink(at: $0) } })
+        guard let victimShard,
+              let removed = shards.withLock(victimShard, { storage in storage.headIndex.flatMap { storage.unlink(at: $0) } })
         else { return false }
         finishRemovals([removed], reason: .evicted)
         return true

@@ -1,27 +1,48 @@
 import Foundation
 
+/// The hash a `SessionCache` files a session ID under, seeded per cache (and `Hasher` per
+/// process) so that a client choosing IDs cannot aim them at one shard or one probe chain. The
+/// high half picks the shard, the low half the slot in the shard's index.
+struct SessionIDHash: Sendable {
+    let shardBits: UInt32
+    let slotBits: UInt32
 
-/// One shard of `SessionCache`: an open-addressing hash index from session ID to an entry
-/// of an intrusive doubly-linked list ordered by expiration time, head first (closest to expiry).
-/// Entries live in one array, linked by index, with the ID inline (`SessionCacheKey`); the index
-/// is an array of 4-byte entry numbers probed linearly. A lookup reads one index slot (the index
-/// is small enough to stay in the CPU caches) and one entry, where a `Dictionary` keyed by the ID
-/// array read a bucket, the key's array and the entry: fewer memory misses per lookup
-/// (BENCHMARKS.md). It is a plain value guarded by the shard's lock.
+    init(_ id: UnsafeRawBufferPointer, seed: UInt64) {
+        var hasher = Hasher()
+        hasher.combine(seed)
+        hasher.combine(bytes: id)
+        let value = UInt64(UInt(bitPattern: hasher.finalize()))
+        shardBits = UInt32(truncatingIfNeeded: value >> 32)
+        slotBits = UInt32(truncatingIfNeeded: value)
+    }
+}
+
+/// One shard of `SessionCache`: an open-addressing hash index from session ID to an entry of an
+/// intrusive doubly-linked list ordered by expiration time, head first (closest to expiry).
+///
+/// Entries live in one array, linked by index; an entry is the session reference, its expiration,
+/// the two links and the ID's slot hash (32 bytes). The index is an array of 4-byte entry numbers
+/// probed linearly. The ID itself is read from the session, which keeps it inline in the cache
+/// line that also holds its reference count (`TLSSession`), so a lookup touches one index slot,
+/// one entry and that one line of the session, which it must touch anyway to hand it out (an
+/// entry holding its own copy of the ID made a lookup read a 48-byte entry and two lines of the
+/// session). Entries whose hash differs are skipped without reading their session. It is a
+/// plain value guarded by the shard's lock.
 ///
 /// Complexity: lookup and removal O(1) expected (the index is kept at most 3/4 full, counting
 /// removed slots, and rebuilt when it would pass that). Insertion walks back from the tail past
 /// the entries that expire later than the new one: O(1) when all sessions share one timeout and
-/// arrive in time order, O(k) for k later-expiring entries with mixed timeouts. Probe order
-/// comes from the process-seeded `Hasher`, so chosen IDs cannot be aimed at one probe chain.
-/// Entry numbers are `Int32`: a shard holds fewer than 2^31 entries (137 GB of them).
+/// arrive in time order, O(k) for k later-expiring entries with mixed timeouts. Entry numbers are
+/// `Int32`: a shard holds fewer than 2^31 entries.
 struct SessionCacheShardStorage: Sendable {
-    // 48 bytes: the expiration is read from the session (linked entries always hold one).
     private struct Entry: Sendable {
-        var key: SessionCacheKey
         var session: TLSSession?
+        /// The session's `expirationTime` (a copy: what lookups, insertion and flushing compare
+        /// is read without touching the session object).
+        var expiration: Date
         var previous: Int32
         var next: Int32
+        var hash: UInt32
     }
 
     private static let none: Int32 = -1
@@ -41,27 +62,40 @@ struct SessionCacheShardStorage: Sendable {
 
     var count: Int { liveCount }
 
-    func entryIndex(of id: [UInt8]) -> Int? {
+    /// The entry of the session whose ID is `id` (filed under `hash`), if any.
+    func entryIndex(of id: UnsafeRawBufferPointer, hash: UInt32) -> Int? {
         guard !slots.isEmpty else { return nil }
-        let key = SessionCacheKey(id)
-        return find(key, hash: key.hashValue).entry.map(Int.init)
+        return find(id, hash: hash).entry.map(Int.init)
     }
 
-    /// Probes for `key`: the entry holding it, else the slot to insert it at (the first removed
+    /// Probes for `id`: the entry holding it, else the slot to insert it at (the first removed
     /// slot met, or the empty one that ended the probe). `slots` must not be empty. Ends: the
     /// index is never full (at most 3/4 used), so an empty slot is always met.
-    private func find(_ key: SessionCacheKey, hash: Int) -> (entry: Int32?, slot: Int) {
+    private func find(_ id: UnsafeRawBufferPointer, hash: UInt32) -> (entry: Int32?, slot: Int) {
         let mask = slots.count - 1
-        var slot = hash & mask
+        var slot = Int(hash) & mask
         var firstRemoved: Int?
         while true {
             let value = slots[slot]
             if value == Self.emptySlot { return (nil, firstRemoved ?? slot) }
             if value == Self.removedSlot {
                 if firstRemoved == nil { firstRemoved = slot }
-            } else if entries[Int(value)].key == key {
+            } else if entries[Int(value)].hash == hash, entries[Int(value)].session?.hasSessionID(id) == true {
                 return (value, slot)
             }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The slot that points at entry `index` (filed under `hash`), if one does.
+    private func slot(holding index: Int32, hash: UInt32) -> Int? {
+        guard !slots.isEmpty else { return nil }
+        let mask = slots.count - 1
+        var slot = Int(hash) & mask
+        while true {
+            let value = slots[slot]
+            if value == Self.emptySlot { return nil }
+            if value == index { return slot }
             slot = (slot + 1) & mask
         }
     }
@@ -77,7 +111,7 @@ struct SessionCacheShardStorage: Sendable {
         let mask = size - 1
         var index = head
         while index != Self.none {
-            var slot = entries[Int(index)].key.hashValue & mask
+            var slot = Int(entries[Int(index)].hash) & mask
             while slots[slot] != Self.emptySlot { slot = (slot + 1) & mask }
             slots[slot] = index
             usedSlots += 1
@@ -85,10 +119,9 @@ struct SessionCacheShardStorage: Sendable {
         }
     }
 
-
     func session(at index: Int) -> TLSSession? { entries[index].session }
 
-    func expiration(at index: Int) -> Date { entries[index].session?.expirationTime ?? .distantPast }
+    func expiration(at index: Int) -> Date { entries[index].expiration }
 
     var headIndex: Int? { head == Self.none ? nil : Int(head) }
 
@@ -104,19 +137,18 @@ struct SessionCacheShardStorage: Sendable {
         return result
     }
 
-    /// Links `session` in expiry order under its ID (which no entry holds: callers unlink a
-    /// previous holder first); equal expirations keep insertion order.
-    mutating func link(_ session: TLSSession) {
-        let key = SessionCacheKey(session.sessionID)
+    /// Links `session` in expiry order under its ID, filed under `hash` (no entry may hold that
+    /// ID: callers unlink a previous holder first); equal expirations keep insertion order.
+    mutating func link(_ session: TLSSession, hash: UInt32) {
         reserveSlot()
-        let slot = find(key, hash: key.hashValue).slot
+        let slot = session.withSessionID { find($0, hash: hash).slot }
         let newExpiration = session.expirationTime
         var after = tail
         while after != Self.none && expiration(at: Int(after)) > newExpiration {
             after = entries[Int(after)].previous
         }
         let before = after == Self.none ? head : entries[Int(after)].next
-        let entry = Entry(key: key, session: session, previous: after, next: before)
+        let entry = Entry(session: session, expiration: newExpiration, previous: after, next: before, hash: hash)
         let index: Int32
         if let free = freeEntries.popLast() {
             index = free
@@ -138,10 +170,10 @@ struct SessionCacheShardStorage: Sendable {
         let entry = entries[index]
         if entry.previous == Self.none { head = entry.next } else { entries[Int(entry.previous)].next = entry.next }
         if entry.next == Self.none { tail = entry.previous } else { entries[Int(entry.next)].previous = entry.previous }
-        if case let (found?, slot) = find(entry.key, hash: entry.key.hashValue), found == Int32(truncatingIfNeeded: index) {
+        if let slot = slot(holding: Int32(truncatingIfNeeded: index), hash: entry.hash) {
             slots[slot] = Self.removedSlot
         }
-        entries[index] = Entry(key: entry.key, session: nil, previous: Self.none, next: Self.none)
+        entries[index] = Entry(session: nil, expiration: .distantPast, previous: Self.none, next: Self.none, hash: 0)
         liveCount -= 1
         if liveCount == 0 {
             // Nothing left: drop the index and the free list too, so a shard that emptied holds no memory.
@@ -169,7 +201,62 @@ struct SessionCacheShardStorage: Sendable {
     }
 }
 
-/// A shard and its lock (a class, so the shards can live in an array).
-final class SessionCacheShard: Sendable {
-    let storage = LockedValue(SessionCacheShardStorage())
+/// The cache's shards, each a pthread mutex and the storage it guards, in one allocation with
+/// every shard on cache lines of its own. Shards are addressed by number: taking one's lock
+/// updates no reference count (an array of shard objects cost atomic retains and releases, on
+/// every lookup, of objects all threads share) and no two shards' locks share a cache line.
+///
+/// A pthread mutex rather than `Synchronization.Mutex`: ThreadSanitizer intercepts
+/// `pthread_mutex_lock` (see `LockedValue`), and CI runs the cache's stress test under it.
+final class SessionCacheShards: @unchecked Sendable {
+    let count: Int
+    private let base: UnsafeMutableRawPointer
+    private let stride: Int
+    private static let storageOffset = roundUp(MemoryLayout<pthread_mutex_t>.size, to: MemoryLayout<SessionCacheShardStorage>.alignment)
+    private static let lineSize = 128
+
+    init(count: Int) {
+        self.count = max(1, count)
+        stride = Self.roundUp(Self.storageOffset + MemoryLayout<SessionCacheShardStorage>.size, to: Self.lineSize)
+        base = UnsafeMutableRawPointer.allocate(byteCount: stride * self.count, alignment: Self.lineSize)
+        // Adaptive: a thread that finds a shard locked spins briefly before sleeping, since the
+        // holder is at most a few memory misses from releasing it (a futex sleep and wake-up
+        // costs microseconds).
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
+        defer { pthread_mutexattr_destroy(&attributes) }
+        for index in 0..<self.count {
+            pthread_mutex_init(mutex(index), &attributes)
+            storage(index).initialize(to: SessionCacheShardStorage())
+        }
+    }
+
+    deinit {
+        for index in 0..<count {
+            storage(index).deinitialize(count: 1)
+            pthread_mutex_destroy(mutex(index))
+        }
+        base.deallocate()
+    }
+
+    /// Runs `body` on shard `index`'s storage under its lock.
+    func withLock<Result>(_ index: Int, _ body: (inout SessionCacheShardStorage) throws -> Result) rethrows -> Result {
+        let lock = mutex(index)
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return try body(&storage(index).pointee)
+    }
+
+    private func mutex(_ index: Int) -> UnsafeMutablePointer<pthread_mutex_t> {
+        (base + index * stride).bindMemory(to: pthread_mutex_t.self, capacity: 1)
+    }
+
+    private func storage(_ index: Int) -> UnsafeMutablePointer<SessionCacheShardStorage> {
+        (base + index * stride + Self.storageOffset).bindMemory(to: SessionCacheShardStorage.self, capacity: 1)
+    }
+
+    private static func roundUp(_ value: Int, to multiple: Int) -> Int {
+        (value + multiple - 1) / multiple * multiple
+    }
 }
