@@ -169,7 +169,7 @@ struct ServerCommand: AsyncParsableCommand {
                     if let decisionCounters { try sync.addHandler(ResumptionDecisionCountingHandler(counters: decisionCounters)) }
                     let log = ConnectionLog(logger: logger)
                     if www {
-                        try sync.configureHTTPServerPipeline()
+                        try sync.addHandler(DeferredHTTPServerPipeline())
                         try sync.addHandler(StatusPageHandler(log: log))
                     } else {
                         try sync.addHandler(EchoHandler(log: log))

@@ -67,6 +67,26 @@ final class EchoHandler: ChannelInboundHandler {
     }
 }
 
+/// Puts NIO's HTTP/1 server handlers into the pipeline, right after itself, when the first
+/// bytes of a request arrive, and then leaves: an established connection that has not sent a
+/// request yet holds no HTTP parser or pipelining state (~2.3 KB per connection in
+/// `idle-memory.sh`; BENCHMARKS.md "Memory per idle connection"), as nginx allocates a request's
+/// buffers only once it has bytes to read.
+final class DeferredHTTPServerPipeline: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        do {
+            try context.pipeline.syncOperations.configureHTTPServerPipeline(position: .after(self))
+        } catch {
+            context.fireErrorCaught(error)
+            return
+        }
+        context.fireChannelRead(data)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+}
+
 /// Answers every HTTP GET with a short text page, like `openssl s_server -www`: it says whether
 /// the handshake was `New` or `Reused`, the protocol and the cipher.
 final class StatusPageHandler: ChannelInboundHandler {

@@ -106,3 +106,20 @@ import Testing
         #expect(result.stdout.contains("Connection: close"), "\(result.transcript)")
     }
 }
+
+/// `rtls server --www` adds its HTTP handlers when a connection's first request bytes arrive
+/// (an idle connection holds none): the first request is answered through them, and a second
+/// request on the same kept-alive connection reaches the handlers the first one installed.
+@Suite(.serialized) struct DeferredHTTPPipelineTests {
+    typealias Support = RTLSTestSupport
+
+    @Test("two requests on one kept-alive connection each get the page")
+    func twoRequestsOnOneConnection() throws {
+        let (server, port) = try Support.startRTLSServer()
+        defer { server.stop() }
+        let result = try Support.curl(["-sv", "-k", "--http1.1", "https://127.0.0.1:\(port)/", "https://127.0.0.1:\(port)/again"])
+        #expect(result.stdout.components(separatedBy: "rtls server -www").count - 1 == 2, "\(result.transcript)")
+        #expect(result.stderr.contains("Re-using existing connection") || result.stderr.contains("Reusing existing connection"),
+                "\(result.transcript)")
+    }
+}
