@@ -141,7 +141,7 @@ struct SecretLifetimeTests {
         #expect(client.session?.isResumable == true)
     }
 
-    @Test("A session's secret is held as a SymmetricKey and read back unchanged")
+    @Test("A session's secret is held inline and read back unchanged")
     func sessionSecretRoundTrips() {
         let bytes = (0..<48).map { UInt8($0) }
         let session = TLSSession(protocolVersion: .tls13, cipherSuite: .tlsAES256GCMSHA384, secret: bytes,
@@ -149,5 +149,16 @@ struct SecretLifetimeTests {
         #expect(session.secret == bytes)
         #expect(session.secretKey.bitCount == 384)
         #expect(session.copy().secret == bytes)
+    }
+
+    /// What `TLSSession.deinit` runs on its inline secret: every byte of the storage zeroed,
+    /// not just the length reset.
+    @Test("Cleansing inline bytes zeroes their whole storage")
+    func cleansingZeroesTheStorage() throws {
+        var secret = try #require(InlineBytes<48>((0..<48).map { UInt8($0 + 1) }))
+        #expect(withUnsafeBytes(of: secret) { $0.contains { $0 != 0 } })
+        secret.cleanse()
+        #expect(secret.isEmpty)
+        #expect(withUnsafeBytes(of: secret) { $0.allSatisfy { $0 == 0 } })
     }
 }
