@@ -20,26 +20,37 @@ final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
     /// Keys an AEAD context for `algorithm` with `key`; nil if BoringSSL refuses the key (a key
     /// of the wrong length).
     init?(algorithm: TLSAEADAlgorithm, key: SymmetricKey) {
+        guard let context = key.withUnsafeBytes({ Self.keyedContext(algorithm: algorithm, keyBytes: $0) }) else { return nil }
+        self.context = context
+        self.tagLength = algorithm.tagLength
+    }
+
+    /// Keys an AEAD context with the key's bytes given directly (a key that only ever lives on
+    /// the stack, `RecordProtection.init(suite:trafficSecret:)`).
+    init?(algorithm: TLSAEADAlgorithm, keyBytes: UnsafeRawBufferPointer) {
+        guard let context = Self.keyedContext(algorithm: algorithm, keyBytes: keyBytes) else { return nil }
+        self.context = context
+        self.tagLength = algorithm.tagLength
+    }
+
+    private static func keyedContext(algorithm: TLSAEADAlgorithm, keyBytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<EVP_AEAD_CTX>? {
         let aead: OpaquePointer?
         switch algorithm {
         case .aes128GCM: aead = CCryptoBoringSSL_EVP_aead_aes_128_gcm()
         case .aes256GCM: aead = CCryptoBoringSSL_EVP_aead_aes_256_gcm()
         case .chaCha20Poly1305: aead = CCryptoBoringSSL_EVP_aead_chacha20_poly1305()
         }
-        guard let aead, key.bitCount == algorithm.keyLength * 8 else { return nil }
+        guard let aead, keyBytes.count == algorithm.keyLength else { return nil }
         let context = UnsafeMutablePointer<EVP_AEAD_CTX>.allocate(capacity: 1)
         CCryptoBoringSSL_EVP_AEAD_CTX_zero(context)
-        let keyed = key.withUnsafeBytes { keyBytes in
-            CCryptoBoringSSL_EVP_AEAD_CTX_init(context, aead, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                               keyBytes.count, algorithm.tagLength, nil)
-        }
+        let keyed = CCryptoBoringSSL_EVP_AEAD_CTX_init(context, aead, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                                       keyBytes.count, algorithm.tagLength, nil)
         guard keyed == 1 else {
             CCryptoBoringSSL_ERR_clear_error()
             context.deallocate()
             return nil
         }
-        self.context = context
-        self.tagLength = algorithm.tagLength
+        return context
     }
 
     deinit {

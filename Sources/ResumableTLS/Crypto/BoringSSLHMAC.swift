@@ -34,19 +34,34 @@ package enum BoringSSLHMAC {
     /// `HMAC(key, data)` as a `SymmetricKey` of its first `length` bytes (`length` at most the
     /// digest length).
     static func key(hash: TLSHashAlgorithm, key: SymmetricKey, data: UnsafeRawBufferPointer, length: Int) -> SymmetricKey? {
+        key.withUnsafeBytes { Self.key(hash: hash, rawKey: $0, data: data, length: length) }
+    }
+
+    /// The same with the key's bytes given directly (a key that only ever lives on the stack).
+    static func key(hash: TLSHashAlgorithm, rawKey: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer, length: Int) -> SymmetricKey? {
         withUnsafeTemporaryAllocation(byteCount: maxDigestLength, alignment: 16) { output -> SymmetricKey? in
             defer { CCryptoBoringSSL_OPENSSL_cleanse(output.baseAddress, output.count) }
-            let ok = key.withUnsafeBytes { authenticate(hash: hash, key: $0, data: data, into: output) }
+            let ok = authenticate(hash: hash, key: rawKey, data: data, into: output)
             guard ok, length <= hash.digestLength else { return nil }
             return SymmetricKey(data: UnsafeRawBufferPointer(rebasing: output[0 ..< length]))
         }
     }
 
+    /// Zeroes `buffer` in a way the optimizer keeps (`OPENSSL_cleanse`).
+    static func cleanse(_ buffer: UnsafeMutableRawBufferPointer) {
+        CCryptoBoringSSL_OPENSSL_cleanse(buffer.baseAddress, buffer.count)
+    }
+
     /// Whether `mac` equals `HMAC(key, data)`, compared in constant time (`CRYPTO_memcmp`).
     static func isValid(_ mac: [UInt8], hash: TLSHashAlgorithm, key: SymmetricKey, data: UnsafeRawBufferPointer) -> Bool {
+        key.withUnsafeBytes { isValid(mac, hash: hash, rawKey: $0, data: data) }
+    }
+
+    /// The same with the key's bytes given directly.
+    static func isValid(_ mac: [UInt8], hash: TLSHashAlgorithm, rawKey: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer) -> Bool {
         guard mac.count == hash.digestLength else { return false }
         return withUnsafeTemporaryAllocation(byteCount: maxDigestLength, alignment: 16) { output -> Bool in
-            let ok = key.withUnsafeBytes { authenticate(hash: hash, key: $0, data: data, into: output) }
+            let ok = authenticate(hash: hash, key: rawKey, data: data, into: output)
             guard ok else { return false }
             return mac.withUnsafeBytes { CCryptoBoringSSL_CRYPTO_memcmp($0.baseAddress, output.baseAddress, mac.count) == 0 }
         }

@@ -28,7 +28,7 @@ package enum KeySchedule {
         /// PSK); `nil` means no PSK, and the RFC's `Hash.length` zero bytes are used.
         package init(hash: TLSHashAlgorithm, psk: SymmetricKey? = nil) {
             self.hash = hash
-            let ikm = psk ?? SymmetricKey(data: [UInt8](repeating: 0, count: hash.digestLength))
+            let ikm = psk ?? hash.zeroKey
             self.earlySecret = hash.hkdfExtract(salt: nil, inputKeyMaterial: ikm)
             self.expander = HKDFExpander(hash: hash, pseudoRandomKey: earlySecret)
         }
@@ -44,13 +44,21 @@ package enum KeySchedule {
         /// as base key, over `Transcript-Hash(Truncate(ClientHello1))` (plus ClientHello1 and
         /// HelloRetryRequest before it after a retry). Pass that hash as `truncatedTranscriptHash`.
         package func binder(external: Bool, truncatedTranscriptHash: [UInt8]) -> [UInt8] {
-            KeySchedule.verifyData(hash: hash, baseKey: binderKey(external: external), transcriptHash: truncatedTranscriptHash)
+            // The binder key, like the Finished key under it, only ever lives on the stack.
+            let binder = expander.withExpandedLabel(external ? "ext binder" : "res binder", context: hash.emptyHash, length: hash.digestLength) {
+                KeySchedule.verifyData(hash: hash, baseKeyBytes: $0, transcriptHash: truncatedTranscriptHash)
+            }
+            if let binder, let binder { return binder }
+            return KeySchedule.verifyData(hash: hash, baseKey: binderKey(external: external), transcriptHash: truncatedTranscriptHash)
         }
 
         /// Whether `binder` is the correct binder for this PSK over `truncatedTranscriptHash`,
         /// compared in constant time (RFC 8446 §4.2.11.2).
         package func isValidBinder(_ binder: [UInt8], external: Bool, truncatedTranscriptHash: [UInt8]) -> Bool {
-            KeySchedule.isValidVerifyData(binder, hash: hash, baseKey: binderKey(external: external), transcriptHash: truncatedTranscriptHash)
+            let valid = expander.withExpandedLabel(external ? "ext binder" : "res binder", context: hash.emptyHash, length: hash.digestLength) {
+                KeySchedule.isValidVerifyData(binder, hash: hash, baseKeyBytes: $0, transcriptHash: truncatedTranscriptHash)
+            }
+            return valid ?? false
         }
 
         /// `client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello)`
@@ -74,7 +82,7 @@ package enum KeySchedule {
         /// (EC)DHE)` (RFC 8446 §7.1). `sharedSecret` is the (EC)DHE shared secret, or `nil` for
         /// `psk_ke` (the RFC's `Hash.length` zero bytes are used).
         package func handshake(sharedSecret: SymmetricKey?) -> Handshake {
-            Handshake(hash: hash, salt: derivedSecret, sharedSecret: sharedSecret)
+            Handshake(hash: hash, handshakeSecret: expander.extractNextStage(inputKeyMaterial: sharedSecret ?? hash.zeroKey))
         }
     }
 
@@ -86,10 +94,9 @@ package enum KeySchedule {
         package let handshakeSecret: SymmetricKey
         private let expander: HKDFExpander
 
-        init(hash: TLSHashAlgorithm, salt: SymmetricKey, sharedSecret: SymmetricKey?) {
+        init(hash: TLSHashAlgorithm, handshakeSecret: SymmetricKey) {
             self.hash = hash
-            let ikm = sharedSecret ?? SymmetricKey(data: [UInt8](repeating: 0, count: hash.digestLength))
-            self.handshakeSecret = hash.hkdfExtract(salt: salt, inputKeyMaterial: ikm)
+            self.handshakeSecret = handshakeSecret
             self.expander = HKDFExpander(hash: hash, pseudoRandomKey: handshakeSecret)
         }
 
@@ -113,7 +120,7 @@ package enum KeySchedule {
         /// The next stage: `Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0)`
         /// (RFC 8446 §7.1).
         package func master() -> Master {
-            Master(hash: hash, salt: derivedSecret)
+            Master(hash: hash, masterSecret: expander.extractNextStage(inputKeyMaterial: hash.zeroKey))
         }
     }
 
@@ -125,10 +132,9 @@ package enum KeySchedule {
         package let masterSecret: SymmetricKey
         private let expander: HKDFExpander
 
-        init(hash: TLSHashAlgorithm, salt: SymmetricKey) {
+        init(hash: TLSHashAlgorithm, masterSecret: SymmetricKey) {
             self.hash = hash
-            let zeros = SymmetricKey(data: [UInt8](repeating: 0, count: hash.digestLength))
-            self.masterSecret = hash.hkdfExtract(salt: salt, inputKeyMaterial: zeros)
+            self.masterSecret = masterSecret
             self.expander = HKDFExpander(hash: hash, pseudoRandomKey: masterSecret)
         }
 

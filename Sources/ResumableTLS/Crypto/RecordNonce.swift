@@ -11,6 +11,11 @@ struct RecordNonce: Sendable {
     /// The nonce for `sequenceNumber` with write IV `iv`, which must be 12 bytes (the
     /// `TrafficKeys` initialisers check it); a shorter IV leaves the missing bytes zero.
     init(iv: [UInt8], sequenceNumber: UInt64) {
+        self = iv.withUnsafeBytes { RecordNonce(iv: $0, sequenceNumber: sequenceNumber) }
+    }
+
+    /// The same with the IV's bytes given directly.
+    init(iv: UnsafeRawBufferPointer, sequenceNumber: UInt64) {
         withUnsafeMutableBytes(of: &storage) { bytes in
             let count = min(iv.count, Self.length)
             for index in 0..<count { bytes[index] = iv[index] }

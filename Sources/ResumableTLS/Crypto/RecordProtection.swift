@@ -38,8 +38,9 @@ package struct RecordProtection: Sendable {
     package let aead: TLSAEADAlgorithm
     /// The sequence number the next record will use (RFC 8446 §5.3).
     package private(set) var sequenceNumber: UInt64
-    /// The write IV: the key itself lives in the backend only (one copy per direction).
-    private let iv: [UInt8]
+    /// The write IV, held inline as the nonce of sequence number 0: the key itself lives in the
+    /// backend only (one copy per direction).
+    private let iv: RecordNonce
     private let backend: any RecordAEADBackend
 
     /// Record protection with `keys`, starting at `sequenceNumber` (0 for a fresh key, §5.3).
@@ -52,15 +53,36 @@ package struct RecordProtection: Sendable {
 
     package init(keys: TrafficKeys, sequenceNumber: UInt64 = 0, implementation: RecordAEADImplementation) {
         self.aead = keys.aead
-        self.iv = keys.iv
+        self.iv = RecordNonce(iv: keys.iv, sequenceNumber: 0)
         self.sequenceNumber = sequenceNumber
         self.backend = implementation.makeBackend(algorithm: keys.aead, key: keys.key)
+    }
+
+    private init(aead: TLSAEADAlgorithm, iv: RecordNonce, backend: any RecordAEADBackend) {
+        self.aead = aead
+        self.iv = iv
+        self.sequenceNumber = 0
+        self.backend = backend
     }
 
     /// Record protection for `suite` with the keys derived from `trafficSecret` (RFC 8446 §7.3),
     /// starting at sequence number 0.
     package init(suite: TLS13CipherSuiteParameters, trafficSecret: SymmetricKey) {
-        self.init(keys: TrafficKeys(suite: suite, trafficSecret: trafficSecret))
+        // The key and IV are derived on the stack (zeroed after) and go straight into the AEAD
+        // context and the inline IV: no `SymmetricKey` or array per direction.
+        let expander = HKDFExpander(hash: suite.hash, pseudoRandomKey: trafficSecret)
+        let keyed = expander.withExpandedLabel("iv", context: EmptyCollection<UInt8>(), length: suite.ivLength) { iv in
+            expander.withExpandedLabel("key", context: EmptyCollection<UInt8>(), length: suite.keyLength) { key in
+                BoringSSLAEADBackend(algorithm: suite.aead, keyBytes: key).map {
+                    RecordProtection(aead: suite.aead, iv: RecordNonce(iv: iv, sequenceNumber: 0), backend: $0)
+                }
+            }
+        }
+        if let keyed, let keyed, let keyed {
+            self = keyed
+        } else {
+            self.init(keys: TrafficKeys(suite: suite, trafficSecret: trafficSecret))
+        }
     }
 
     /// The total length of a sealed record holding `contentLength` bytes and `paddingLength`
@@ -114,7 +136,7 @@ package struct RecordProtection: Sendable {
         buffer[recordStart + 3] = UInt8(truncatingIfNeeded: ciphertextLength >> 8)
         buffer[recordStart + 4] = UInt8(truncatingIfNeeded: ciphertextLength)
         try backend.sealInPlace(&buffer, plaintext: contentStart ..< contentStart + innerLength,
-                                nonce: RecordNonce(iv: iv, sequenceNumber: sequenceNumber), additionalData: recordStart ..< contentStart)
+                                nonce: iv.xoring(sequenceNumber: sequenceNumber), additionalData: recordStart ..< contentStart)
         sequenceNumber += 1
     }
 
@@ -153,7 +175,7 @@ package struct RecordProtection: Sendable {
             throw TLSError.internalError("open: sequence number exhausted; update the keys")
         }
         let inner = start + Self.headerLength ..< record.upperBound - aead.tagLength
-        try backend.openInPlace(&buffer, ciphertext: inner, nonce: RecordNonce(iv: iv, sequenceNumber: sequenceNumber),
+        try backend.openInPlace(&buffer, ciphertext: inner, nonce: iv.xoring(sequenceNumber: sequenceNumber),
                                 additionalData: start ..< start + Self.headerLength)
         sequenceNumber += 1
 

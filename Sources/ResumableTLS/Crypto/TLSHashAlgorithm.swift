@@ -74,7 +74,7 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// `HKDF-Extract(salt, IKM)` (RFC 5869 §2.2, RFC 8446 §7.1) = `HMAC(salt, IKM)`. A `nil` salt
     /// means `Hash.length` zero bytes, which is what RFC 8446 writes as `0`.
     package func hkdfExtract(salt: SymmetricKey?, inputKeyMaterial: SymmetricKey) -> SymmetricKey {
-        let key = salt ?? Self.zeroSalt(self)
+        let key = salt ?? zeroKey
         let extracted = inputKeyMaterial.withUnsafeBytes { BoringSSLHMAC.key(hash: self, key: key, data: $0, length: digestLength) }
         if let extracted { return extracted }
         let saltBytes = key.withUnsafeBytes { Array($0) }
@@ -84,12 +84,14 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    private static let zeroSalt256 = SymmetricKey(data: [UInt8](repeating: 0, count: 32))
-    private static let zeroSalt384 = SymmetricKey(data: [UInt8](repeating: 0, count: 48))
-    private static func zeroSalt(_ hash: TLSHashAlgorithm) -> SymmetricKey {
-        switch hash {
-        case .sha256: return zeroSalt256
-        case .sha384: return zeroSalt384
+    private static let zeroKey256 = SymmetricKey(data: [UInt8](repeating: 0, count: 32))
+    private static let zeroKey384 = SymmetricKey(data: [UInt8](repeating: 0, count: 48))
+    /// `Hash.length` zero bytes as a key: RFC 8446 §7.1's `0` salt and absent PSK or (EC)DHE
+    /// input (one shared key per hash, not one made per use).
+    var zeroKey: SymmetricKey {
+        switch self {
+        case .sha256: return Self.zeroKey256
+        case .sha384: return Self.zeroKey384
         }
     }
 
