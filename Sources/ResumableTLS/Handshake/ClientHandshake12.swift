@@ -104,7 +104,7 @@ final class ClientHandshake12 {
         if configuration.requireExtendedMasterSecret && !session.extendedMasterSecret { return .extendedMasterSecret }
         // A ticket-only session needs tickets on; a session-ID one needs its ID.
         if session.ticket.isEmpty || !configuration.tls12SessionTickets {
-            guard !session.sessionID.isEmpty, session.sessionID.count <= 32 else { return .notResumable }
+            guard (1...32).contains(session.sessionIDCount) else { return .notResumable }
         }
         return nil
     }

@@ -186,7 +186,7 @@ final class ClientHandshake13 {
         // proposes a session ID only to resume (RFC 5246 §7.4.1.2).
         var sessionID = offersTLS13 && configuration.middleboxCompatibility ? HandshakeRandom.bytes(32) : []
         if let session = offeredTLS12Session {
-            sessionID = session.sessionID.isEmpty || session.sessionID.count > 32 ? HandshakeRandom.bytes(32) : session.sessionID
+            sessionID = (1...32).contains(session.sessionIDCount) ? session.sessionID : HandshakeRandom.bytes(32)
         }
         var suites = offersTLS13 ? Self.offeredSuites(configuration.cipherSuites, resuming: offeredSession) : []
         if offersTLS12 {

@@ -204,7 +204,10 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     }
 
     /// Whether the session has a session ID (without copying it).
-    var hasSessionID: Bool { uncommon?.sessionID.map { !$0.isEmpty } ?? !sessionIDBytes.isEmpty }
+    var hasSessionID: Bool { sessionIDCount > 0 }
+
+    /// The session ID's length in bytes (without copying it).
+    var sessionIDCount: Int { uncommon?.sessionID?.count ?? sessionIDBytes.count }
 
     /// The session ID's bytes for the duration of `body`, without copying them to the heap.
     func withSessionID<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {

@@ -350,7 +350,7 @@ public final class SessionCacheCoordinator: Sendable {
     public func invalidate(_ session: TLSSession, reason: SessionRemovalReason = .uncleanShutdown) -> SessionStoreWork? {
         session.markNotResumable()
         cache.remove(session, reason: reason)
-        guard let store = externalStore, !session.sessionID.isEmpty else { return nil }
+        guard let store = externalStore, session.hasSessionID else { return nil }
         let id = session.sessionID
         return SessionStoreWork(timeLimit: externalTimeLimit, counters: counters) { try await store.remove(id: id) }
     }
@@ -363,10 +363,10 @@ public final class SessionCacheCoordinator: Sendable {
     @discardableResult
     public func remove(_ session: TLSSession) -> SessionStoreWork? {
         session.markNotResumable()
-        if !session.sessionID.isEmpty, let cached = cache.remove(id: session.sessionID, reason: .explicit) {
+        if session.hasSessionID, let cached = cache.remove(id: session.sessionID, reason: .explicit) {
             cached.markNotResumable()
         }
-        guard let store = externalStore, !session.sessionID.isEmpty else { return nil }
+        guard let store = externalStore, session.hasSessionID else { return nil }
         let id = session.sessionID
         return SessionStoreWork(timeLimit: externalTimeLimit, counters: counters) { try await store.remove(id: id) }
     }
