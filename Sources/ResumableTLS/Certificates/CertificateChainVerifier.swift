@@ -80,8 +80,16 @@ public struct CertificateChainVerifier: Sendable {
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
         switch result {
         case .validCertificate(let chain):
+            // The peer's certificates come back as the bytes they arrived as; only a root from
+            // the trust store is encoded again.
+            var received: [Certificate: [UInt8]] = [leaf: leafDER]
+            for (certificate, der) in zip(intermediates, chainDER.dropFirst()) { received[certificate] = der }
             var validated: [[UInt8]] = []
             for certificate in chain {
+                if let der = received[certificate] {
+                    validated.append(der)
+                    continue
+                }
                 var serializer = DER.Serializer()
                 do {
                     try serializer.serialize(certificate)
@@ -125,7 +133,7 @@ public struct CertificateChainVerifier: Sendable {
 
     private static func parse(_ der: [UInt8], index: Int) throws -> Certificate {
         do {
-            return try Certificate(derEncoded: der)
+            return try ParsedCertificateCache.certificate(der)
         } catch {
             throw TLSError.protocolViolation(alert: .badCertificate, reason: .certificateRejected("certificate \(index) of the peer's chain cannot be parsed: \(error)"))
         }

@@ -31,7 +31,7 @@ public struct TLSPublicKey: Sendable {
     public init(certificateDER: [UInt8]) throws {
         let certificate: Certificate
         do {
-            certificate = try Certificate(derEncoded: certificateDER)
+            certificate = try ParsedCertificateCache.certificate(certificateDER)
         } catch {
             throw TLSError.protocolViolation(alert: .badCertificate, reason: .certificateRejected("cannot parse certificate: \(error)"))
         }
