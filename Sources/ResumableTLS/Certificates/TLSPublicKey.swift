@@ -27,7 +27,8 @@ public struct TLSPublicKey: Sendable {
     ///
     /// Throws `bad_certificate` when the certificate cannot be parsed (swift-certificates also
     /// refuses RSA keys under 2048 bits), `unsupported_certificate` for a key type this library
-    /// cannot verify (for example ECDSA P-521).
+    /// cannot verify (for example ECDSA P-521). The certificate is parsed through the
+    /// process-wide cache of parsed certificates, so the same bytes are parsed once.
     public init(certificateDER: [UInt8]) throws {
         let certificate: Certificate
         do {

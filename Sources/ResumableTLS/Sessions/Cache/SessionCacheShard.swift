@@ -219,12 +219,14 @@ final class SessionCacheShards: @unchecked Sendable {
         self.count = max(1, count)
         stride = Self.roundUp(Self.storageOffset + MemoryLayout<SessionCacheShardStorage>.size, to: Self.lineSize)
         base = UnsafeMutableRawPointer.allocate(byteCount: stride * self.count, alignment: Self.lineSize)
-        // Adaptive: a thread that finds a shard locked spins briefly before sleeping, since the
-        // holder is at most a few memory misses from releasing it (a futex sleep and wake-up
-        // costs microseconds).
         var attributes = pthread_mutexattr_t()
         pthread_mutexattr_init(&attributes)
+        #if canImport(Glibc)
+        // Adaptive (glibc): a thread that finds a shard locked spins briefly before sleeping,
+        // since the holder is at most a few memory misses from releasing it (a futex sleep and
+        // wake-up costs microseconds).
         pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_ADAPTIVE_NP))
+        #endif
         defer { pthread_mutexattr_destroy(&attributes) }
         for index in 0..<self.count {
             pthread_mutex_init(mutex(index), &attributes)
