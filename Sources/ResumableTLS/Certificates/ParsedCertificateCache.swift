@@ -40,4 +40,9 @@ enum ParsedCertificateCache {
     static var occupancy: (entries: Int, bytes: Int) {
         entries.withLock { ($0.certificates.count, $0.bytes) }
     }
+
+    /// Whether the cache holds a certificate parsed from exactly `der` (for tests).
+    static func contains(_ der: [UInt8]) -> Bool {
+        entries.withLock { $0.certificates[der] != nil }
+    }
 }

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Why not `Synchronization.Mutex`: on Linux it is built on futexes inside the standard library,
 /// which is not instrumented, so ThreadSanitizer cannot see its ordering and reports every access
-/// it guards as a race; CI runs the cache's stress test under `-sanitize=thread`. TSan intercepts
+/// it guards as a race; CI runs the concurrency stress tests under `-sanitize=thread`. TSan intercepts
 /// `pthread_mutex_lock`, so this lock is both correct and visible to it.
 final class LockedValue<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
