@@ -65,8 +65,14 @@ func fuzzRecordLayer(_ data: [UInt8]) {
                 fatalError("record of \(record.fragment.count) bytes passed the \(limit)-byte limit")
             }
             let recordLength = RecordLimits.headerLength + record.fragment.count
+            // The header encoded again from the parsed fields, then the fragment.
+            var reencoded = ByteWriter()
+            RecordHeader(contentType: record.contentType, legacyVersion: record.legacyVersion, length: record.fragment.count)
+                .encode(into: &reencoded)
+            reencoded.writeBytes(record.fragment)
             guard consumed + recordLength <= position,
-                  Array(stream[consumed..<(consumed + recordLength)]) == record.header + record.fragment
+                  Array(stream[consumed..<(consumed + recordLength)]) == reencoded.bytes,
+                  record.bytes == reencoded.bytes
             else {
                 fatalError("record does not re-encode to the bytes it was read from")
             }
@@ -112,7 +118,7 @@ func dispatch(_ record: TLSRecord, to reassembler: inout HandshakeReassembler) -
     case .alert:
         do {
             let alert = try Alert(parsing: record.fragment)
-            guard alert.bytes == record.fragment else { fatalError("alert does not re-encode to its bytes") }
+            guard alert.bytes[...] == record.fragment else { fatalError("alert does not re-encode to its bytes") }
         } catch {
             requireTLSError(error, "Alert(parsing:)")
             return false
@@ -121,7 +127,7 @@ func dispatch(_ record: TLSRecord, to reassembler: inout HandshakeReassembler) -
     case .changeCipherSpec:
         do {
             try ChangeCipherSpec.validate(record.fragment)
-            guard record.fragment == ChangeCipherSpec.payload else { fatalError("bad change_cipher_spec accepted") }
+            guard record.fragment == ChangeCipherSpec.payload[...] else { fatalError("bad change_cipher_spec accepted") }
         } catch {
             requireTLSError(error, "ChangeCipherSpec.validate")
             return false

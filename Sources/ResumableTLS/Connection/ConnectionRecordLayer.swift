@@ -46,7 +46,7 @@ struct ConnectionRecordLayer {
     /// The next record, opened if read keys are installed, or nil if more bytes are needed.
     /// Declined early data is skipped on the way (`skipEarlyData(_:upTo:)`).
     mutating func nextRecord() throws -> Received? {
-        while let record = try decoder.nextRecord() {
+        while var record = try decoder.nextRecord() {
             if let skip = earlyDataSkip, skip.mode == .applicationDataRecords {
                 if record.contentType == .applicationData {
                     try countSkippedEarlyData(record.fragment.count)
@@ -58,15 +58,17 @@ struct ConnectionRecordLayer {
                 if record.fragment.isEmpty && record.contentType != .applicationData {
                     throw TLSError.unexpectedMessage("empty \(record.contentType) record")
                 }
-                return Received(contentType: record.contentType, content: record.fragment[...], wasProtected: false)
+                return Received(contentType: record.contentType, content: record.fragment, wasProtected: false)
             }
-            var buffer = record.header
-            buffer.append(contentsOf: record.fragment)
+            // Taken, not copied: the record is opened in place.
+            let fragmentLength = record.fragment.count
+            var buffer: [UInt8] = []
+            swap(&buffer, &record.bytes)
             let opened: OpenedRecord
             if earlyDataSkip?.mode == .undecryptableRecords {
                 // A failed trial leaves the keys' sequence number where it was.
                 guard let result = try? protection.open(&buffer, record: buffer.startIndex ..< buffer.endIndex) else {
-                    try countSkippedEarlyData(record.fragment.count)
+                    try countSkippedEarlyData(fragmentLength)
                     continue
                 }
                 opened = result
@@ -116,8 +118,15 @@ struct ConnectionRecordLayer {
 
     /// Queues a handshake message for the current write epoch.
     mutating func queueHandshake(_ message: [UInt8]) {
+        // A flight's messages share one buffer, allocated once (a resumed flight is well under
+        // this, a full one's certificate usually too).
+        if pendingHandshake.capacity == 0 { pendingHandshake.reserveCapacity(max(message.count, Self.flightReservation)) }
         pendingHandshake.append(contentsOf: message)
     }
+
+    /// The room reserved for a flight's handshake bytes and for the records written before
+    /// the caller takes them: one allocation instead of one per growth.
+    private static let flightReservation = 2048
 
     /// Writes queued handshake bytes as records under the current keys.
     mutating func flushHandshake() throws {
@@ -170,6 +179,12 @@ struct ConnectionRecordLayer {
     }
 
     private mutating func writeRecords<C: RandomAccessCollection>(_ type: ContentType, _ payload: C) throws where C.Element == UInt8, C.Index == Int {
+        // Each record adds its header and at most 256 bytes of expansion (RFC 8446 §5.2).
+        let records = payload.count / max(1, maxSendFragment) + 1
+        let needed = output.count + payload.count + records * (RecordLimits.headerLength + 256)
+        if output.capacity < needed {
+            output.reserveCapacity(max(needed, 2 * output.capacity, Self.flightReservation))
+        }
         guard var protection = writeProtection else {
             RecordEncoder.appendPlaintextRecords(
                 contentType: type, payload: payload, legacyVersion: plaintextRecordVersion,

@@ -81,8 +81,9 @@ public final class TLSConnection {
     private var pendingEarlyData: [UInt8]?
     /// Server: how much more accepted early data may arrive; nil when none is expected.
     private var earlyDataRemaining: Int?
-    /// Server: whether the application lets this connection accept early data (S29).
-    private let earlyDataPermission = EarlyDataPermission()
+    /// Server: what its handshake asks about offered sessions and tickets, and whether the
+    /// application lets this connection accept early data (S29); nil for a client.
+    private var sessionSource: ConnectionSessionSource?
     private var sentCloseNotify = false
     private var receivedCloseNotify = false
     /// The peer's Finished arrived: from now on a ChangeCipherSpec record is an error.
@@ -95,33 +96,14 @@ public final class TLSConnection {
         switch configuration.value.role {
         case .client: handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
         case .server:
-            let prefetched = prefetchedSessions
-            let earlyDataPermission = earlyDataPermission
-            let earlyDataReplay = context.earlyDataReplay
-            let authority = context.ticketAuthority
-            let contextID = context.contextID
-            let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession? = { identity, _ in prefetched.take(identity) }
-            let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { identity, session, now in
-                authority.claimSingleUse(identity, session: session, now: now)
-            }
+            let source = ConnectionSessionSource(prefetched: prefetchedSessions, authority: context.ticketAuthority)
+            sessionSource = source
             handshake = .server(ServerHandshake(
                 configuration: configuration,
-                resolver: OfferedSessionResolver(shared: configuration, authority: authority,
-                                                 cache: context.sessionCache, prefetched: prefetched,
-                                                 earlyDataReplay: earlyDataReplay),
-                makeTLS13: {
-                    ServerHandshake13(configuration: configuration, contextID: contextID, redeem: redeem,
-                                      missingReason: { prefetched.missingReason($0) }, claim: claim,
-                                      issueTicket: { try authority.seal($0) },
-                                      earlyDataReplay: earlyDataReplay, earlyDataAllowed: { earlyDataPermission.allowed },
-                                      clientHelloFirstSeen: { prefetched.clientHelloFirstSeen })
-                },
-                makeTLS12: {
-                    ServerHandshake12(configuration: configuration, contextID: contextID, redeem: redeem,
-                                      missingReason: { prefetched.missingReason($0) }, claim: claim,
-                                      issueTicket: { try authority.seal($0) },
-                                      ticketNeedsRenewal: { prefetched.needsRenewal($0) })
-                }))
+                resolver: OfferedSessionResolver(shared: configuration, authority: context.ticketAuthority,
+                                                 cache: context.sessionCache, prefetched: prefetchedSessions,
+                                                 earlyDataReplay: context.earlyDataReplay),
+                sessions: source, contextID: context.contextID, earlyDataReplay: context.earlyDataReplay))
         }
         reassembler = HandshakeReassembler(maxMessageLength: configuration.value.maxHandshakeMessageLength)
     }
@@ -160,9 +142,10 @@ public final class TLSConnection {
     /// Server: whether this connection may accept early data (S29); set before the ClientHello
     /// arrives. True by default, which takes effect only with `TLSConfiguration.earlyData`;
     /// false declines it for this connection (it is skipped, and the handshake goes on in 1-RTT).
+    /// A client connection ignores it.
     public var acceptsEarlyData: Bool {
-        get { earlyDataPermission.allowed }
-        set { earlyDataPermission.allowed = newValue }
+        get { sessionSource?.earlyDataAllowed ?? true }
+        set { sessionSource?.earlyDataAllowed = newValue }
     }
 
     private func startHandshake(earlyData: [UInt8]?) throws {

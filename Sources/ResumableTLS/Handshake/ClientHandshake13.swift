@@ -205,7 +205,7 @@ final class ClientHandshake13 {
         clientHello = hello
         var bytes = try HandshakeMessage.clientHello(hello).encode()
         if let session = offeredSession {
-            try patchBinder(in: &bytes, session: session, transcriptPrefix: nil)
+            try patchBinder(in: &bytes, offer: hello.offeredPSKs, session: session, transcriptPrefix: nil)
         }
         pendingTranscript.append(bytes)
         state = .waitServerHello(keyShares: keyShares)
@@ -315,9 +315,11 @@ final class ClientHandshake13 {
 
     /// Computes the binder over the truncated ClientHello (after `transcriptPrefix`, the
     /// HelloRetryRequest transcript, if any) and writes it into the encoded message.
-    private func patchBinder(in message: inout [UInt8], session: TLSSession, transcriptPrefix: TranscriptHash?) throws {
+    /// `offer` is the one the message was encoded from (with its placeholder binder).
+    private func patchBinder(in message: inout [UInt8], offer: OfferedPSKs?, session: TLSSession, transcriptPrefix: TranscriptHash?) throws {
         guard let hash = session.hash else { throw TLSError.internalError("session without a TLS 1.3 hash") }
-        let truncated = try ClientHello.truncatedForBinders(message)
+        guard let offer else { throw TLSError.internalError("ClientHello without its PSK offer") }
+        let truncated = try ClientHello.truncatedForBinders(message, offer: offer)
         let transcriptHash = transcriptPrefix.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
         let binder = KeySchedule.Early(hash: hash, psk: session.secretKey)
             .binder(external: false, truncatedTranscriptHash: transcriptHash)
@@ -434,7 +436,7 @@ final class ClientHandshake13 {
         clientHello = offered
         var bytes = try HandshakeMessage.clientHello(offered).encode()
         if let session = offeredSession {
-            try patchBinder(in: &bytes, session: session, transcriptPrefix: transcript)
+            try patchBinder(in: &bytes, offer: offered.offeredPSKs, session: session, transcriptPrefix: transcript)
         }
         transcript.append(bytes)
         self.transcript = transcript

@@ -12,7 +12,7 @@ struct OfferedSessionResolver {
     var configuration: TLSConfiguration { _read { yield shared.value } }
     let authority: any ServerTicketAuthority
     let cache: SessionCacheCoordinator
-    /// Where the results go; the state machines read them through their `redeem` closure.
+    /// Where the results go; the state machines read them through `ServerSessionSource.redeem(_:now:)`.
     let prefetched: PrefetchedSessions
     /// How this context keeps early data from being replayed (S29).
     let earlyDataReplay: EarlyDataReplayProtection

@@ -14,10 +14,10 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     private let shared: SharedConfiguration
     /// The configuration, read through the context's shared copy (no copy per connection).
     private var configuration: TLSConfiguration { _read { yield shared.value } }
-    /// Makers of the two machines; both are dropped once the version is chosen (what they
-    /// capture would otherwise stay with every idle connection).
-    private var makeTLS13: (() -> ServerHandshake13)?
-    private var makeTLS12: (() -> ServerHandshake12)?
+    /// What the state machine of either version asks about offered sessions and tickets.
+    private let sessions: any ServerSessionSource
+    private let contextID: UUID
+    private let earlyDataReplay: EarlyDataReplayProtection
     /// Resolves the sessions each ClientHello offers before the state machine reads them; nil
     /// for a server that resumes nothing (the hostile tests' scripted server), and once the
     /// handshake completed.
@@ -25,12 +25,15 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     /// A ClientHello waiting for its sessions' asynchronous lookup.
     private var waitingForLookup: (message: HandshakeMessage, raw: [UInt8])?
 
-    init(configuration: SharedConfiguration, resolver: OfferedSessionResolver?,
-         makeTLS13: @escaping () -> ServerHandshake13, makeTLS12: @escaping () -> ServerHandshake12) {
+    /// A server handshake of the context `contextID`; `resolver` (nil: resume nothing) fills
+    /// what `sessions` answers before the state machine reads it.
+    init(configuration: SharedConfiguration, resolver: OfferedSessionResolver?, sessions: any ServerSessionSource,
+         contextID: UUID, earlyDataReplay: EarlyDataReplayProtection = .singleUseTickets) {
         self.shared = configuration
         self.resolver = resolver
-        self.makeTLS13 = makeTLS13
-        self.makeTLS12 = makeTLS12
+        self.sessions = sessions
+        self.contextID = contextID
+        self.earlyDataReplay = earlyDataReplay
     }
 
     /// The version a ClientHello negotiates with `configuration`: the highest both allow, from
@@ -103,15 +106,14 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
                 throw TLSError.unexpectedMessage("\(message.type) before ClientHello")
             }
             let version = try Self.negotiateVersion(hello, allowing: shared.value.minimumVersion...shared.value.maximumVersion)
-            guard let makeTLS13, let makeTLS12 else { throw TLSError.internalError("the handshake's version was already chosen") }
-            (self.makeTLS13, self.makeTLS12) = (nil, nil)
             switch version {
             case .tls12:
-                let server = makeTLS12()
+                let server = ServerHandshake12(configuration: shared, contextID: contextID, sessions: sessions)
                 machine = .tls12(server)
                 return try server.handle(message, raw: raw, now: now)
             default:
-                let server = makeTLS13()
+                let server = ServerHandshake13(configuration: shared, contextID: contextID, sessions: sessions,
+                                               earlyDataReplay: earlyDataReplay)
                 machine = .tls13(server)
                 return try server.handle(message, raw: raw, now: now)
             }

@@ -43,14 +43,8 @@ final class ServerHandshake12 {
     private var configuration: TLSConfiguration { _read { yield shared.value } }
     private let policy: ServerResumptionPolicy
     private let contextID: UUID
-    private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
-    /// Why an identity that `redeem` did not find has no session (S30: unknown, or its store
-    /// did not answer).
-    private let missingReason: (_ identity: [UInt8]) -> ResumptionDeclineReason
-    private let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool
-    private let issueTicket: (TLSSession) throws -> TLSSession
-    /// Whether a redeemed ticket should be replaced (used up, or sealed under an old key).
-    private let ticketNeedsRenewal: ([UInt8]) -> Bool
+    /// Answers about offered session IDs and tickets, and issues tickets (S21–S25).
+    private let sessions: any ServerSessionSource
     /// Whether the server's range includes TLS 1.3: then its random carries the downgrade
     /// sentinel (RFC 8446 §4.1.3).
     private let marksDowngrade: Bool
@@ -77,22 +71,11 @@ final class ServerHandshake12 {
     /// Whether the client offered a ticket (for the stateless hit / miss statistics, S30).
     private(set) var clientOfferedTicket = false
 
-    init(
-        configuration: SharedConfiguration, contextID: UUID,
-        redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
-        missingReason: @escaping (_ identity: [UInt8]) -> ResumptionDeclineReason = { _ in .unknownTicket },
-        claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool,
-        issueTicket: @escaping (TLSSession) throws -> TLSSession,
-        ticketNeedsRenewal: @escaping ([UInt8]) -> Bool
-    ) {
-        self.ticketNeedsRenewal = ticketNeedsRenewal
+    init(configuration: SharedConfiguration, contextID: UUID, sessions: any ServerSessionSource) {
         self.shared = configuration
         self.policy = ServerResumptionPolicy(shared: configuration, sessionIDContext: configuration.value.effectiveSessionIDContext)
         self.contextID = contextID
-        self.redeem = redeem
-        self.missingReason = missingReason
-        self.claim = claim
-        self.issueTicket = issueTicket
+        self.sessions = sessions
         self.marksDowngrade = configuration.value.allows(.tls13)
     }
 
@@ -298,15 +281,15 @@ final class ServerHandshake12 {
         } else {
             return nil
         }
-        guard let session = redeem(identity, now) else {
-            decision = .declined([missingReason(identity)])
+        guard let session = sessions.redeem(identity, now: now) else {
+            decision = .declined([sessions.missingReason(identity)])
             return nil
         }
         if let reason = try whyNotResumable(session, hello: hello, serverName: serverName, extendedMasterSecret: extendedMasterSecret) {
             decision = .declined([reason])
             return nil
         }
-        if mechanism == .ticket, !claim(identity, session, now) {
+        if mechanism == .ticket, !sessions.claim(identity, session: session, now: now) {
             decision = .declined([.replayed])
             return nil
         }
@@ -314,7 +297,7 @@ final class ServerHandshake12 {
         // RFC 5077 §3.3: a ticket is renewed when it was used up (stateful tickets are single
         // use) or sealed under a key that no longer encrypts, or always if configured.
         let renew = mechanism == .ticket && clientAcceptsTickets
-            && (configuration.tls12TicketRenewal == .always || ticketNeedsRenewal(identity))
+            && (configuration.tls12TicketRenewal == .always || sessions.ticketNeedsRenewal(identity))
         return (session, renew, mechanism)
     }
 
@@ -519,7 +502,7 @@ final class ServerHandshake12 {
             contextID: contextID, authenticationTime: base.authenticationTime, extendedMasterSecret: base.extendedMasterSecret)
         var actions: [HandshakeAction] = []
         let message: TLS12NewSessionTicket
-        if let issued = try? issueTicket(renewed) {
+        if let issued = try? sessions.issueTicket(for: renewed) {
             message = TLS12NewSessionTicket(ticketLifetimeHint: UInt32(min(renewed.timeout, TimeInterval(UInt32.max))), ticket: issued.ticket)
             actions.append(.newSession(issued))
         } else {

@@ -78,49 +78,30 @@ final class ServerHandshake13 {
     /// The client's ticket_request (RFC 9149), if it sent one.
     private var ticketRequest: (newSessionCount: UInt8, resumptionCount: UInt8)?
     private var ticketsIssued: UInt64 = 0
-    private let redeem: (_ identity: [UInt8], _ now: Date) -> TLSSession?
-    /// Why an identity that `redeem` did not find has no session (S30: unknown, or its store
-    /// did not answer).
-    private let missingReason: (_ identity: [UInt8]) -> ResumptionDeclineReason
-    private let claim: (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool
-    private let issueTicket: (TLSSession) throws -> TLSSession
+    /// Answers about offered PSKs and issues tickets (S14, S24, S25).
+    private let sessions: any ServerSessionSource
     /// What keeps accepted early data from being replayed (S29, RFC 8446 §8).
     private let earlyDataReplay: EarlyDataReplayProtection
-    /// Whether the application lets this connection accept early data.
-    private let earlyDataAllowed: () -> Bool
-    /// What the fleet's ClientHello record answered (`EarlyDataReplayProtection.sharedClientHelloRecord`).
-    private let clientHelloFirstSeen: () -> Bool?
     /// What became of the client's early data (S29).
     private(set) var earlyDataStatus = EarlyDataStatus.notOffered
     private let contextID: UUID
     private var now = Date(timeIntervalSince1970: 0)
 
-    /// A server handshake; `redeem` turns a PSK identity (a ticket) into the session it stands
-    /// for, or nil (the context's ticket keys or cache); `claim` is asked once a ticket is
-    /// chosen and may decline it as already used (S14); `issueTicket` turns a session into its
-    /// ticket (sealing it, or naming it by an ID) for the NewSessionTickets that follow the
-    /// handshake.
+    /// A server handshake; `sessions` turns a PSK identity (a ticket) into the session it
+    /// stands for (the context's ticket keys or cache), may decline a chosen ticket as already
+    /// used (S14), and turns a session into its ticket (sealing it, or naming it by an ID) for
+    /// the NewSessionTickets that follow the handshake.
     init(
         configuration: SharedConfiguration,
         contextID: UUID = UUID(),
-        redeem: @escaping (_ identity: [UInt8], _ now: Date) -> TLSSession?,
-        missingReason: @escaping (_ identity: [UInt8]) -> ResumptionDeclineReason = { _ in .unknownTicket },
-        claim: @escaping (_ identity: [UInt8], _ session: TLSSession, _ now: Date) -> Bool = { _, _, _ in true },
-        issueTicket: @escaping (TLSSession) throws -> TLSSession = { _ in throw TLSError.internalError("no ticket authority") },
-        earlyDataReplay: EarlyDataReplayProtection = .singleUseTickets,
-        earlyDataAllowed: @escaping () -> Bool = { true },
-        clientHelloFirstSeen: @escaping () -> Bool? = { nil }
+        sessions: any ServerSessionSource,
+        earlyDataReplay: EarlyDataReplayProtection = .singleUseTickets
     ) {
         self.shared = configuration
         self.sessionIDContext = configuration.value.effectiveSessionIDContext
         self.contextID = contextID
-        self.redeem = redeem
-        self.missingReason = missingReason
-        self.claim = claim
-        self.issueTicket = issueTicket
+        self.sessions = sessions
         self.earlyDataReplay = earlyDataReplay
-        self.earlyDataAllowed = earlyDataAllowed
-        self.clientHelloFirstSeen = clientHelloFirstSeen
     }
 
     var parsingContext: HandshakeParsingContext {
@@ -254,7 +235,7 @@ final class ServerHandshake13 {
               resumption.session.maxEarlyDataSize > 0, resumption.session.cipherSuite == suite,
               resumption.session.applicationProtocol == applicationProtocol,
               let offered = hello.offeredPSKs, let identity = offered.identities.first, let binder = offered.binders.first,
-              earlyDataAllowed()
+              sessions.earlyDataAllowed
         else { return nil }
         // §8.3: the age the client claims against the ticket's creation, within the window.
         let session = resumption.session
@@ -268,7 +249,7 @@ final class ServerHandshake13 {
             guard record.claim(binder, until: now.addingTimeInterval(policy.freshnessWindow), now: now) else { return nil }
         case .sharedClientHelloRecord:
             // Recorded while the sessions were resolved; unasked or unanswered declines.
-            guard clientHelloFirstSeen() == true else { return nil }
+            guard sessions.clientHelloFirstSeen == true else { return nil }
         }
         return Int(min(policy.maximumSize, session.maxEarlyDataSize))
     }
@@ -506,9 +487,9 @@ final class ServerHandshake13 {
         -> (chosen: (session: TLSSession, index: Int, suite: CipherSuite)?, declined: [ResumptionDeclineReason]) {
         var declined: [ResumptionDeclineReason] = []
         for (index, identity) in offer.identities.enumerated().prefix(PeerListLimits.pskIdentitiesExamined) where index < offer.binders.count {
-            let candidate = redeem(identity.identity, now)
+            let candidate = sessions.redeem(identity.identity, now: now)
             if candidate == nil {
-                declined.append(missingReason(identity.identity))
+                declined.append(sessions.missingReason(identity.identity))
                 continue
             }
             if let reason = whyNotResumable(candidate, hello: hello, obfuscatedAge: identity.obfuscatedTicketAge) {
@@ -518,14 +499,14 @@ final class ServerHandshake13 {
             guard let session = candidate, let hash = session.hash,
                   let suite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters?.hash == hash })
             else { continue }
-            let truncated = try ClientHello.truncatedForBinders(raw)
+            let truncated = try ClientHello.truncatedForBinders(raw, offer: offer)
             let transcriptHash = transcript.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
             guard KeySchedule.Early(hash: hash, psk: session.secretKey)
                 .isValidBinder(offer.binders[index], external: false, truncatedTranscriptHash: transcriptHash) else {
                 throw TLSError.protocolViolation(alert: .decryptError, reason: .binderMismatch)
             }
             // After the binder, so that only the ticket's holder can spend its single use.
-            guard claim(identity.identity, session, now) else {
+            guard sessions.claim(identity.identity, session: session, now: now) else {
                 declined.append(.replayed)
                 continue
             }
@@ -725,7 +706,7 @@ final class ServerHandshake13 {
     }
 
     /// This connection's NewSessionTickets, each sent and then recorded as a new session: a
-    /// fresh nonce, PSK and ticket_age_add each; `issueTicket` turns each session into its
+    /// fresh nonce, PSK and ticket_age_add each; `sessions.issueTicket(for:)` turns each session into its
     /// ticket (sealing it, or naming it by an ID). A session that cannot become a ticket (no
     /// active ticket key, a state too large to seal) is skipped with a warning in the log: no
     /// ticket, never a failed connection (security review L4).
@@ -756,7 +737,7 @@ final class ServerHandshake13 {
                 authenticationTime: authenticationTime)
             let session: TLSSession
             do {
-                session = try issueTicket(made)
+                session = try sessions.issueTicket(for: made)
             } catch {
                 configuration.logger?.warning("no ticket sent: it could not be issued", metadata: ["error": "\(error)"])
                 continue

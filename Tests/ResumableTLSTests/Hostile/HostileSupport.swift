@@ -144,13 +144,7 @@ final class ScriptedPeer {
     init(server plain: TLSConfiguration) {
         let configuration = SharedConfiguration(plain)
         machine = .server(ServerHandshake(
-            configuration: configuration, resolver: nil,
-            makeTLS13: { ServerHandshake13(configuration: configuration) { _, _ in nil } },
-            makeTLS12: {
-                ServerHandshake12(configuration: configuration, contextID: UUID(), redeem: { _, _ in nil }, claim: { _, _, _ in true },
-                                  issueTicket: { _ in throw TLSError.internalError("the scripted server issues no tickets") },
-                                  ticketNeedsRenewal: { _ in false })
-            }))
+            configuration: configuration, resolver: nil, sessions: ScriptedSessionSource(), contextID: UUID()))
     }
 
     /// A client's first flight.
@@ -277,4 +271,17 @@ final class ScriptedPeer {
             }
         }
     }
+}
+
+/// The scripted server's sessions: it resumes nothing and issues no tickets.
+final class ScriptedSessionSource: ServerSessionSource {
+    func redeem(_ identity: [UInt8], now: Date) -> TLSSession? { nil }
+    func missingReason(_ identity: [UInt8]) -> ResumptionDeclineReason { .unknownTicket }
+    func claim(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool { true }
+    func issueTicket(for session: TLSSession) throws -> TLSSession {
+        throw TLSError.internalError("the scripted server issues no tickets")
+    }
+    func ticketNeedsRenewal(_ identity: [UInt8]) -> Bool { false }
+    var earlyDataAllowed: Bool { true }
+    var clientHelloFirstSeen: Bool? { nil }
 }

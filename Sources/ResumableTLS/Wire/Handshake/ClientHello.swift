@@ -95,8 +95,22 @@ package struct ClientHello: Sendable, Hashable {
         var body = try reader.readVector(prefixBytes: 3, "ClientHello")
         try reader.expectEnd("ClientHello message")
         let hello = try ClientHello(parsing: &body)
-        guard let suffix = hello.bindersSuffixLength, suffix <= fullMessage.count else {
+        guard let offer = hello.offeredPSKs else {
             throw TLSError.illegalParameter("ClientHello carries no pre_shared_key offer")
+        }
+        return try truncatedForBinders(fullMessage, offer: offer)
+    }
+
+    /// The bytes binders are computed over, for a message already parsed (or built) whose last
+    /// extension is `offer`: the message without its last `offer.bindersEncodedLength` bytes.
+    ///
+    /// Saves parsing the message a second time; the caller vouches that `fullMessage` is the
+    /// message `offer` came from (a parsed ClientHello is consumed exactly and its
+    /// pre_shared_key is last, so the binders vector is the message's end).
+    package static func truncatedForBinders(_ fullMessage: [UInt8], offer: OfferedPSKs) throws -> ArraySlice<UInt8> {
+        let suffix = offer.bindersEncodedLength
+        guard suffix <= fullMessage.count else {
+            throw TLSError.internalError("ClientHello shorter than its binders")
         }
         return fullMessage[0..<(fullMessage.count - suffix)]
     }

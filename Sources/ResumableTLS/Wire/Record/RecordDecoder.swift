@@ -49,12 +49,13 @@ package struct RecordDecoder: Sendable {
         var reader = ByteReader(buffer[readIndex...])
         let header = try RecordHeader(parsing: &reader, maxFragmentLength: maxFragmentLength)
         guard reader.remaining >= header.length else { return nil }
-        let fragment = try reader.readBytes(header.length, "record fragment")
-        readIndex += RecordLimits.headerLength + header.length
+        let end = readIndex + RecordLimits.headerLength + header.length
+        let record = TLSRecord(header: header, bytes: Array(buffer[readIndex..<end]))
+        readIndex = end
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: keepsCapacityWhenEmpty)
             readIndex = 0
         }
-        return TLSRecord(contentType: header.contentType, legacyVersion: header.legacyVersion, fragment: fragment)
+        return record
     }
 }
