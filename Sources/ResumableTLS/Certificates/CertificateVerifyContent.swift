@@ -18,7 +18,7 @@ public enum CertificateVerifySigner: Sendable, Hashable {
 public enum CertificateVerifyContent {
     /// 64 bytes of 0x20, the signer's context string, one 0x00 byte, then `transcriptHash`
     /// (`Transcript-Hash(Handshake Context, Certificate)`), as RFC 8446 §4.4.3 lays out.
-    public static func signedContent(signer: CertificateVerifySigner, transcriptHash: [UInt8]) -> [UInt8] {
+    public static func signedContent(signer: CertificateVerifySigner, transcriptHash: some Collection<UInt8>) -> [UInt8] {
         var content = [UInt8](repeating: 0x20, count: 64)
         content.append(contentsOf: Array(signer.contextString.utf8))
         content.append(0x00)

@@ -130,7 +130,7 @@ public struct TLSPrivateKey: Sendable {
     /// The CertificateVerify message this endpoint sends (RFC 8446 §4.4.3): a signature with
     /// `scheme` over the signed content built from `transcriptHash`
     /// (`Transcript-Hash(Handshake Context, Certificate)`).
-    package func certificateVerify(scheme: SignatureScheme, signer: CertificateVerifySigner, transcriptHash: [UInt8]) throws -> CertificateVerify {
+    package func certificateVerify(scheme: SignatureScheme, signer: CertificateVerifySigner, transcriptHash: some HashValueBytes) throws -> CertificateVerify {
         let content = CertificateVerifyContent.signedContent(signer: signer, transcriptHash: transcriptHash)
         return CertificateVerify(algorithm: scheme, signature: try sign(content, scheme: scheme))
     }

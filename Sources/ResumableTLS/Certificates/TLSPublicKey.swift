@@ -91,7 +91,7 @@ public struct TLSPublicKey: Sendable {
     package func verifyCertificateVerify(
         _ certificateVerify: CertificateVerify,
         signer: CertificateVerifySigner,
-        transcriptHash: [UInt8],
+        transcriptHash: some HashValueBytes,
         offeredSchemes: [SignatureScheme]
     ) throws {
         let scheme = certificateVerify.algorithm

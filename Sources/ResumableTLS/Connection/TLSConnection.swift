@@ -96,12 +96,15 @@ public final class TLSConnection {
         switch configuration.value.role {
         case .client: handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
         case .server:
-            let source = ConnectionSessionSource(prefetched: prefetchedSessions, authority: context.ticketAuthority)
+            // Sessions the offered tickets and IDs stand for, resolved by the server handshake's
+            // first step (`OfferedSessionResolver`) and read by its state machine.
+            let prefetched = PrefetchedSessions()
+            let source = ConnectionSessionSource(prefetched: prefetched, authority: context.ticketAuthority)
             sessionSource = source
             handshake = .server(ServerHandshake(
                 configuration: configuration,
                 resolver: OfferedSessionResolver(shared: configuration, authority: context.ticketAuthority,
-                                                 cache: context.sessionCache, prefetched: prefetchedSessions,
+                                                 cache: context.sessionCache, prefetched: prefetched,
                                                  earlyDataReplay: context.earlyDataReplay),
                 sessions: source, contextID: context.contextID, earlyDataReplay: context.earlyDataReplay))
         }
@@ -246,9 +249,6 @@ public final class TLSConnection {
     }
 
     private var clientStoreKey: ClientSessionKey?
-    /// Sessions the offered tickets and IDs stand for, resolved by the server handshake's
-    /// first step (`OfferedSessionResolver`) and read by its state machine.
-    private let prefetchedSessions = PrefetchedSessions()
 
     /// Processes bytes received from the peer. Events and bytes to send become available
     /// through `nextEvent()` and `takeOutput()`. Throws the error that closed the connection.

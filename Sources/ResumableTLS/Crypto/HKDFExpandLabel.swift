@@ -45,7 +45,7 @@ extension TLSHashAlgorithm {
     /// as `transcriptHash`: `HKDF-Expand-Label(Secret, Label, transcriptHash, Hash.length)`.
     ///
     /// Throws `internal_error` for a label over 249 bytes or a transcript hash over 255 bytes.
-    package func deriveSecret(_ secret: SymmetricKey, label: String, transcriptHash: [UInt8]) throws -> SymmetricKey {
+    package func deriveSecret(_ secret: SymmetricKey, label: String, transcriptHash: some HashValueBytes) throws -> SymmetricKey {
         try hkdfExpandLabel(secret: secret, label: label, context: transcriptHash, length: digestLength)
     }
 

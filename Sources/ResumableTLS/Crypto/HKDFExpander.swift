@@ -28,7 +28,7 @@ struct HKDFExpander: Sendable {
     }
 
     /// Derive-Secret (RFC 8446 §7.1) with a library constant label and a transcript hash.
-    func deriveSecret(_ label: StaticString, transcriptHash: [UInt8]) -> SymmetricKey {
+    func deriveSecret(_ label: StaticString, transcriptHash: some HashValueBytes) -> SymmetricKey {
         expandLabel(label, context: transcriptHash.prefix(255), length: hash.digestLength)
     }
 

@@ -43,7 +43,7 @@ package enum KeySchedule {
         /// The PSK binder value (RFC 8446 §4.2.11.2): the Finished computation with the binder key
         /// as base key, over `Transcript-Hash(Truncate(ClientHello1))` (plus ClientHello1 and
         /// HelloRetryRequest before it after a retry). Pass that hash as `truncatedTranscriptHash`.
-        package func binder(external: Bool, truncatedTranscriptHash: [UInt8]) -> [UInt8] {
+        package func binder(external: Bool, truncatedTranscriptHash: some HashValueBytes) -> [UInt8] {
             // The binder key, like the Finished key under it, only ever lives on the stack.
             let binder = expander.withExpandedLabel(external ? "ext binder" : "res binder", context: hash.emptyHash, length: hash.digestLength) {
                 KeySchedule.verifyData(hash: hash, baseKeyBytes: $0, transcriptHash: truncatedTranscriptHash)
@@ -54,7 +54,7 @@ package enum KeySchedule {
 
         /// Whether `binder` is the correct binder for this PSK over `truncatedTranscriptHash`,
         /// compared in constant time (RFC 8446 §4.2.11.2).
-        package func isValidBinder(_ binder: [UInt8], external: Bool, truncatedTranscriptHash: [UInt8]) -> Bool {
+        package func isValidBinder(_ binder: [UInt8], external: Bool, truncatedTranscriptHash: some HashValueBytes) -> Bool {
             let valid = expander.withExpandedLabel(external ? "ext binder" : "res binder", context: hash.emptyHash, length: hash.digestLength) {
                 KeySchedule.isValidVerifyData(binder, hash: hash, baseKeyBytes: $0, transcriptHash: truncatedTranscriptHash)
             }
@@ -63,13 +63,13 @@ package enum KeySchedule {
 
         /// `client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello)`
         /// (RFC 8446 §7.1).
-        package func clientEarlyTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func clientEarlyTrafficSecret(transcriptHash: some HashValueBytes) -> SymmetricKey {
             expander.deriveSecret("c e traffic", transcriptHash: transcriptHash)
         }
 
         /// `early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master", ClientHello)`
         /// (RFC 8446 §7.1).
-        package func earlyExporterMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func earlyExporterMasterSecret(transcriptHash: some HashValueBytes) -> SymmetricKey {
             expander.deriveSecret("e exp master", transcriptHash: transcriptHash)
         }
 
@@ -102,13 +102,13 @@ package enum KeySchedule {
 
         /// `client_handshake_traffic_secret = Derive-Secret(Handshake Secret, "c hs traffic",
         /// ClientHello...ServerHello)` (RFC 8446 §7.1).
-        package func clientHandshakeTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func clientHandshakeTrafficSecret(transcriptHash: some HashValueBytes) -> SymmetricKey {
             expander.deriveSecret("c hs traffic", transcriptHash: transcriptHash)
         }
 
         /// `server_handshake_traffic_secret = Derive-Secret(Handshake Secret, "s hs traffic",
         /// ClientHello...ServerHello)` (RFC 8446 §7.1).
-        package func serverHandshakeTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func serverHandshakeTrafficSecret(transcriptHash: some HashValueBytes) -> SymmetricKey {
             expander.deriveSecret("s hs traffic", transcriptHash: transcriptHash)
         }
 
@@ -140,25 +140,25 @@ package enum KeySchedule {
 
         /// `client_application_traffic_secret_0 = Derive-Secret(Master Secret, "c ap traffic",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
-        package func clientApplicationTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func clientApplicationTrafficSecret(transcriptHash: some HashValueBytes) -> SymmetricKey {
             expander.deriveSecret("c ap traffic", transcriptHash: transcriptHash)
         }
 
         /// `server_application_traffic_secret_0 = Derive-Secret(Master Secret, "s ap traffic",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
-        package func serverApplicationTrafficSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func serverApplicationTrafficSecret(transcriptHash: some HashValueBytes) -> SymmetricKey {
             expander.deriveSecret("s ap traffic", transcriptHash: transcriptHash)
         }
 
         /// `exporter_master_secret = Derive-Secret(Master Secret, "exp master",
         /// ClientHello...server Finished)` (RFC 8446 §7.1).
-        package func exporterMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func exporterMasterSecret(transcriptHash: some HashValueBytes) -> SymmetricKey {
             expander.deriveSecret("exp master", transcriptHash: transcriptHash)
         }
 
         /// `resumption_master_secret = Derive-Secret(Master Secret, "res master",
         /// ClientHello...client Finished)` (RFC 8446 §7.1).
-        package func resumptionMasterSecret(transcriptHash: [UInt8]) -> SymmetricKey {
+        package func resumptionMasterSecret(transcriptHash: some HashValueBytes) -> SymmetricKey {
             expander.deriveSecret("res master", transcriptHash: transcriptHash)
         }
     }

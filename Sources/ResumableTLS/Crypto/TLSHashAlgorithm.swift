@@ -35,6 +35,14 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// `Hash(data)` held inline (no allocation): for values the key schedule uses and drops.
+    package func digest(_ data: some Sequence<UInt8>) -> TranscriptDigest {
+        switch self {
+        case .sha256: return Self.digest(data, with: SHA256.self)
+        case .sha384: return Self.digest(data, with: SHA384.self)
+        }
+    }
+
     /// `Hash("")`, the hash of the empty string used by Derive-Secret with no messages (RFC 8446 §7.1).
     package var emptyHash: [UInt8] {
         switch self {
@@ -108,6 +116,13 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// HKDF-Expand for lengths the library has already checked (`1...255 * Hash.length`).
     func hkdfExpandUnchecked(pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) -> SymmetricKey {
         HKDFExpander.expandOnce(hash: self, pseudoRandomKey: pseudoRandomKey, info: info, length: length)
+    }
+
+    private static func digest<H: HashFunction>(_ data: some Sequence<UInt8>, with: H.Type) -> TranscriptDigest {
+        var hasher = H()
+        let hashed: Void? = data.withContiguousStorageIfAvailable { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        if hashed == nil { hasher.update(data: Array(data)) }
+        return TranscriptDigest(hasher.finalize())
     }
 
     private static func hash<H: HashFunction>(_ data: some Sequence<UInt8>, with: H.Type) -> [UInt8] {

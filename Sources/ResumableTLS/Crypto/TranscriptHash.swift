@@ -61,17 +61,17 @@ package struct TranscriptHash: Sendable {
     }
 
     /// `Transcript-Hash` of the messages added so far. The transcript is not changed.
-    package func currentHash() -> [UInt8] {
+    package func currentHash() -> TranscriptDigest {
         switch state {
-        case .sha256(let h): return h.finalize().tlsBytes
-        case .sha384(let h): return h.finalize().tlsBytes
-        case .updating: return []
+        case .sha256(let h): return TranscriptDigest(h.finalize())
+        case .sha384(let h): return TranscriptDigest(h.finalize())
+        case .updating: return TranscriptDigest(SHA256().finalize())   // unreachable: only inside update
         }
     }
 
     /// The hash the transcript would have with `bytes` added, without adding them; for
     /// example the PSK binder hash over a truncated ClientHello (RFC 8446 §4.2.11.2).
-    package func hash(appending bytes: some Sequence<UInt8>) -> [UInt8] {
+    package func hash(appending bytes: some Sequence<UInt8>) -> TranscriptDigest {
         var copy = self
         copy.append(bytes)
         return copy.currentHash()
@@ -80,7 +80,7 @@ package struct TranscriptHash: Sendable {
     /// The synthetic handshake message that replaces ClientHello1 after a HelloRetryRequest
     /// (RFC 8446 §4.4.1): `message_hash` (254), a uint24 length of `Hash.length`, and
     /// `Hash(ClientHello1)`.
-    package static func messageHashMessage(clientHello1Hash: [UInt8]) -> [UInt8] {
+    package static func messageHashMessage(clientHello1Hash: some Collection<UInt8>) -> [UInt8] {
         var message: [UInt8] = [HandshakeType.messageHash.rawValue, 0, 0, UInt8(truncatingIfNeeded: clientHello1Hash.count)]
         message.append(contentsOf: clientHello1Hash)
         return message

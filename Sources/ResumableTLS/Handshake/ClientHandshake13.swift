@@ -320,7 +320,7 @@ final class ClientHandshake13 {
         guard let hash = session.hash else { throw TLSError.internalError("session without a TLS 1.3 hash") }
         guard let offer else { throw TLSError.internalError("ClientHello without its PSK offer") }
         let truncated = try ClientHello.truncatedForBinders(message, offer: offer)
-        let transcriptHash = transcriptPrefix.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
+        let transcriptHash = transcriptPrefix.map { $0.hash(appending: truncated) } ?? hash.digest(truncated)
         let binder = KeySchedule.Early(hash: hash, psk: session.secretKey)
             .binder(external: false, truncatedTranscriptHash: transcriptHash)
         try ClientHello.patchBinders(in: &message, with: [binder])

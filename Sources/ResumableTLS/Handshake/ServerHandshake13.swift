@@ -500,7 +500,7 @@ final class ServerHandshake13 {
                   let suite = configuration.cipherSuites.first(where: { hello.cipherSuites.contains($0) && $0.tls13Parameters?.hash == hash })
             else { continue }
             let truncated = try ClientHello.truncatedForBinders(raw, offer: offer)
-            let transcriptHash = transcript.map { $0.hash(appending: truncated) } ?? hash.hash(truncated)
+            let transcriptHash = transcript.map { $0.hash(appending: truncated) } ?? hash.digest(truncated)
             guard KeySchedule.Early(hash: hash, psk: session.secretKey)
                 .isValidBinder(offer.binders[index], external: false, truncatedTranscriptHash: transcriptHash) else {
                 throw TLSError.protocolViolation(alert: .decryptError, reason: .binderMismatch)

@@ -215,7 +215,7 @@ struct CryptoKeyScheduleTests {
 
         // Binder over the truncated ClientHello.
         let prefix = try V.s4("client", "calculate PSK binder", "ClientHello prefix")
-        let binderHash = TranscriptHash(hash: .sha256).hash(appending: prefix)
+        let binderHash = TranscriptHash(hash: .sha256).hash(appending: prefix).bytes
         #expect(binderHash == (try V.s4("client", "calculate PSK binder", "binder hash")))
         #expect(early.binderKey(external: false).bytes == (try V.s4("client", "calculate PSK binder", "PRK")))
         #expect(KeySchedule.finishedKey(hash: .sha256, baseKey: early.binderKey(external: false)).bytes == (try V.s4("client", "calculate PSK binder", "expanded")))
@@ -230,7 +230,7 @@ struct CryptoKeyScheduleTests {
         #expect(Array(clientHello.prefix(prefix.count)) == prefix)
         #expect(Array(clientHello.suffix(32)) == binder)
 
-        let helloHash = TranscriptHash(hash: .sha256).hash(appending: clientHello)
+        let helloHash = TranscriptHash(hash: .sha256).hash(appending: clientHello).bytes
         #expect(helloHash == (try V.s4("client", "derive secret \"tls13 c e traffic\"", "hash")))
         let cEarly = early.clientEarlyTrafficSecret(transcriptHash: helloHash)
         #expect(cEarly.bytes == (try V.s4("client", "derive secret \"tls13 c e traffic\"", "expanded")))
@@ -267,7 +267,7 @@ struct CryptoKeyScheduleTests {
         transcript.append(helloRetryRequest)
         transcript.append(clientHello2)
         transcript.append(serverHello)
-        #expect(transcript.currentHash() == (try V.s5("server", "derive secret \"tls13 c hs traffic\"", "hash")))
+        #expect(transcript.currentHash().bytes == (try V.s5("server", "derive secret \"tls13 c hs traffic\"", "hash")))
 
         // Same through the explicit message and through a pending (suite-less) start.
         var pending = PendingTranscript()
@@ -288,11 +288,11 @@ struct CryptoKeyScheduleTests {
         transcript.append([1, 2, 3])
         let snapshot = transcript
         transcript.append([4])
-        #expect(snapshot.currentHash() == TLSHashAlgorithm.sha384.hash([1, 2, 3]))
-        #expect(transcript.currentHash() == TLSHashAlgorithm.sha384.hash([1, 2, 3, 4]))
+        #expect(snapshot.currentHash().bytes == TLSHashAlgorithm.sha384.hash([1, 2, 3]))
+        #expect(transcript.currentHash().bytes == TLSHashAlgorithm.sha384.hash([1, 2, 3, 4]))
         #expect(transcript.currentHash().count == 48)
-        #expect(transcript.hash(appending: [5]) == TLSHashAlgorithm.sha384.hash([1, 2, 3, 4, 5]))
-        #expect(transcript.currentHash() == TLSHashAlgorithm.sha384.hash([1, 2, 3, 4]))
+        #expect(transcript.hash(appending: [5]).bytes == TLSHashAlgorithm.sha384.hash([1, 2, 3, 4, 5]))
+        #expect(transcript.currentHash().bytes == TLSHashAlgorithm.sha384.hash([1, 2, 3, 4]))
     }
 
     @Test func keyUpdateAndExporter() throws {

@@ -48,6 +48,6 @@ struct Section3 {
         transcript.append(serverFinished)
         let sf = transcript.currentHash()
         transcript.append(clientFinished)
-        return (hello, cv, sf, transcript.currentHash())
+        return (hello.bytes, cv.bytes, sf.bytes, transcript.currentHash().bytes)
     }
 }

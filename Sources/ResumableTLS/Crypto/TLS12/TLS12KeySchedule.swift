@@ -13,7 +13,7 @@ package enum TLS12KeySchedule {
     /// `PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)`.
     package static func masterSecret(
         hash: TLSHashAlgorithm, preMasterSecret: SymmetricKey, extended: Bool,
-        sessionHash: [UInt8], clientRandom: [UInt8], serverRandom: [UInt8]
+        sessionHash: some Collection<UInt8>, clientRandom: [UInt8], serverRandom: [UInt8]
     ) -> SymmetricKey {
         let bytes = extended
             ? TLS12PRF.compute(hash: hash, secret: preMasterSecret, label: "extended master secret", seed: sessionHash, length: masterSecretLength)
@@ -43,14 +43,14 @@ package enum TLS12KeySchedule {
 
     /// `verify_data = PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]`
     /// (RFC 5246 §7.4.9), with "client finished" or "server finished".
-    package static func verifyData(hash: TLSHashAlgorithm, masterSecret: SymmetricKey, client: Bool, transcriptHash: [UInt8]) -> [UInt8] {
+    package static func verifyData(hash: TLSHashAlgorithm, masterSecret: SymmetricKey, client: Bool, transcriptHash: some HashValueBytes) -> [UInt8] {
         TLS12PRF.compute(hash: hash, secret: masterSecret, label: client ? "client finished" : "server finished",
                          seed: transcriptHash, length: verifyDataLength)
     }
 
     /// Whether a received verify_data is right, compared in constant time (a mismatch is
     /// `decrypt_error`, RFC 5246 §7.4.9).
-    package static func isValidVerifyData(_ received: [UInt8], hash: TLSHashAlgorithm, masterSecret: SymmetricKey, client: Bool, transcriptHash: [UInt8]) -> Bool {
+    package static func isValidVerifyData(_ received: [UInt8], hash: TLSHashAlgorithm, masterSecret: SymmetricKey, client: Bool, transcriptHash: some HashValueBytes) -> Bool {
         let expected = verifyData(hash: hash, masterSecret: masterSecret, client: client, transcriptHash: transcriptHash)
         guard received.count == expected.count else { return false }
         var difference: UInt8 = 0

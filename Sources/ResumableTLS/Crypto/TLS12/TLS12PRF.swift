@@ -11,7 +11,7 @@ import Crypto
 package enum TLS12PRF {
     /// `PRF(secret, label, seed + moreSeed)` truncated to `length` bytes (`moreSeed` spares the
     /// caller a concatenation, e.g. of the two randoms).
-    package static func compute(hash: TLSHashAlgorithm, secret: SymmetricKey, label: String, seed: [UInt8],
+    package static func compute(hash: TLSHashAlgorithm, secret: SymmetricKey, label: String, seed: some Collection<UInt8>,
                                 moreSeed: [UInt8] = [], length: Int) -> [UInt8] {
         var labelAndSeed: [UInt8] = []
         labelAndSeed.reserveCapacity(label.utf8.count + seed.count + moreSeed.count)
