@@ -47,15 +47,15 @@ package enum HostileClientHello {
             throw BenchError("the base ClientHello needs a key share and psk_key_exchange_modes")
         }
         var hello = base
-        hello.cipherSuites = fillerSuites(PeerListLimits.cipherSuites - base.cipherSuites.count) + base.cipherSuites
+        hello.cipherSuites = CodePointList(fillerSuites(PeerListLimits.cipherSuites - base.cipherSuites.count) + base.cipherSuites)
         let shareGroups = (0..<(PeerListLimits.keyShares - 1)).map { NamedGroup(rawValue: 0x2000 + UInt16($0)) }
         let fillerGroups = (0..<(PeerListLimits.supportedGroups - shareGroups.count - 1)).map { NamedGroup(rawValue: 0x3000 + UInt16($0)) }
         var extensions: [Extension] = []
         if let name = base.extensions[.serverName] { extensions.append(name) }
         extensions.append(.supportedVersionsClientHello([.tls13]))
-        extensions.append(.supportedGroups(fillerGroups + shareGroups.reversed() + [realShare.group]))
+        extensions.append(.supportedGroups(CodePointList(fillerGroups + shareGroups.reversed() + [realShare.group])))
         extensions.append(.keyShareClientHello(shareGroups.map { KeyShareEntry(group: $0, keyExchange: [0x01]) } + [realShare]))
-        extensions.append(.signatureAlgorithms(fillerSchemes(PeerListLimits.signatureSchemes - 1) + [.ecdsaSecp256r1SHA256]))
+        extensions.append(.signatureAlgorithms(CodePointList(fillerSchemes(PeerListLimits.signatureSchemes - 1) + [.ecdsaSecp256r1SHA256])))
         extensions.append(.applicationLayerProtocols(
             (0..<(PeerListLimits.applicationProtocols - 1)).map { [UInt8](repeating: 0x61 + UInt8($0 % 26), count: 200) } + [Array("http/1.1".utf8)]))
         extensions.append(.pskKeyExchangeModes(modes))
@@ -77,7 +77,7 @@ package enum HostileClientHello {
         let shareGroups = (0..<shareCount).map { NamedGroup(rawValue: 0x1000 + UInt16($0)) }
         let fillers = (0..<(groupCount - shareCount)).map { NamedGroup(rawValue: 0x4000 + UInt16($0)) }
         var extensions = base.extensions.extensions.filter { ![.supportedGroups, .keyShare, .preSharedKey, .applicationLayerProtocolNegotiation].contains($0.type) }
-        extensions.append(.supportedGroups(fillers + shareGroups.reversed()))
+        extensions.append(.supportedGroups(CodePointList(fillers + shareGroups.reversed())))
         extensions.append(.keyShareClientHello(shareGroups.map { KeyShareEntry(group: $0, keyExchange: [0x01]) }))
         var hello = base
         hello.extensions = ExtensionList(extensions)
@@ -100,16 +100,17 @@ package enum HostileClientHello {
             let end = extensions.last?.type == .preSharedKey ? extensions.count - 1 : extensions.count
             extensions.insert(contentsOf: unknownExtensions(count: missing, totalBody: 0), at: end)
         case .cipherSuites:
-            hello.cipherSuites = fillerSuites(PeerListLimits.cipherSuites + 1 - base.cipherSuites.count) + base.cipherSuites
+            hello.cipherSuites = CodePointList(fillerSuites(PeerListLimits.cipherSuites + 1 - base.cipherSuites.count) + base.cipherSuites)
         case .supportedGroups:
             guard case .supportedGroups(let groups)? = base.extensions[.supportedGroups] else { throw BenchError("no supported_groups") }
-            replace(.supportedGroups((0..<(PeerListLimits.supportedGroups + 1 - groups.count)).map { NamedGroup(rawValue: 0x3000 + UInt16($0)) } + groups))
+            let fillers: [NamedGroup] = (0..<(PeerListLimits.supportedGroups + 1 - groups.count)).map { NamedGroup(rawValue: 0x3000 + UInt16($0)) }
+            replace(.supportedGroups(CodePointList(fillers + groups)))
         case .keyShares:
             let groups = (0..<(PeerListLimits.keyShares + 1)).map { NamedGroup(rawValue: 0x2000 + UInt16($0)) }
-            replace(.supportedGroups(groups))
+            replace(.supportedGroups(CodePointList(groups)))
             replace(.keyShareClientHello(groups.map { KeyShareEntry(group: $0, keyExchange: [0x01]) }))
         case .signatureSchemes:
-            replace(.signatureAlgorithms(fillerSchemes(PeerListLimits.signatureSchemes) + [.ecdsaSecp256r1SHA256]))
+            replace(.signatureAlgorithms(CodePointList(fillerSchemes(PeerListLimits.signatureSchemes) + [.ecdsaSecp256r1SHA256])))
         case .applicationProtocols:
             replace(.applicationLayerProtocols((0...PeerListLimits.applicationProtocols).map { Array("p\($0)".utf8) }))
         case .pskIdentities:

@@ -87,7 +87,7 @@ public struct TLSPrivateKey: Sendable {
     /// §4.4.2.2): the first scheme of the peer's list, in the peer's order of preference, that
     /// this key can produce; `nil` when there is none, in which case the handshake must abort with
     /// `handshake_failure`.
-    public func selectSignatureScheme(peerSignatureAlgorithms: [SignatureScheme]) -> SignatureScheme? {
+    public func selectSignatureScheme(peerSignatureAlgorithms: some Sequence<SignatureScheme>) -> SignatureScheme? {
         let ours = signatureSchemes
         return peerSignatureAlgorithms.first { ours.contains($0) }
     }

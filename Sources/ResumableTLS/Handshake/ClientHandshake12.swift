@@ -225,8 +225,8 @@ final class ClientHandshake12 {
             throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .extendedMasterSecret("server does not support the extended master secret"))
         }
         let agreement = Agreement(
-            parameters: parameters, clientRandom: clientHello.random, serverRandom: hello.random,
-            sessionID: hello.legacySessionIDEcho, extendedMasterSecret: extendedMasterSecret,
+            parameters: parameters, clientRandom: Array(clientHello.random), serverRandom: Array(hello.random),
+            sessionID: Array(hello.legacySessionIDEcho), extendedMasterSecret: extendedMasterSecret,
             applicationProtocol: applicationProtocol, peerRecordSizeLimit: peerRecordSizeLimit, expectsTicket: expectsTicket)
         self.agreement = agreement
         var transcript = TranscriptHash(hash: parameters.hash)
@@ -235,7 +235,7 @@ final class ClientHandshake12 {
         append(raw)
 
         // RFC 5246 §7.4.1.3, RFC 5077 §3.4: the server resumes by echoing our session ID.
-        if let session = offeredSession, !clientHello.legacySessionID.isEmpty, hello.legacySessionIDEcho == clientHello.legacySessionID {
+        if let session = offeredSession, !clientHello.legacySessionID.isEmpty, hello.legacySessionIDEcho.elementsEqual(clientHello.legacySessionID) {
             guard hello.cipherSuite == session.cipherSuite else {
                 throw TLSError.illegalParameter("resumed session with another cipher suite")
             }
@@ -287,6 +287,7 @@ final class ClientHandshake12 {
             throw TLSError.invalidState("no verification pending")
         }
         var actions: [HandshakeAction] = []
+        actions.reserveCapacity(8)
         var signingKey: TLSPrivateKey?
         if certificateRequest != nil {
             // RFC 5246 §7.4.6: an empty Certificate when we have none.
@@ -326,6 +327,7 @@ final class ClientHandshake12 {
         let verifyData = TLS12KeySchedule.verifyData(hash: agreement.parameters.hash, masterSecret: master,
                                                      client: true, transcriptHash: transcript.currentHash())
         var actions: [HandshakeAction] = [.sendChangeCipherSpec, .setWriteKeys(.tls12(keys.client))]
+        actions.reserveCapacity(8)
         try send(.finished(Finished(verifyData: verifyData)), into: &actions)
         return actions
     }
@@ -338,6 +340,7 @@ final class ClientHandshake12 {
         }
         append(raw)
         var actions: [HandshakeAction] = []
+        actions.reserveCapacity(8)
         if resumedSession != nil {
             // Abbreviated handshake: the server finished first; we answer.
             actions += try sendChangeCipherSpecAndFinished(master: master)

@@ -131,6 +131,7 @@ final class ClientHandshake13 {
             if declineReason == nil { declineReason = .declinedByServer }
         }
         var extensions: [Extension] = []
+        extensions.reserveCapacity(16)
         var keyShares: [KeyExchangePrivateKey] = []
         if let name = configuration.serverName, !ServerNameLiteral.isIPAddress(name) {
             extensions.append(.serverName(name))
@@ -141,8 +142,8 @@ final class ClientHandshake13 {
             keyShares = try groups.map { try KeyExchangePrivateKey(group: $0) }
             extensions.append(.supportedVersionsClientHello(offersTLS12 ? [.tls13, .tls12] : [.tls13]))
         }
-        extensions.append(.supportedGroups(configuration.groups))
-        extensions.append(.signatureAlgorithms(configuration.signatureSchemes))
+        extensions.append(.supportedGroups(CodePointList(configuration.groups)))
+        extensions.append(.signatureAlgorithms(CodePointList(configuration.signatureSchemes)))
         if offersTLS13 {
             extensions.append(.keyShareClientHello(keyShares.map { KeyShareEntry(group: $0.group, keyExchange: $0.keyShare) }))
             // Servers send tickets only to clients that say how they would use them (RFC 8446 §4.2.9).
@@ -200,7 +201,7 @@ final class ClientHandshake13 {
         let hello = ClientHello(
             random: HandshakeRandom.bytes(32),
             legacySessionID: sessionID,
-            cipherSuites: suites,
+            cipherSuites: CodePointList(suites),
             extensions: ExtensionList(extensions))
         clientHello = hello
         var bytes = try HandshakeMessage.clientHello(hello).encode()
@@ -210,6 +211,7 @@ final class ClientHandshake13 {
         pendingTranscript.append(bytes)
         state = .waitServerHello(keyShares: keyShares)
         var actions: [HandshakeAction] = [.send(bytes)]
+        actions.reserveCapacity(4)
         if let session = earlyDataSession, let hash = session.hash, let parameters = session.cipherSuite.tls13Parameters {
             // RFC 8446 §D.4: the compatibility ChangeCipherSpec goes before the first protected record.
             if configuration.middleboxCompatibility {
@@ -368,7 +370,7 @@ final class ClientHandshake13 {
         guard version == .tls13 else {
             throw TLSError.illegalParameter("server selected \(version), which was not offered")
         }
-        guard let offered = clientHello, hello.legacySessionIDEcho == offered.legacySessionID else {
+        guard let offered = clientHello, hello.legacySessionIDEcho.elementsEqual(offered.legacySessionID) else {
             throw TLSError.illegalParameter("legacy_session_id_echo does not match")
         }
         guard hello.legacyCompressionMethod == 0 else {
@@ -589,6 +591,7 @@ final class ClientHandshake13 {
         let finishing = FinishSecrets(clientHandshakeSecret: secrets.clientHandshakeSecret, master: master,
                                       clientApplicationSecret: master.clientApplicationTrafficSecret(transcriptHash: hash))
         var actions: [HandshakeAction] = [.setReadKeys(.tls13(TrafficSecret(suite: suite, secret: serverApplicationSecret)))]
+        actions.reserveCapacity(8)
         if let resumed = resumedSession {
             peerChain = resumed.peerCertificates
             return try actions + finish(finishing)
@@ -612,6 +615,7 @@ final class ClientHandshake13 {
         let master = secrets.master
         let clientApplicationSecret = secrets.clientApplicationSecret
         var actions: [HandshakeAction] = []
+        actions.reserveCapacity(6)
         if configuration.middleboxCompatibility && !sentChangeCipherSpec {
             sentChangeCipherSpec = true
             actions.append(.sendChangeCipherSpec)

@@ -95,7 +95,7 @@ struct OfferedSessionResolver {
             if tls12SessionTickets, case .sessionTicket(let ticket)? = hello.extensions[.sessionTicket], !ticket.isEmpty {
                 return [(ticket, .ticket)]
             }
-            return hello.legacySessionID.isEmpty ? [] : [(hello.legacySessionID, .sessionID)]
+            return hello.legacySessionID.isEmpty ? [] : [(Array(hello.legacySessionID), .sessionID)]
         default:
             guard let offer = hello.offeredPSKs else { return [] }
             return offer.identities.prefix(PeerListLimits.pskIdentitiesExamined).map { ($0.identity, .ticket) }

@@ -169,7 +169,7 @@ final class ServerHandshake12 {
         var random = HandshakeRandom.bytes(32)
         if marksDowngrade { random.replaceSubrange(24..<32, with: DowngradeSentinel.tls12.bytes) }
         agreement = Agreement(
-            parameters: parameters, clientRandom: hello.random, serverRandom: random,
+            parameters: parameters, clientRandom: Array(hello.random), serverRandom: random,
             extendedMasterSecret: extendedMasterSecret, serverName: serverName,
             applicationProtocol: applicationProtocol, peerRecordSizeLimit: peerRecordSizeLimit,
             clientAcceptsTickets: clientAcceptsTickets, resumption: resumption, mechanism: found?.mechanism)
@@ -199,7 +199,7 @@ final class ServerHandshake12 {
 
     /// signature_algorithms (RFC 5246 §7.4.1.4.1). Without it a TLS 1.2 client means SHA-1,
     /// which we do not sign with.
-    private func readSignatureSchemes(_ hello: ClientHello) throws -> [SignatureScheme] {
+    private func readSignatureSchemes(_ hello: ClientHello) throws -> CodePointList<SignatureScheme> {
         guard case .signatureAlgorithms(let schemes)? = hello.extensions[.signatureAlgorithms] else {
             throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .missingExtension("TLS 1.2 ClientHello without signature_algorithms (SHA-1 only)"))
         }
@@ -208,7 +208,7 @@ final class ServerHandshake12 {
 
     /// Our preferred TLS 1.2 suite among the client's that our key can authenticate, and the
     /// signature scheme it will sign the ServerKeyExchange with.
-    private func chooseSuite(_ hello: ClientHello, signatureSchemes: [SignatureScheme]) throws -> (TLS12CipherSuiteParameters, SignatureScheme) {
+    private func chooseSuite(_ hello: ClientHello, signatureSchemes: CodePointList<SignatureScheme>) throws -> (TLS12CipherSuiteParameters, SignatureScheme) {
         guard let key = configuration.privateKey, configuration.certificateChain != nil else {
             throw TLSError.internalError("a server without a certificate")
         }
@@ -276,7 +276,7 @@ final class ServerHandshake12 {
             mechanism = .ticket
             clientOfferedTicket = true
         } else if !hello.legacySessionID.isEmpty {
-            identity = hello.legacySessionID
+            identity = Array(hello.legacySessionID)
             mechanism = .sessionID
         } else {
             return nil
@@ -331,6 +331,7 @@ final class ServerHandshake12 {
             random: agreement.serverRandom, legacySessionIDEcho: hello.legacySessionID,
             cipherSuite: parameters.suite, extensions: ExtensionList(extensions))
         var actions: [HandshakeAction] = []
+        actions.reserveCapacity(8)
         let helloBytes = try HandshakeMessage.serverHello(serverHello).encode()
         transcript.append(helloBytes)
         actions.append(.send(helloBytes))
@@ -348,6 +349,7 @@ final class ServerHandshake12 {
     private func serverHelloExtensions(_ hello: ClientHello, full: Bool, sendsTicket: Bool) -> [Extension] {
         guard let agreement else { return [] }
         var extensions: [Extension] = []
+        extensions.reserveCapacity(8)
         if clientSignalsSecureRenegotiation(hello) { extensions.append(.renegotiationInfo([])) }
         if agreement.extendedMasterSecret { extensions.append(.extendedMasterSecret) }
         // RFC 6066 §3: acknowledged on a full handshake only.
@@ -372,7 +374,7 @@ final class ServerHandshake12 {
         let sessionID = agreement.clientAcceptsTickets ? [] : HandshakeRandom.bytes(32)
         pendingSessionID = sessionID
         let serverHello = ServerHello(
-            random: agreement.serverRandom, legacySessionIDEcho: sessionID, cipherSuite: agreement.parameters.suite,
+            random: agreement.serverRandom, legacySessionIDEcho: sessionID[...], cipherSuite: agreement.parameters.suite,
             extensions: ExtensionList(serverHelloExtensions(hello, full: true, sendsTicket: agreement.clientAcceptsTickets)))
         let ephemeral = try KeyExchangePrivateKey(group: group)
         var exchange = TLS12ServerKeyExchange(group: group, publicPoint: ephemeral.keyShare, signatureAlgorithm: scheme, signature: [])
@@ -389,6 +391,7 @@ final class ServerHandshake12 {
         }
         messages.append(.tls12ServerHelloDone(TLS12ServerHelloDone()))
         var actions: [HandshakeAction] = []
+        actions.reserveCapacity(8)
         for message in messages {
             let bytes = try message.encode()
             transcript.append(bytes)
@@ -477,6 +480,7 @@ final class ServerHandshake12 {
             sessionIDContext: policy.sessionIDContext, peerCertificates: peerChain, group: group,
             contextID: contextID, authenticationTime: now, extendedMasterSecret: agreement.extendedMasterSecret)
         var actions: [HandshakeAction] = []
+        actions.reserveCapacity(8)
         if agreement.clientAcceptsTickets {
             actions += try newTicket(for: made)
         } else {
@@ -501,6 +505,7 @@ final class ServerHandshake12 {
             sessionIDContext: base.sessionIDContext, peerCertificates: base.peerCertificates, group: base.group,
             contextID: contextID, authenticationTime: base.authenticationTime, extendedMasterSecret: base.extendedMasterSecret)
         var actions: [HandshakeAction] = []
+        actions.reserveCapacity(8)
         let message: TLS12NewSessionTicket
         if let issued = try? sessions.issueTicket(for: renewed) {
             message = TLS12NewSessionTicket(ticketLifetimeHint: UInt32(min(renewed.timeout, TimeInterval(UInt32.max))), ticket: issued.ticket)

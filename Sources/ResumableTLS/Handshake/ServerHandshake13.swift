@@ -259,8 +259,8 @@ final class ServerHandshake13 {
     private struct ClientOffer {
         var suite: CipherSuite
         var parameters: TLS13CipherSuiteParameters
-        var schemes: [SignatureScheme]
-        var groups: [NamedGroup]
+        var schemes: CodePointList<SignatureScheme>
+        var groups: CodePointList<NamedGroup>
         /// The groups we support, in our order.
         var ourGroups: [NamedGroup]
         /// The client's first key share for a group we support, if any.
@@ -395,6 +395,7 @@ final class ServerHandshake13 {
         earlyData: EarlyDataHandling
     ) throws -> [HandshakeAction] {
         var serverHelloExtensions: [Extension] = [.supportedVersionsSelected(.tls13)]
+        serverHelloExtensions.reserveCapacity(3)
         var sharedSecret: SymmetricKey?
         group = nil
         if let share {
@@ -417,6 +418,7 @@ final class ServerHandshake13 {
         let serverHelloBytes = try HandshakeMessage.serverHello(serverHello).encode()
         transcript.append(serverHelloBytes)
         var actions: [HandshakeAction] = [.send(serverHelloBytes)]
+        actions.reserveCapacity(12)
         if !hello.legacySessionID.isEmpty && !didHelloRetryRequest {
             actions.append(.sendChangeCipherSpec)
         }
@@ -446,7 +448,7 @@ final class ServerHandshake13 {
         let requestsClientCertificate = signing != nil && configuration.clientAuthentication != .none
         if let (key, chain, scheme) = signing {
             if requestsClientCertificate {
-                let request = CertificateRequest(extensions: [.signatureAlgorithms(configuration.signatureSchemes)])
+                let request = CertificateRequest(extensions: [.signatureAlgorithms(CodePointList(configuration.signatureSchemes))])
                 let requestBytes = try HandshakeMessage.certificateRequest(request).encode()
                 transcript.append(requestBytes)
                 actions.append(.send(requestBytes))
@@ -656,6 +658,7 @@ final class ServerHandshake13 {
         let resumptionMasterSecret = secrets.master.resumptionMasterSecret(transcriptHash: transcript.currentHash())
         self.transcript = transcript
         var actions: [HandshakeAction] = [.setReadKeys(.tls13(TrafficSecret(suite: suite, secret: secrets.clientApplicationSecret)))]
+        actions.reserveCapacity(8)
         if !peerChain.isEmpty {
             state = .waitChainVerification(resumptionMasterSecret: resumptionMasterSecret)
             actions.append(.verifyPeerChain(PeerChainCheck(chain: peerChain, expectedServerName: nil, owner: .client)))

@@ -86,7 +86,7 @@ import Testing
         let random = [UInt8](repeating: 0x11, count: 32)
         return [
             (.clientHello(ClientHello(random: random, legacySessionID: [UInt8](repeating: 3, count: 32),
-                                      cipherSuites: CipherSuite.tls13Suites,
+                                      cipherSuites: CodePointList(CipherSuite.tls13Suites),
                                       extensions: [.serverName("a.example"), .supportedVersionsClientHello([.tls13]),
                                                    .keyShareClientHello([share]), .pskKeyExchangeModes([.pskDHEKE]), .preSharedKeyOffer(offer)])), .initial),
             (.clientHello(ClientHello(random: random, cipherSuites: [.ecdheRSAWithAES128GCMSHA256], extensions: [])), .initial),

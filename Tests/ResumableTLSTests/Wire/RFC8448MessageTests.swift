@@ -14,7 +14,7 @@ import Testing
         let bytes = try RFC8448.value(section: 3, role: "client", step: "construct a ClientHello", label: "ClientHello")
         guard case .clientHello(let hello) = try parseWireMessage(bytes) else { Issue.record("not a ClientHello"); return }
         #expect(hello.legacyVersion == .tls12)
-        #expect(hello.random == [UInt8](hex: "cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7"))
+        #expect(Array(hello.random) == [UInt8](hex: "cb34ecb1e78163ba1c38c6dacb196a6dffa21a8d9912ec18a2ef6283024dece7"))
         #expect(hello.legacySessionID.isEmpty)
         #expect(hello.cipherSuites == [.tlsAES128GCMSHA256, .tlsChaCha20Poly1305SHA256, .tlsAES256GCMSHA384])
         #expect(hello.legacyCompressionMethods == [0])
@@ -124,7 +124,7 @@ import Testing
         let hrrBytes = try RFC8448.value(section: 5, role: "server", step: "construct a ServerHello", label: "ServerHello")
         guard case .serverHello(let hrr) = try parseWireMessage(hrrBytes) else { Issue.record("not a ServerHello"); return }
         #expect(hrr.isHelloRetryRequest)
-        #expect(hrr.random == ServerHello.helloRetryRequestRandom)
+        #expect(Array(hrr.random) == ServerHello.helloRetryRequestRandom)
         #expect(hrr.extensions[.keyShare] == .keyShareHelloRetryRequest(.secp256r1))
         #expect(hrr.extensions[.supportedVersions] == .supportedVersionsSelected(.tls13))
         guard case .cookie(let cookie) = hrr.extensions[.cookie] else { Issue.record("no cookie"); return }

@@ -133,6 +133,15 @@ package struct ByteReader: Sendable {
         return Array(body.readRemaining())
     }
 
+    /// Reads an opaque vector as a view of the bytes (no copy): for fields of a parsed message
+    /// that live no longer than the message.
+    package mutating func readOpaqueSlice(
+        prefixBytes: Int, minLength: Int = 0, maxLength: Int = .max, _ what: StaticString
+    ) throws -> ArraySlice<UInt8> {
+        var body = try readVector(prefixBytes: prefixBytes, minLength: minLength, maxLength: maxLength, what)
+        return body.readRemaining()
+    }
+
     /// Throws `decode_error` unless every byte has been consumed.
     package func expectEnd(_ what: StaticString) throws {
         guard isEmpty else {

@@ -12,11 +12,11 @@ package enum Extension: Sendable, Hashable {
     /// max_fragment_length (RFC 6066 §4).
     case maxFragmentLength(MaxFragmentLength)
     /// supported_groups (RFC 8446 §4.2.7): `NamedGroup named_group_list<2..2^16-1>`.
-    case supportedGroups([NamedGroup])
+    case supportedGroups(CodePointList<NamedGroup>)
     /// signature_algorithms (RFC 8446 §4.2.3): `SignatureScheme list<2..2^16-2>`.
-    case signatureAlgorithms([SignatureScheme])
+    case signatureAlgorithms(CodePointList<SignatureScheme>)
     /// signature_algorithms_cert (RFC 8446 §4.2.3), same body as signature_algorithms.
-    case signatureAlgorithmsCert([SignatureScheme])
+    case signatureAlgorithmsCert(CodePointList<SignatureScheme>)
     /// application_layer_protocol_negotiation offered by a client (RFC 7301 §3.1): non-empty names.
     case applicationLayerProtocols([[UInt8]])
     /// application_layer_protocol_negotiation answered by a server: exactly one name (RFC 7301 §3.1).
@@ -36,7 +36,7 @@ package enum Extension: Sendable, Hashable {
     /// early_data in a NewSessionTicket: `uint32 max_early_data_size` (RFC 8446 §4.2.10).
     case maxEarlyDataSize(UInt32)
     /// supported_versions in a ClientHello (RFC 8446 §4.2.1): `versions<2..254>`, 1-byte length.
-    case supportedVersionsClientHello([ProtocolVersion])
+    case supportedVersionsClientHello(CodePointList<ProtocolVersion>)
     /// supported_versions in a ServerHello or HelloRetryRequest: the selected version.
     case supportedVersionsSelected(ProtocolVersion)
     /// cookie (RFC 8446 §4.2.2): `opaque cookie<1..2^16-1>`.
@@ -147,11 +147,11 @@ extension Extension {
             }
             return .maxFragmentLength(value)
         case .supportedGroups:
-            return .supportedGroups(try reader.readUInt16List(minLength: 2, maxCount: PeerListLimits.supportedGroups, "named_group_list").map(NamedGroup.init(rawValue:)))
+            return .supportedGroups(try reader.readCodePointList(minLength: 2, maxCount: PeerListLimits.supportedGroups, "named_group_list"))
         case .signatureAlgorithms:
-            return .signatureAlgorithms(try reader.readUInt16List(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.signatureSchemes, "signature_algorithms").map(SignatureScheme.init(rawValue:)))
+            return .signatureAlgorithms(try reader.readCodePointList(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.signatureSchemes, "signature_algorithms"))
         case .signatureAlgorithmsCert:
-            return .signatureAlgorithmsCert(try reader.readUInt16List(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.signatureSchemes, "signature_algorithms_cert").map(SignatureScheme.init(rawValue:)))
+            return .signatureAlgorithmsCert(try reader.readCodePointList(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.signatureSchemes, "signature_algorithms_cert"))
         case .applicationLayerProtocolNegotiation:
             var list = try reader.readVector(prefixBytes: 2, minLength: 2, "protocol_name_list")
             var names: [[UInt8]] = []
@@ -183,18 +183,13 @@ extension Extension {
             return .earlyData
         case .supportedVersions:
             if fromClient {
-                var list = try reader.readVector(prefixBytes: 1, minLength: 2, maxLength: 254, "supported_versions")
-                guard list.remaining % 2 == 0 else { throw TLSError.decodeError("supported_versions: odd length") }
-                var versions: [ProtocolVersion] = []
-                while !list.isEmpty { versions.append(ProtocolVersion(rawValue: try list.readUInt16("version"))) }
-                return .supportedVersionsClientHello(versions)
+                return .supportedVersionsClientHello(try reader.readCodePointList(prefixBytes: 1, minLength: 2, maxLength: 254, "supported_versions"))
             }
             return .supportedVersionsSelected(ProtocolVersion(rawValue: try reader.readUInt16("selected_version")))
         case .cookie:
             return .cookie(try reader.readOpaque(prefixBytes: 2, minLength: 1, "cookie"))
         case .pskKeyExchangeModes:
-            let modes = try reader.readOpaque(prefixBytes: 1, minLength: 1, "ke_modes")
-            return .pskKeyExchangeModes(modes.map(PSKKeyExchangeMode.init(rawValue:)))
+            return .pskKeyExchangeModes(try reader.readOpaqueSlice(prefixBytes: 1, minLength: 1, "ke_modes").map(PSKKeyExchangeMode.init(rawValue:)))
         case .postHandshakeAuth:
             return .postHandshakeAuth
         case .keyShare:
@@ -236,7 +231,7 @@ extension Extension {
             throw TLSError.illegalParameter("server_name type \(nameType) is not host_name")
         }
         // DNS names are at most 253 bytes; a longer one could not be kept in a ticket (L4).
-        let host = try list.readOpaque(prefixBytes: 2, minLength: 1, "HostName")
+        let host = try list.readOpaqueSlice(prefixBytes: 2, minLength: 1, "HostName")
         guard host.count <= 255 else {
             throw TLSError.illegalParameter("server_name of \(host.count) bytes, more than 255")
         }
@@ -266,10 +261,10 @@ extension Extension {
             writer.writeUInt8(value.rawValue)
         case .supportedGroups(let groups):
             try Self.requireNonEmpty(groups, "supported_groups")
-            try writer.writeUInt16List(groups.map(\.rawValue))
+            try writer.writeCodePoints(groups)
         case .signatureAlgorithms(let schemes), .signatureAlgorithmsCert(let schemes):
             try Self.requireNonEmpty(schemes, "signature_algorithms")
-            try writer.writeUInt16List(schemes.map(\.rawValue))
+            try writer.writeCodePoints(schemes)
         case .applicationLayerProtocols(let names):
             try Self.requireNonEmpty(names, "ALPN protocol list")
             try writer.writeVector(prefixBytes: 2) { w in
@@ -293,9 +288,7 @@ extension Extension {
             writer.writeUInt32(size)
         case .supportedVersionsClientHello(let versions):
             try Self.requireNonEmpty(versions, "supported_versions")
-            try writer.writeVector(prefixBytes: 1) { w in
-                for version in versions { w.writeUInt16(version.rawValue) }
-            }
+            try writer.writeCodePoints(versions, prefixBytes: 1)
         case .supportedVersionsSelected(let version):
             writer.writeUInt16(version.rawValue)
         case .cookie(let cookie):

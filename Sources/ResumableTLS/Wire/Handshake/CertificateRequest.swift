@@ -20,7 +20,7 @@ package struct CertificateRequest: Sendable, Hashable {
 
     /// The signature schemes the server accepts for CertificateVerify.
     package var signatureAlgorithms: [SignatureScheme] {
-        if case .signatureAlgorithms(let schemes) = extensions[.signatureAlgorithms] { return schemes }
+        if case .signatureAlgorithms(let schemes) = extensions[.signatureAlgorithms] { return schemes.values }
         return []
     }
 

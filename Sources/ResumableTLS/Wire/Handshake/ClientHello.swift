@@ -14,14 +14,15 @@
 package struct ClientHello: Sendable, Hashable {
     /// `legacy_version`: 0x0303 for TLS 1.3 clients; the real offer is in supported_versions.
     package var legacyVersion: ProtocolVersion
-    /// The 32-byte client random.
-    package var random: [UInt8]
+    /// The 32-byte client random (in a parsed message, a view of the received bytes, like the
+    /// other variable-length fields).
+    package var random: ArraySlice<UInt8>
     /// `legacy_session_id`, 0...32 bytes (non-empty in middlebox-compatibility mode, RFC 8446 §D.4).
-    package var legacySessionID: [UInt8]
+    package var legacySessionID: ArraySlice<UInt8>
     /// Offered cipher suites in preference order; never empty.
-    package var cipherSuites: [CipherSuite]
+    package var cipherSuites: CodePointList<CipherSuite>
     /// `legacy_compression_methods`; a TLS 1.3 client sends exactly `[0]`.
-    package var legacyCompressionMethods: [UInt8]
+    package var legacyCompressionMethods: ArraySlice<UInt8>
     /// The extensions in wire order.
     package var extensions: ExtensionList
 
@@ -30,25 +31,25 @@ package struct ClientHello: Sendable, Hashable {
         legacyVersion: ProtocolVersion = .tls12,
         random: [UInt8],
         legacySessionID: [UInt8] = [],
-        cipherSuites: [CipherSuite],
+        cipherSuites: CodePointList<CipherSuite>,
         legacyCompressionMethods: [UInt8] = [0],
         extensions: ExtensionList
     ) {
         self.legacyVersion = legacyVersion
-        self.random = random
-        self.legacySessionID = legacySessionID
+        self.random = random[...]
+        self.legacySessionID = legacySessionID[...]
         self.cipherSuites = cipherSuites
-        self.legacyCompressionMethods = legacyCompressionMethods
+        self.legacyCompressionMethods = legacyCompressionMethods[...]
         self.extensions = extensions
     }
 
     /// Parses a ClientHello body (the handshake header already removed); the body must be consumed exactly.
     package init(parsing body: inout ByteReader) throws {
         legacyVersion = ProtocolVersion(rawValue: try body.readUInt16("legacy_version"))
-        random = try body.readBytes(32, "random")
-        legacySessionID = try body.readOpaque(prefixBytes: 1, maxLength: 32, "legacy_session_id")
-        cipherSuites = try body.readUInt16List(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.cipherSuites, "cipher_suites").map(CipherSuite.init(rawValue:))
-        legacyCompressionMethods = try body.readOpaque(prefixBytes: 1, minLength: 1, "legacy_compression_methods")
+        random = try body.readSlice(32, "random")
+        legacySessionID = try body.readOpaqueSlice(prefixBytes: 1, maxLength: 32, "legacy_session_id")
+        cipherSuites = try body.readCodePointList(minLength: 2, maxLength: 0xFFFE, maxCount: PeerListLimits.cipherSuites, "cipher_suites")
+        legacyCompressionMethods = try body.readOpaqueSlice(prefixBytes: 1, minLength: 1, "legacy_compression_methods")
         extensions = body.isEmpty ? [] : try ExtensionList(parsing: &body, context: .clientHello)
         try body.expectEnd("ClientHello")
     }
@@ -63,7 +64,7 @@ package struct ClientHello: Sendable, Hashable {
         writer.writeUInt16(legacyVersion.rawValue)
         writer.writeBytes(random)
         try writer.writeOpaque(prefixBytes: 1, legacySessionID)
-        try writer.writeUInt16List(cipherSuites.map(\.rawValue))
+        try writer.writeCodePoints(cipherSuites)
         try writer.writeOpaque(prefixBytes: 1, legacyCompressionMethods)
         try extensions.encode(into: &writer)
     }

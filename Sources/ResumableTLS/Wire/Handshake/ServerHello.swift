@@ -24,9 +24,9 @@ package struct ServerHello: Sendable, Hashable {
     /// `legacy_version`: 0x0303 in TLS 1.3; the real version is in supported_versions.
     package var legacyVersion: ProtocolVersion
     /// The 32-byte server random (or `helloRetryRequestRandom`).
-    package var random: [UInt8]
+    package var random: ArraySlice<UInt8>
     /// The client's `legacy_session_id`, echoed.
-    package var legacySessionIDEcho: [UInt8]
+    package var legacySessionIDEcho: ArraySlice<UInt8>
     /// The selected cipher suite.
     package var cipherSuite: CipherSuite
     /// `legacy_compression_method`; 0 in every acceptable ServerHello.
@@ -38,13 +38,13 @@ package struct ServerHello: Sendable, Hashable {
     package init(
         legacyVersion: ProtocolVersion = .tls12,
         random: [UInt8],
-        legacySessionIDEcho: [UInt8] = [],
+        legacySessionIDEcho: ArraySlice<UInt8> = [],
         cipherSuite: CipherSuite,
         legacyCompressionMethod: UInt8 = 0,
         extensions: ExtensionList
     ) {
         self.legacyVersion = legacyVersion
-        self.random = random
+        self.random = random[...]
         self.legacySessionIDEcho = legacySessionIDEcho
         self.cipherSuite = cipherSuite
         self.legacyCompressionMethod = legacyCompressionMethod
@@ -52,16 +52,16 @@ package struct ServerHello: Sendable, Hashable {
     }
 
     /// Whether this is a HelloRetryRequest (RFC 8446 §4.1.4).
-    package var isHelloRetryRequest: Bool { random == Self.helloRetryRequestRandom }
+    package var isHelloRetryRequest: Bool { random.elementsEqual(Self.helloRetryRequestRandom) }
 
     /// Parses a ServerHello or HelloRetryRequest body; the body must be consumed exactly.
     package init(parsing body: inout ByteReader) throws {
         legacyVersion = ProtocolVersion(rawValue: try body.readUInt16("legacy_version"))
-        random = try body.readBytes(32, "random")
-        legacySessionIDEcho = try body.readOpaque(prefixBytes: 1, maxLength: 32, "legacy_session_id_echo")
+        random = try body.readSlice(32, "random")
+        legacySessionIDEcho = try body.readOpaqueSlice(prefixBytes: 1, maxLength: 32, "legacy_session_id_echo")
         cipherSuite = CipherSuite(rawValue: try body.readUInt16("cipher_suite"))
         legacyCompressionMethod = try body.readUInt8("legacy_compression_method")
-        let context: ExtensionContext = random == Self.helloRetryRequestRandom ? .helloRetryRequest : .serverHello
+        let context: ExtensionContext = random.elementsEqual(Self.helloRetryRequestRandom) ? .helloRetryRequest : .serverHello
         extensions = body.isEmpty ? [] : try ExtensionList(parsing: &body, context: context)
         try body.expectEnd("ServerHello")
     }
@@ -101,10 +101,10 @@ package enum DowngradeSentinel: Sendable, Hashable, CaseIterable {
     }
 
     /// The sentinel a server random ends with, or nil.
-    package init?(serverRandom: [UInt8]) {
+    package init?(serverRandom: some Collection<UInt8>) {
         guard serverRandom.count == 32 else { return nil }
-        let tail = Array(serverRandom[24...])
-        guard let match = Self.allCases.first(where: { $0.bytes == tail }) else { return nil }
+        let tail = serverRandom.suffix(8)
+        guard let match = Self.allCases.first(where: { $0.bytes.elementsEqual(tail) }) else { return nil }
         self = match
     }
 }
