@@ -673,7 +673,6 @@ public final class TLSConnection {
                 state = .established
                 // Post-handshake messages are rare: an idle connection keeps no empty buffers.
                 recordLayer.releaseIdleBuffers()
-                reassembler.releaseCapacity()
                 if case .server(let server) = handshake { server.handshakeCompleted() }
                 // TLS 1.2 made its session during the handshake (S9); TLS 1.3's come with tickets.
                 if session == nil {

@@ -36,7 +36,7 @@ final class ClientHandshake {   // a class: the connection's state machine mutat
                                 earlyDataLength: earlyDataLength)
     }
 
-    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: ArraySlice<UInt8>, now: Date) throws -> [HandshakeAction] {
         switch machine {
         case .tls13(let client):
             // RFC 8446 §4.1.3: a ServerHello without supported_versions negotiates TLS 1.2 (or

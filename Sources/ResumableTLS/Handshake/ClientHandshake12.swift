@@ -109,7 +109,7 @@ final class ClientHandshake12 {
         return nil
     }
 
-    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: ArraySlice<UInt8>, now: Date) throws -> [HandshakeAction] {
         self.now = now
         switch (state, message) {
         case (.waitServerHello, .serverHello(let hello)):
@@ -144,7 +144,7 @@ final class ClientHandshake12 {
         }
     }
 
-    private func append(_ raw: [UInt8]) {
+    private func append(_ raw: some Collection<UInt8>) {
         transcript?.append(raw)
         transcriptBytes.append(contentsOf: raw)
     }
@@ -169,7 +169,7 @@ final class ClientHandshake12 {
 
     // MARK: ServerHello (RFC 5246 §7.4.1.3)
 
-    private func handleServerHello(_ hello: ServerHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleServerHello(_ hello: ServerHello, raw: ArraySlice<UInt8>) throws -> [HandshakeAction] {
         guard hello.legacyVersion == .tls12 else {
             throw TLSError.protocolViolation(alert: .protocolVersion, reason: .noCommonVersion("ServerHello version \(hello.legacyVersion)"))
         }
@@ -252,7 +252,7 @@ final class ClientHandshake12 {
         return []
     }
 
-    private func handleCertificate(_ message: TLS12Certificate, raw: [UInt8]) throws {
+    private func handleCertificate(_ message: TLS12Certificate, raw: ArraySlice<UInt8>) throws {
         guard let leaf = message.certificates.first else { throw TLSError.decodeError("server sent an empty Certificate") }
         peerKey = try TLSPublicKey(certificateDER: leaf)
         peerChain = message.certificates
@@ -262,7 +262,7 @@ final class ClientHandshake12 {
 
     /// RFC 8422 §5.4: an offered, supported group, and a signature by the certificate's key over
     /// both randoms and the parameters, with a scheme we offered that fits the suite.
-    private func handleServerKeyExchange(_ message: TLS12ServerKeyExchange, raw: [UInt8]) throws {
+    private func handleServerKeyExchange(_ message: TLS12ServerKeyExchange, raw: ArraySlice<UInt8>) throws {
         guard let agreement, let key = peerKey else { throw TLSError.internalError("ServerKeyExchange without a certificate") }
         guard configuration.groups.contains(message.group), KeyExchangePrivateKey.supports(message.group) else {
             throw TLSError.illegalParameter("ServerKeyExchange group \(message.group) was not offered")
@@ -332,7 +332,7 @@ final class ClientHandshake12 {
         return actions
     }
 
-    private func handleServerFinished(_ message: Finished, raw: [UInt8], master: SymmetricKey) throws -> [HandshakeAction] {
+    private func handleServerFinished(_ message: Finished, raw: ArraySlice<UInt8>, master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement, let transcript else { throw TLSError.internalError("Finished without an agreement") }
         guard TLS12KeySchedule.isValidVerifyData(message.verifyData, hash: agreement.parameters.hash, masterSecret: master,
                                                  client: false, transcriptHash: transcript.currentHash()) else {

@@ -321,7 +321,7 @@ final class ClientHandshake13 {
     private func patchBinder(in message: inout [UInt8], offer: OfferedPSKs?, session: TLSSession, transcriptPrefix: TranscriptHash?) throws {
         guard let hash = session.hash else { throw TLSError.internalError("session without a TLS 1.3 hash") }
         guard let offer else { throw TLSError.internalError("ClientHello without its PSK offer") }
-        let truncated = try ClientHello.truncatedForBinders(message, offer: offer)
+        let truncated = try ClientHello.truncatedForBinders(message[...], offer: offer)
         let transcriptHash = transcriptPrefix.map { $0.hash(appending: truncated) } ?? hash.digest(truncated)
         let binder = KeySchedule.Early(hash: hash, psk: session.secretKey)
             .binder(external: false, truncatedTranscriptHash: transcriptHash)
@@ -330,7 +330,7 @@ final class ClientHandshake13 {
 
     // MARK: Receiving
 
-    func handle(_ message: HandshakeMessage, raw: [UInt8]) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: ArraySlice<UInt8>) throws -> [HandshakeAction] {
         switch (state, message) {
         case (.waitServerHello(let keyShares), .serverHello(let hello)):
             return try hello.isHelloRetryRequest
@@ -387,7 +387,7 @@ final class ClientHandshake13 {
         }
     }
 
-    private func handleHelloRetryRequest(_ hello: ServerHello, raw: [UInt8], keyShares: [KeyExchangePrivateKey]) throws -> [HandshakeAction] {
+    private func handleHelloRetryRequest(_ hello: ServerHello, raw: ArraySlice<UInt8>, keyShares: [KeyExchangePrivateKey]) throws -> [HandshakeAction] {
         var keyShares = keyShares
         guard !didHelloRetryRequest else { throw TLSError.unexpectedMessage("second HelloRetryRequest") }
         try commonServerHelloChecks(hello)
@@ -458,7 +458,7 @@ final class ClientHandshake13 {
         return actions
     }
 
-    private func handleServerHello(_ hello: ServerHello, raw: [UInt8], keyShares: [KeyExchangePrivateKey]) throws -> [HandshakeAction] {
+    private func handleServerHello(_ hello: ServerHello, raw: ArraySlice<UInt8>, keyShares: [KeyExchangePrivateKey]) throws -> [HandshakeAction] {
         try commonServerHelloChecks(hello)
         if didHelloRetryRequest, hello.cipherSuite != cipherSuite {
             throw TLSError.illegalParameter("ServerHello cipher suite differs from the HelloRetryRequest's")
@@ -499,7 +499,7 @@ final class ClientHandshake13 {
         return [.setReadKeys(.tls13(TrafficSecret(suite: parameters, secret: serverSecret)))]
     }
 
-    private func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
+    private func handleEncryptedExtensions(_ message: EncryptedExtensions, raw: ArraySlice<UInt8>, secrets: HandshakeSecrets) throws -> [HandshakeAction] {
         var earlyDataAccepted = false
         for ext in message.extensions {
             switch ext {
@@ -547,7 +547,7 @@ final class ClientHandshake13 {
         return [.earlyDataAnswered(accepted: earlyDataAccepted)]
     }
 
-    private func handleCertificate(_ message: CertificateMessage, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
+    private func handleCertificate(_ message: CertificateMessage, raw: ArraySlice<UInt8>, secrets: HandshakeSecrets) throws -> [HandshakeAction] {
         guard message.certificateRequestContext.isEmpty else {
             throw TLSError.illegalParameter("server Certificate with a request context")
         }
@@ -565,7 +565,7 @@ final class ClientHandshake13 {
         return []
     }
 
-    private func handleCertificateVerify(_ message: CertificateVerify, raw: [UInt8], secrets: HandshakeSecrets, serverKey: TLSPublicKey) throws -> [HandshakeAction] {
+    private func handleCertificateVerify(_ message: CertificateVerify, raw: ArraySlice<UInt8>, secrets: HandshakeSecrets, serverKey: TLSPublicKey) throws -> [HandshakeAction] {
         guard var transcript else { throw TLSError.internalError("no transcript") }
         try serverKey.verifyCertificateVerify(
             message, signer: .server, transcriptHash: transcript.currentHash(),
@@ -577,7 +577,7 @@ final class ClientHandshake13 {
         return []
     }
 
-    private func handleFinished(_ message: Finished, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
+    private func handleFinished(_ message: Finished, raw: ArraySlice<UInt8>, secrets: HandshakeSecrets) throws -> [HandshakeAction] {
         guard var transcript, let suite else { throw TLSError.internalError("Finished before keys") }
         guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: secrets.serverHandshakeSecret,
                                             transcriptHash: transcript.currentHash()) else {

@@ -6,7 +6,7 @@ import Foundation
 /// state machine. Every answer is a list of `HandshakeAction`s for the connection to carry out.
 protocol HandshakeStateMachine: AnyObject {
     /// A handshake message received (parsed with `parsingContext`).
-    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction]
+    func handle(_ message: HandshakeMessage, raw: ArraySlice<UInt8>, now: Date) throws -> [HandshakeAction]
     /// The peer's ChangeCipherSpec, which only TLS 1.2 acts on.
     func handleChangeCipherSpec() throws -> [HandshakeAction]
     /// The peer's chain passed verification (`HandshakeAction.verifyPeerChain`).

@@ -23,7 +23,7 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
     /// handshake completed.
     private var resolver: OfferedSessionResolver?
     /// A ClientHello waiting for its sessions' asynchronous lookup.
-    private var waitingForLookup: (message: HandshakeMessage, raw: [UInt8])?
+    private var waitingForLookup: (message: HandshakeMessage, raw: ArraySlice<UInt8>)?
 
     /// A server handshake of the context `contextID`; `resolver` (nil: resume nothing) fills
     /// what `sessions` answers before the state machine reads it.
@@ -69,7 +69,7 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
         }
     }
 
-    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: ArraySlice<UInt8>, now: Date) throws -> [HandshakeAction] {
         // Step one of every ClientHello (a second one after a HelloRetryRequest too): what its
         // sessions stand for, waiting for the asynchronous stores if needed.
         if case .clientHello(let hello) = message, let resolver, let lookups = try resolver.resolve(hello, peerAddress: peerAddress, now: now) {
@@ -99,7 +99,7 @@ final class ServerHandshake {   // a class: the connection's state machine mutat
         waitingForLookup = nil
     }
 
-    private func dispatch(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    private func dispatch(_ message: HandshakeMessage, raw: ArraySlice<UInt8>, now: Date) throws -> [HandshakeAction] {
         switch machine {
         case .awaitingClientHello:
             guard case .clientHello(let hello) = message else {

@@ -91,7 +91,7 @@ final class ServerHandshake12 {
         }
     }
 
-    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: ArraySlice<UInt8>, now: Date) throws -> [HandshakeAction] {
         self.now = now
         switch (state, message) {
         case (.waitClientHello, .clientHello(let hello)):
@@ -128,7 +128,7 @@ final class ServerHandshake12 {
 
     // MARK: ClientHello (RFC 5246 §7.4.1.2)
 
-    private func handleClientHello(_ hello: ClientHello, raw: [UInt8]) throws -> [HandshakeAction] {
+    private func handleClientHello(_ hello: ClientHello, raw: ArraySlice<UInt8>) throws -> [HandshakeAction] {
         // RFC 5246 §7.4.1.2: null compression must be offered, and is the only one we use.
         guard hello.legacyCompressionMethods.contains(0) else {
             throw TLSError.illegalParameter("ClientHello does not offer null compression")
@@ -177,7 +177,7 @@ final class ServerHandshake12 {
         transcript.append(raw)
         self.transcript = transcript
         if let full {
-            if configuration.clientAuthentication != .none { transcriptBytes = raw }
+            if configuration.clientAuthentication != .none { transcriptBytes = Array(raw) }
             return try sendFullHandshakeFlight(hello, group: full.group, scheme: full.scheme)
         }
         guard let found else { throw TLSError.internalError("neither a resumption nor a full handshake") }
@@ -405,7 +405,7 @@ final class ServerHandshake12 {
 
     private var pendingSessionID: [UInt8] = []
 
-    private func handleClientCertificate(_ message: TLS12Certificate, raw: [UInt8], ephemeral: KeyExchangePrivateKey) throws {
+    private func handleClientCertificate(_ message: TLS12Certificate, raw: ArraySlice<UInt8>, ephemeral: KeyExchangePrivateKey) throws {
         transcript?.append(raw)
         transcriptBytes?.append(contentsOf: raw)
         if let leaf = message.certificates.first {
@@ -418,7 +418,7 @@ final class ServerHandshake12 {
         state = .waitClientKeyExchange(ephemeral: ephemeral)
     }
 
-    private func handleClientKeyExchange(_ message: TLS12ClientKeyExchange, raw: [UInt8], ephemeral: KeyExchangePrivateKey) throws {
+    private func handleClientKeyExchange(_ message: TLS12ClientKeyExchange, raw: ArraySlice<UInt8>, ephemeral: KeyExchangePrivateKey) throws {
         guard let agreement, var transcript else { throw TLSError.internalError("ClientKeyExchange without an agreement") }
         try KeyExchangePrivateKey.checkKeyShareFormat(message.publicPoint, group: ephemeral.group)
         let preMasterSecret = try ephemeral.sharedSecret(peerKeyShare: message.publicPoint)
@@ -432,7 +432,7 @@ final class ServerHandshake12 {
         state = peerKey != nil ? .waitCertificateVerify(master: master) : .waitChangeCipherSpec(master: master)
     }
 
-    private func handleClientCertificateVerify(_ message: CertificateVerify, raw: [UInt8]) throws {
+    private func handleClientCertificateVerify(_ message: CertificateVerify, raw: ArraySlice<UInt8>) throws {
         guard let key = peerKey, let signed = transcriptBytes else { throw TLSError.internalError("CertificateVerify without a client key") }
         guard configuration.signatureSchemes.contains(message.algorithm) else {
             throw TLSError.illegalParameter("client CertificateVerify uses \(message.algorithm), which was not requested")
@@ -443,7 +443,7 @@ final class ServerHandshake12 {
         transcriptBytes = nil
     }
 
-    private func handleClientFinished(_ message: Finished, raw: [UInt8], master: SymmetricKey) throws -> [HandshakeAction] {
+    private func handleClientFinished(_ message: Finished, raw: ArraySlice<UInt8>, master: SymmetricKey) throws -> [HandshakeAction] {
         guard let agreement, var transcript else { throw TLSError.internalError("Finished without an agreement") }
         guard TLS12KeySchedule.isValidVerifyData(message.verifyData, hash: agreement.parameters.hash, masterSecret: master,
                                                  client: true, transcriptHash: transcript.currentHash()) else {

@@ -126,7 +126,7 @@ final class ServerHandshake13 {
         return false
     }
 
-    func handle(_ message: HandshakeMessage, raw: [UInt8], now: Date) throws -> [HandshakeAction] {
+    func handle(_ message: HandshakeMessage, raw: ArraySlice<UInt8>, now: Date) throws -> [HandshakeAction] {
         self.now = now
         switch (state, message) {
         case (.waitClientHello, .clientHello(let hello)):
@@ -157,7 +157,7 @@ final class ServerHandshake13 {
     /// the fields that must repeat, read what the client offers, agree on SNI and ALPN, look for
     /// a session to resume, ask for another key share if needed (§4.1.4), choose the certificate,
     /// then send ServerHello and the rest of our flight.
-    private func handleClientHello(_ hello: ClientHello, raw: [UInt8], retry: RetryRequest?) throws -> [HandshakeAction] {
+    private func handleClientHello(_ hello: ClientHello, raw: ArraySlice<UInt8>, retry: RetryRequest?) throws -> [HandshakeAction] {
         let isSecond = retry != nil
         try checkVersions(hello)
         if let retry {
@@ -337,7 +337,7 @@ final class ServerHandshake13 {
 
     /// Resumption (RFC 8446 §4.2.9–4.2.11): the PSK modes both sides allow, then the first
     /// offered session we can resume; records the decision (S30).
-    private func checkForResumption(_ hello: ClientHello, raw: [UInt8], offer: ClientOffer) throws -> Resumption? {
+    private func checkForResumption(_ hello: ClientHello, raw: ArraySlice<UInt8>, offer: ClientOffer) throws -> Resumption? {
         var clientModes: [PSKKeyExchangeMode]?
         if case .pskKeyExchangeModes(let modes)? = hello.extensions[.pskKeyExchangeModes] { clientModes = modes }
         if hello.offeredPSKs != nil && clientModes == nil {
@@ -389,7 +389,7 @@ final class ServerHandshake13 {
     /// EncryptedExtensions, [CertificateRequest, Certificate, CertificateVerify], Finished and
     /// the application write keys (RFC 8446 §4.1.3–§4.4.4).
     private func sendServerFlight(
-        _ hello: ClientHello, raw: [UInt8], parameters: TLS13CipherSuiteParameters, share: KeyShareEntry?,
+        _ hello: ClientHello, raw: ArraySlice<UInt8>, parameters: TLS13CipherSuiteParameters, share: KeyShareEntry?,
         resumption: Resumption?, encryptedExtensions: [Extension],
         signing: (key: TLSPrivateKey, chain: CertificateChain, scheme: SignatureScheme)?,
         earlyData: EarlyDataHandling
@@ -485,7 +485,7 @@ final class ServerHandshake13 {
     /// ALPN, expiry, ticket age and hash, and why each identity before it was declined (S30);
     /// no choice means a full handshake. A PSK that passes every check but whose binder is wrong
     /// aborts with `decrypt_error` (RFC 8446 §4.2.11).
-    private func selectPSK(_ offer: OfferedPSKs, in hello: ClientHello, raw: [UInt8]) throws
+    private func selectPSK(_ offer: OfferedPSKs, in hello: ClientHello, raw: ArraySlice<UInt8>) throws
         -> (chosen: (session: TLSSession, index: Int, suite: CipherSuite)?, declined: [ResumptionDeclineReason]) {
         var declined: [ResumptionDeclineReason] = []
         for (index, identity) in offer.identities.enumerated().prefix(PeerListLimits.pskIdentitiesExamined) where index < offer.binders.count {
@@ -540,7 +540,7 @@ final class ServerHandshake13 {
     }
 
     private func sendHelloRetryRequest(
-        _ hello: ClientHello, raw: [UInt8], suite chosenSuite: CipherSuite,
+        _ hello: ClientHello, raw: ArraySlice<UInt8>, suite chosenSuite: CipherSuite,
         parameters: TLS13CipherSuiteParameters, group retryGroup: NamedGroup
     ) throws -> [HandshakeAction] {
         var transcript = TranscriptHash(hash: parameters.hash)
@@ -611,7 +611,7 @@ final class ServerHandshake13 {
 
     // MARK: Client authentication and Finished
 
-    private func handleClientCertificate(_ message: CertificateMessage, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
+    private func handleClientCertificate(_ message: CertificateMessage, raw: ArraySlice<UInt8>, secrets: HandshakeSecrets) throws -> [HandshakeAction] {
         guard message.certificateRequestContext.isEmpty else {
             throw TLSError.illegalParameter("client Certificate with a request context we did not send")
         }
@@ -634,7 +634,7 @@ final class ServerHandshake13 {
     }
 
     private func handleClientCertificateVerify(
-        _ message: CertificateVerify, raw: [UInt8], secrets: HandshakeSecrets, clientKey: TLSPublicKey
+        _ message: CertificateVerify, raw: ArraySlice<UInt8>, secrets: HandshakeSecrets, clientKey: TLSPublicKey
     ) throws -> [HandshakeAction] {
         guard var transcript else { throw TLSError.internalError("no transcript") }
         try clientKey.verifyCertificateVerify(
@@ -647,7 +647,7 @@ final class ServerHandshake13 {
         return []
     }
 
-    private func handleClientFinished(_ message: Finished, raw: [UInt8], secrets: HandshakeSecrets) throws -> [HandshakeAction] {
+    private func handleClientFinished(_ message: Finished, raw: ArraySlice<UInt8>, secrets: HandshakeSecrets) throws -> [HandshakeAction] {
         guard var transcript, let suite else { throw TLSError.internalError("client Finished before keys") }
         guard KeySchedule.isValidVerifyData(message.verifyData, hash: suite.hash, baseKey: secrets.clientHandshakeSecret,
                                             transcriptHash: transcript.currentHash()) else {

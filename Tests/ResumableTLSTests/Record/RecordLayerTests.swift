@@ -105,10 +105,46 @@ import Testing
             reassembler.append(stream[split...])
             while let m = try reassembler.nextMessage() { messages.append(m) }
             #expect(messages.map(\.type) == [.serverHello, .encryptedExtensions])
-            #expect(messages.map(\.bytes) == [hello, extensions])
+            #expect(messages.map { Array($0.bytes) } == [hello, extensions])
             #expect(Array(messages[0].body) == Array(hello.dropFirst(4)))
             #expect(!reassembler.hasPartialMessage)
         }
+    }
+
+    /// Records of one byte each: every message spans records, so the reassembler's own buffer
+    /// (compacted as it is read) carries them; messages already returned stay intact while it
+    /// keeps changing.
+    @Test func reassemblesMessagesFromOneByteRecords() throws {
+        let hello = try RFC8448.value(section: 3, role: "server", step: "construct a ServerHello", label: "ServerHello")
+        let extensions = try RFC8448.value(section: 3, role: "server", step: "construct an EncryptedExtensions", label: "EncryptedExtensions")
+        let stream = hello + extensions + hello
+        var reassembler = HandshakeReassembler()
+        var messages: [RawHandshakeMessage] = []
+        let messageEnds: Set = [hello.count, hello.count + extensions.count, stream.count]
+        for index in stream.indices {
+            let record = [stream[index]]
+            reassembler.append(record[...])
+            while let m = try reassembler.nextMessage() { messages.append(m) }
+            #expect(reassembler.hasPartialMessage == !messageEnds.contains(index + 1))
+        }
+        #expect(messages.map { Array($0.bytes) } == [hello, extensions, hello])
+        #expect(!reassembler.hasPartialMessage)
+    }
+
+    /// A record holding one whole message and the start of the next: the first is a view of
+    /// the record, the rest waits for the next record.
+    @Test func aRecordEndingMidMessageKeepsTheRest() throws {
+        let hello = try RFC8448.value(section: 3, role: "server", step: "construct a ServerHello", label: "ServerHello")
+        let extensions = try RFC8448.value(section: 3, role: "server", step: "construct an EncryptedExtensions", label: "EncryptedExtensions")
+        let first = hello + extensions.prefix(3)
+        var reassembler = HandshakeReassembler()
+        reassembler.append(first[...])
+        #expect(try reassembler.nextMessage().map { Array($0.bytes) } == hello)
+        #expect(try reassembler.nextMessage() == nil)
+        #expect(reassembler.hasPartialMessage)
+        reassembler.append(extensions.dropFirst(3))
+        #expect(try reassembler.nextMessage().map { Array($0.bytes) } == extensions)
+        #expect(!reassembler.hasPartialMessage)
     }
 
     @Test func reportsPartialMessagesAndRejectsHugeOnes() throws {

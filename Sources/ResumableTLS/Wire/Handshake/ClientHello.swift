@@ -99,7 +99,7 @@ package struct ClientHello: Sendable, Hashable {
         guard let offer = hello.offeredPSKs else {
             throw TLSError.illegalParameter("ClientHello carries no pre_shared_key offer")
         }
-        return try truncatedForBinders(fullMessage, offer: offer)
+        return try truncatedForBinders(fullMessage[...], offer: offer)
     }
 
     /// The bytes binders are computed over, for a message already parsed (or built) whose last
@@ -108,12 +108,12 @@ package struct ClientHello: Sendable, Hashable {
     /// Saves parsing the message a second time; the caller vouches that `fullMessage` is the
     /// message `offer` came from (a parsed ClientHello is consumed exactly and its
     /// pre_shared_key is last, so the binders vector is the message's end).
-    package static func truncatedForBinders(_ fullMessage: [UInt8], offer: OfferedPSKs) throws -> ArraySlice<UInt8> {
+    package static func truncatedForBinders(_ fullMessage: ArraySlice<UInt8>, offer: OfferedPSKs) throws -> ArraySlice<UInt8> {
         let suffix = offer.bindersEncodedLength
         guard suffix <= fullMessage.count else {
             throw TLSError.internalError("ClientHello shorter than its binders")
         }
-        return fullMessage[0..<(fullMessage.count - suffix)]
+        return fullMessage.dropLast(suffix)
     }
 
     /// Overwrites the binders at the end of an encoded ClientHello message (built with placeholder
