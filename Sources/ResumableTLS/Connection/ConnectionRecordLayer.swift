@@ -46,41 +46,41 @@ struct ConnectionRecordLayer {
     /// The next record, opened if read keys are installed, or nil if more bytes are needed.
     /// Declined early data is skipped on the way (`skipEarlyData(_:upTo:)`).
     mutating func nextRecord() throws -> Received? {
-        while var record = try decoder.nextRecord() {
+        // Records are opened where they lie in the receive buffer and handed on as slices of
+        // it: no copy per record.
+        while let (header, range) = try decoder.nextRecordInPlace() {
+            let contentType = header.contentType
             if let skip = earlyDataSkip, skip.mode == .applicationDataRecords {
-                if record.contentType == .applicationData {
-                    try countSkippedEarlyData(record.fragment.count)
+                if contentType == .applicationData {
+                    try countSkippedEarlyData(header.length)
                     continue
                 }
-                if record.contentType == .handshake { earlyDataSkip = nil }   // the second ClientHello
+                if contentType == .handshake { earlyDataSkip = nil }   // the second ClientHello
             }
-            guard var protection = readProtection, protection.protects(record.contentType) else {
-                if record.fragment.isEmpty && record.contentType != .applicationData {
-                    throw TLSError.unexpectedMessage("empty \(record.contentType) record")
+            guard var protection = readProtection, protection.protects(contentType) else {
+                if header.length == 0 && contentType != .applicationData {
+                    throw TLSError.unexpectedMessage("empty \(contentType) record")
                 }
-                return Received(contentType: record.contentType, content: record.fragment, wasProtected: false)
+                let fragment = range.lowerBound + RecordLimits.headerLength ..< range.upperBound
+                return Received(contentType: contentType, content: decoder.bufferedSlice(fragment), wasProtected: false)
             }
-            // Taken, not copied: the record is opened in place.
-            let fragmentLength = record.fragment.count
-            var buffer: [UInt8] = []
-            swap(&buffer, &record.bytes)
             let opened: OpenedRecord
             if earlyDataSkip?.mode == .undecryptableRecords {
                 // A failed trial leaves the keys' sequence number where it was.
-                guard let result = try? protection.open(&buffer, record: buffer.startIndex ..< buffer.endIndex) else {
-                    try countSkippedEarlyData(fragmentLength)
+                guard let result = try? decoder.withBufferedBytes({ try protection.open(&$0, record: range) }) else {
+                    try countSkippedEarlyData(header.length)
                     continue
                 }
                 opened = result
                 earlyDataSkip = nil
             } else {
-                opened = try protection.open(&buffer, record: buffer.startIndex ..< buffer.endIndex)
+                opened = try decoder.withBufferedBytes { try protection.open(&$0, record: range) }
             }
             readProtection = protection
             guard opened.content.count <= maxReceiveFragment else {
                 throw TLSError.recordOverflow("record of \(opened.content.count) bytes exceeds our record_size_limit")
             }
-            return Received(contentType: opened.contentType, content: buffer[opened.content], wasProtected: true)
+            return Received(contentType: opened.contentType, content: decoder.bufferedSlice(opened.content), wasProtected: true)
         }
         return nil
     }

@@ -51,6 +51,32 @@ import Testing
         #expect(decoder.bufferedByteCount == 0)
     }
 
+    /// Records read in place are ranges of the decoder's buffer; a slice of one that is kept
+    /// while more bytes arrive (and the buffer is compacted) keeps its bytes.
+    @Test func recordsReadInPlaceSurviveLaterAppends() throws {
+        var bytes: [UInt8] = []
+        RecordEncoder.appendPlaintextRecords(contentType: .handshake, payload: [1, 2, 3], into: &bytes)
+        RecordEncoder.appendPlaintextRecords(contentType: .handshake, payload: [4, 5], into: &bytes)
+        var decoder = RecordDecoder()
+        decoder.append(bytes)
+        let (firstHeader, firstRange) = try #require(try decoder.nextRecordInPlace())
+        #expect(firstHeader.contentType == .handshake && firstHeader.length == 3)
+        let kept = decoder.bufferedSlice(firstRange.lowerBound + 5 ..< firstRange.upperBound)
+        decoder.withBufferedBytes { $0[firstRange.lowerBound + 5] = 9 }   // as opening in place would
+        #expect(Array(decoder.bufferedSlice(firstRange.lowerBound + 5 ..< firstRange.upperBound)) == [9, 2, 3])
+        #expect(Array(kept) == [1, 2, 3])   // a copy on write, not the buffer changed under it
+        let (_, secondRange) = try #require(try decoder.nextRecordInPlace())
+        let second = decoder.bufferedSlice(secondRange.lowerBound + 5 ..< secondRange.upperBound)
+        #expect(try decoder.nextRecordInPlace() == nil)
+        var more: [UInt8] = []
+        RecordEncoder.appendPlaintextRecords(contentType: .alert, payload: Alert.closeNotify.bytes, into: &more)
+        decoder.append(more)
+        #expect(Array(second) == [4, 5])
+        let third = try #require(try decoder.nextRecord())
+        #expect(third.contentType == .alert && Array(third.fragment) == Alert.closeNotify.bytes)
+        #expect(decoder.bufferedByteCount == 0)
+    }
+
     @Test func splitsPayloadsAtTheFragmentLimit() throws {
         let payload = (0..<40_000).map { UInt8(truncatingIfNeeded: $0) }
         var bytes: [UInt8] = []

@@ -23,14 +23,19 @@ package struct RecordHeader: Sendable, Hashable {
     /// `maxFragmentLength` is `record_overflow`.
     package init(parsing reader: inout ByteReader, maxFragmentLength: Int) throws {
         let type = try reader.readUInt8("record type")
+        let version = try reader.readUInt16("record version")
+        let length = Int(try reader.readUInt16("record length"))
+        try self.init(type: type, version: version, length: length, maxFragmentLength: maxFragmentLength)
+    }
+
+    /// Checks the three header fields as read (see `init(parsing:maxFragmentLength:)`).
+    init(type: UInt8, version: UInt16, length: Int, maxFragmentLength: Int) throws {
         guard let contentType = ContentType(rawValue: type) else {
             throw TLSError.unexpectedMessage("unknown record content type \(type)")
         }
-        let version = try reader.readUInt16("record version")
         guard version >> 8 == 0x03 else {
             throw TLSError.decodeError("record version 0x\(String(version, radix: 16)) is not TLS")
         }
-        let length = Int(try reader.readUInt16("record length"))
         guard length <= maxFragmentLength else {
             throw TLSError.recordOverflow("record of \(length) bytes exceeds \(maxFragmentLength)")
         }
