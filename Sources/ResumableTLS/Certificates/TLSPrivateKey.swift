@@ -7,7 +7,9 @@ import _CryptoExtras
 ///
 /// Supported: ECDSA P-256 (`ecdsa_secp256r1_sha256`), ECDSA P-384 (`ecdsa_secp384r1_sha384`),
 /// Ed25519 (`ed25519`) and RSA of 2048 bits or more (`rsa_pss_rsae_sha256/384/512`; TLS 1.3
-/// forbids RSASSA-PKCS1-v1_5 in CertificateVerify, RFC 8446 §4.2.3). All signing is swift-crypto's.
+/// forbids RSASSA-PKCS1-v1_5 in CertificateVerify, RFC 8446 §4.2.3). Signing is swift-crypto's;
+/// ECDSA keys sign through a BoringSSL twin of the same key (`BoringSSLECDSAKey`, fewer
+/// allocations), with swift-crypto as the fallback.
 public struct TLSPrivateKey: Sendable {
     private enum Backing: Sendable {
         case p256(P256.Signing.PrivateKey)
@@ -17,15 +19,26 @@ public struct TLSPrivateKey: Sendable {
     }
 
     private let backing: Backing
+    /// The ECDSA key as BoringSSL holds it, made once (nil for other keys).
+    private let ecdsa: BoringSSLECDSAKey?
+
+    private init(backing: Backing) {
+        self.backing = backing
+        switch backing {
+        case .p256(let key): ecdsa = BoringSSLECDSAKey(key)
+        case .p384(let key): ecdsa = BoringSSLECDSAKey(key)
+        case .ed25519, .rsa: ecdsa = nil
+        }
+    }
 
     /// A key for ECDSA P-256 (`ecdsa_secp256r1_sha256`, RFC 8446 §4.2.3).
-    public init(_ key: P256.Signing.PrivateKey) { backing = .p256(key) }
+    public init(_ key: P256.Signing.PrivateKey) { self.init(backing: .p256(key)) }
     /// A key for ECDSA P-384 (`ecdsa_secp384r1_sha384`, RFC 8446 §4.2.3).
-    public init(_ key: P384.Signing.PrivateKey) { backing = .p384(key) }
+    public init(_ key: P384.Signing.PrivateKey) { self.init(backing: .p384(key)) }
     /// A key for Ed25519 (`ed25519`, RFC 8446 §4.2.3, RFC 8032).
-    public init(_ key: Curve25519.Signing.PrivateKey) { backing = .ed25519(key) }
+    public init(_ key: Curve25519.Signing.PrivateKey) { self.init(backing: .ed25519(key)) }
     /// A key for RSA-PSS (`rsa_pss_rsae_*`, RFC 8446 §4.2.3; swift-crypto accepts only 2048 bits or more).
-    public init(_ key: _RSA.Signing.PrivateKey) { backing = .rsa(key) }
+    public init(_ key: _RSA.Signing.PrivateKey) { self.init(backing: .rsa(key)) }
 
     /// Reads the first private key of a PEM string (RFC 7468 §10, §11): PKCS#8 `PRIVATE KEY` (ECDSA P-256/P-384,
     /// Ed25519, RSA), SEC1 `EC PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`. Other PEM blocks in the
@@ -40,10 +53,10 @@ public struct TLSPrivateKey: Sendable {
             throw TLSError.internalError("cannot read private key PEM: \(error)")
         }
         switch document {
-        case .p256(let key): backing = .p256(key)
-        case .p384(let key): backing = .p384(key)
-        case .ed25519(let key): backing = .ed25519(key)
-        case .rsa(let key): backing = .rsa(key)
+        case .p256(let key): self.init(backing: .p256(key))
+        case .p384(let key): self.init(backing: .p384(key))
+        case .ed25519(let key): self.init(backing: .ed25519(key))
+        case .rsa(let key): self.init(backing: .rsa(key))
         }
     }
 
@@ -101,6 +114,7 @@ public struct TLSPrivateKey: Sendable {
             throw TLSError.internalError("a \(keyDescription) key cannot sign with \(scheme)")
         }
         do {
+            if let ecdsa, scheme == ecdsa.scheme, let signature = ecdsa.sign(content) { return signature }
             switch backing {
             case .p256(let key):
                 return Array(try key.signature(for: content).derRepresentation)
