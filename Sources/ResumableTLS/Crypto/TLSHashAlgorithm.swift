@@ -29,18 +29,14 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
 
     /// `Hash(data)`: the digest of `data`.
     package func hash(_ data: some Sequence<UInt8>) -> [UInt8] {
-        switch self {
-        case .sha256: return Self.hash(data, with: SHA256.self)
-        case .sha384: return Self.hash(data, with: SHA384.self)
-        }
+        digest(data).bytes
     }
 
     /// `Hash(data)` held inline (no allocation): for values the key schedule uses and drops.
     package func digest(_ data: some Sequence<UInt8>) -> TranscriptDigest {
-        switch self {
-        case .sha256: return Self.digest(data, with: SHA256.self)
-        case .sha384: return Self.digest(data, with: SHA384.self)
-        }
+        var transcript = TranscriptHash(hash: self)
+        transcript.append(data)
+        return transcript.currentHash()
     }
 
     /// `Hash("")`, the hash of the empty string used by Derive-Secret with no messages (RFC 8446 §7.1).
@@ -116,20 +112,6 @@ package enum TLSHashAlgorithm: Sendable, Hashable, CustomStringConvertible {
     /// HKDF-Expand for lengths the library has already checked (`1...255 * Hash.length`).
     func hkdfExpandUnchecked(pseudoRandomKey: SymmetricKey, info: [UInt8], length: Int) -> SymmetricKey {
         HKDFExpander.expandOnce(hash: self, pseudoRandomKey: pseudoRandomKey, info: info, length: length)
-    }
-
-    private static func digest<H: HashFunction>(_ data: some Sequence<UInt8>, with: H.Type) -> TranscriptDigest {
-        var hasher = H()
-        let hashed: Void? = data.withContiguousStorageIfAvailable { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        if hashed == nil { hasher.update(data: Array(data)) }
-        return TranscriptDigest(hasher.finalize())
-    }
-
-    private static func hash<H: HashFunction>(_ data: some Sequence<UInt8>, with: H.Type) -> [UInt8] {
-        var hasher = H()
-        let hashed: Void? = data.withContiguousStorageIfAvailable { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        if hashed == nil { hasher.update(data: Array(data)) }
-        return hasher.finalize().tlsBytes
     }
 
     /// `data` as an array: itself if it is one (no copy), else its bytes copied once.

@@ -21,6 +21,17 @@ package struct TranscriptDigest: Sendable, Hashable, RandomAccessCollection, Con
         length = UInt8(truncatingIfNeeded: count)
     }
 
+    /// `length` bytes (at most 48) that `write` puts at the pointer it is given.
+    init(length: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Void) {
+        var bytes = InlineArray<48, UInt8>(repeating: 0)
+        let count = Swift.min(Swift.max(length, 0), 48)
+        Swift.withUnsafeMutableBytes(of: &bytes) { raw in
+            if let base = raw.baseAddress { write(base.assumingMemoryBound(to: UInt8.self)) }
+        }
+        storage = bytes
+        self.length = UInt8(truncatingIfNeeded: count)
+    }
+
     /// The position of the first byte (Collection conformance).
     package var startIndex: Int { 0 }
     /// The position past the last byte (Collection conformance).

@@ -1,11 +1,15 @@
 import Crypto
+// swift-crypto's copy of BoringSSL; see BoringSSLAEADBackend.swift for why it is imported.
+internal import CCryptoBoringSSL
 
 /// The running transcript hash of RFC 8446 §4.4.1: the hash of the concatenation of the
 /// handshake messages so far, each with its 4-byte handshake header and without record framing.
 ///
 /// It is a value: copying it (or calling `currentHash()`, which finalizes a copy) snapshots the
 /// hash at that point cheaply, so the handshake can take `Transcript-Hash(ClientHello...X)` at
-/// every point the key schedule needs without rehashing.
+/// every point the key schedule needs without rehashing. The state is BoringSSL's SHA-256 /
+/// SHA-384 context held inline (the functions swift-crypto's `SHA256` wraps, without its
+/// heap-allocated context, which a snapshot followed by an update copied each time).
 ///
 /// Before the cipher suite is known (a client sending ClientHello), buffer messages in a
 /// `PendingTranscript` and call `start(hash:)` once the ServerHello fixes the hash.
@@ -15,20 +19,22 @@ package struct TranscriptHash: Sendable {
     private var state: State
 
     private enum State: Sendable {
-        case sha256(SHA256)
-        case sha384(SHA384)
-        /// Only while a hasher is out for an update: the enum must not keep a second reference
-        /// to it, or the update would copy the hash state (swift-crypto's hashers are
-        /// copy-on-write).
-        case updating
+        case sha256(SHA256_CTX)
+        case sha384(SHA512_CTX)
     }
 
     /// An empty transcript using `hash`.
     package init(hash: TLSHashAlgorithm) {
         self.hash = hash
         switch hash {
-        case .sha256: state = .sha256(SHA256())
-        case .sha384: state = .sha384(SHA384())
+        case .sha256:
+            var context = SHA256_CTX()
+            CCryptoBoringSSL_SHA256_Init(&context)
+            state = .sha256(context)
+        case .sha384:
+            var context = SHA512_CTX()
+            CCryptoBoringSSL_SHA384_Init(&context)
+            state = .sha384(context)
         }
     }
 
@@ -47,25 +53,23 @@ package struct TranscriptHash: Sendable {
 
     private mutating func update(_ buffer: UnsafeRawBufferPointer) {
         switch state {
-        case .sha256(var h):
-            state = .updating
-            h.update(bufferPointer: buffer)
-            state = .sha256(h)
-        case .sha384(var h):
-            state = .updating
-            h.update(bufferPointer: buffer)
-            state = .sha384(h)
-        case .updating:
-            break
+        case .sha256(var context):
+            CCryptoBoringSSL_SHA256_Update(&context, buffer.baseAddress, buffer.count)
+            state = .sha256(context)
+        case .sha384(var context):
+            CCryptoBoringSSL_SHA384_Update(&context, buffer.baseAddress, buffer.count)
+            state = .sha384(context)
         }
     }
 
     /// `Transcript-Hash` of the messages added so far. The transcript is not changed.
     package func currentHash() -> TranscriptDigest {
+        // Finalizing changes the context: a copy of it (on the stack) is finalized.
         switch state {
-        case .sha256(let h): return TranscriptDigest(h.finalize())
-        case .sha384(let h): return TranscriptDigest(h.finalize())
-        case .updating: return TranscriptDigest(SHA256().finalize())   // unreachable: only inside update
+        case .sha256(var context):
+            return TranscriptDigest(length: Int(SHA256_DIGEST_LENGTH)) { CCryptoBoringSSL_SHA256_Final($0, &context) }
+        case .sha384(var context):
+            return TranscriptDigest(length: Int(SHA384_DIGEST_LENGTH)) { CCryptoBoringSSL_SHA384_Final($0, &context) }
         }
     }
 

@@ -246,7 +246,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// The session ID that names a ticket's session: SHA-256 of the ticket, as OpenSSL's client
     /// sets it (used on both sides, for tickets of both versions).
     static func sessionID(forTicket ticket: [UInt8]) -> [UInt8] {
-        SHA256.hash(data: ticket).withUnsafeBytes { Array($0) }
+        TLSHashAlgorithm.sha256.hash(ticket)
     }
 
     /// The hash the session's secret belongs to; a resumption must use a suite with this hash.

@@ -295,6 +295,27 @@ struct CryptoKeyScheduleTests {
         #expect(transcript.currentHash().bytes == TLSHashAlgorithm.sha384.hash([1, 2, 3, 4]))
     }
 
+    /// The transcript runs on BoringSSL's contexts; swift-crypto's hashes are the reference,
+    /// for messages added whole and in pieces of every size up to a few blocks.
+    @Test func transcriptHashesEqualSwiftCrypto() {
+        let message = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        for piece in [1, 3, 55, 64, 65, 128, 300] {
+            var sha256 = TranscriptHash(hash: .sha256)
+            var sha384 = TranscriptHash(hash: .sha384)
+            var start = 0
+            while start < message.count {
+                let end = min(start + piece, message.count)
+                sha256.append(message[start..<end])
+                sha384.append(message[start..<end])
+                start = end
+            }
+            #expect(sha256.currentHash().bytes == Array(SHA256.hash(data: message)), "pieces of \(piece)")
+            #expect(sha384.currentHash().bytes == Array(SHA384.hash(data: message)), "pieces of \(piece)")
+        }
+        #expect(TLSHashAlgorithm.sha256.digest([]).bytes == Array(SHA256.hash(data: [UInt8]())))
+        #expect(TLSHashAlgorithm.sha384.hash([]) == TLSHashAlgorithm.sha384.emptyHash)
+    }
+
     @Test func keyUpdateAndExporter() throws {
         let secret = SymmetricKey(bytes: try V.s3("server", "derive secret \"tls13 s ap traffic\"", "expanded"))
         let next = KeySchedule.nextApplicationTrafficSecret(hash: .sha256, current: secret)
