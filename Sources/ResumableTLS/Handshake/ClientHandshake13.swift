@@ -674,10 +674,10 @@ final class ClientHandshake13 {
         guard case .connected(let resumptionMasterSecret) = state, let suite, let cipherSuite else {
             throw TLSError.unexpectedMessage("NewSessionTicket before the handshake completed")
         }
-        let psk = try KeySchedule.resumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: ticket.ticketNonce)
-        return TLSSession(
+        // The PSK goes from the stack into the session, never into an array.
+        return try KeySchedule.withResumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: ticket.ticketNonce) { psk in TLSSession(
             protocolVersion: .tls13, cipherSuite: cipherSuite,
-            secret: psk.withUnsafeBytes { Array($0) },
+            secret: psk,
             sessionID: TLSSession.sessionID(forTicket: ticket.ticket),
             ticket: ticket.ticket, ticketLifetime: ticket.ticketLifetime, ticketAgeAdd: ticket.ticketAgeAdd,
             ticketNonce: ticket.ticketNonce, creationTime: now,
@@ -685,6 +685,6 @@ final class ClientHandshake13 {
             serverName: configuration.serverName, applicationProtocol: negotiated.applicationProtocol,
             maxEarlyDataSize: ticket.maxEarlyDataSize ?? 0, sessionIDContext: configuration.sessionIDContext,
             peerCertificates: negotiated.peerCertificates, group: negotiated.group, contextID: contextID,
-            authenticationTime: resumedSession?.authenticationTime)
+            authenticationTime: resumedSession?.authenticationTime) }
     }
 }

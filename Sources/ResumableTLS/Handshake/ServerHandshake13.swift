@@ -727,17 +727,17 @@ final class ServerHandshake13 {
             nonceWriter.writeUInt64(ticketsIssued)
             ticketsIssued += 1
             let nonce = nonceWriter.bytes
-            let psk = try KeySchedule.resumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce)
             var ageAdd: UInt32 = 0
             for byte in HandshakeRandom.bytes(4) { ageAdd = ageAdd << 8 | UInt32(byte) }
-            let made = TLSSession(
-                protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk.withUnsafeBytes { Array($0) },
+            // The PSK goes from the stack into the session, never into an array.
+            let made = try KeySchedule.withResumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce) { psk in TLSSession(
+                protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk,
                 ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce,
                 creationTime: now, timeout: lifetime, serverName: serverName,
                 applicationProtocol: applicationProtocol, maxEarlyDataSize: configuration.earlyData?.maximumSize ?? 0,
                 sessionIDContext: sessionIDContext,
                 peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID,
-                authenticationTime: authenticationTime)
+                authenticationTime: authenticationTime) }
             let session: TLSSession
             do {
                 session = try sessions.issueTicket(for: made)

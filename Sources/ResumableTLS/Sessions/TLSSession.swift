@@ -144,7 +144,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     public init(
         protocolVersion: ProtocolVersion,
         cipherSuite: CipherSuite,
-        secret: [UInt8],
+        secret: some Collection<UInt8>,
         sessionID: [UInt8] = [],
         ticket: [UInt8] = [],
         ticketLifetime: UInt32 = 0,
@@ -173,7 +173,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         self.ticketNonceBytes = inlineNonce ?? InlineBytes()
         if inlineSecret == nil || inlineID == nil || inlineNonce == nil || !sessionIDContext.isEmpty || !peerCertificates.isEmpty {
             self.uncommon = UncommonParameters(
-                secret: inlineSecret == nil ? SymmetricKey(data: secret) : nil,
+                secret: inlineSecret == nil ? SymmetricKey(data: Array(secret)) : nil,
                 sessionID: inlineID == nil ? sessionID : nil,
                 ticketNonce: inlineNonce == nil ? ticketNonce : nil,
                 sessionIDContext: sessionIDContext, peerCertificates: peerCertificates)
@@ -272,7 +272,8 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         sessionID: [UInt8]? = nil, ticket: [UInt8]? = nil, creationTime: Date? = nil,
         timeout: TimeInterval? = nil, contextID: UUID? = nil
     ) -> TLSSession {
-        TLSSession(
+        // The secret goes from this session's storage straight into the copy's.
+        withSecretBytes { secret in TLSSession(
             protocolVersion: protocolVersion, cipherSuite: cipherSuite, secret: secret,
             sessionID: sessionID ?? self.sessionID, ticket: ticket ?? self.ticket,
             ticketLifetime: ticketLifetime, ticketAgeAdd: ticketAgeAdd, ticketNonce: ticketNonce,
@@ -281,7 +282,13 @@ public final class TLSSession: Sendable, CustomStringConvertible {
             maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
             peerCertificates: peerCertificates, group: group, contextID: contextID ?? self.contextID,
             authenticationTime: authenticationTime, extendedMasterSecret: extendedMasterSecret,
-            isResumable: resumableFlag.load(ordering: .acquiring))
+            isResumable: resumableFlag.load(ordering: .acquiring)) }
+    }
+
+    /// The secret's bytes for the duration of `body`, without a copy on the heap.
+    func withSecretBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        if let secret = uncommon?.secret { return try secret.withUnsafeBytes(body) }
+        return try secretBytes.withUnsafeBytes(body)
     }
 
     /// Whether two sessions have equal parameters (not identity; the resumable flag is ignored).
