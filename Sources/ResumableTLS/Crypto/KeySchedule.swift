@@ -33,6 +33,17 @@ package enum KeySchedule {
             self.expander = HKDFExpander(hash: hash, pseudoRandomKey: earlySecret)
         }
 
+        /// Starts the schedule with `session`'s resumption PSK, read where the session keeps
+        /// it (no key object is made for the PSK on the way).
+        package init(hash: TLSHashAlgorithm, resuming session: TLSSession) {
+            self.hash = hash
+            let extracted = session.withSecretBytes { psk in
+                hash.zeroKey.withUnsafeBytes { salt in BoringSSLHMAC.key(hash: hash, rawKey: salt, data: psk, length: hash.digestLength) }
+            }
+            self.earlySecret = extracted ?? hash.hkdfExtract(salt: nil, inputKeyMaterial: session.secretKey)
+            self.expander = HKDFExpander(hash: hash, pseudoRandomKey: earlySecret)
+        }
+
         /// `binder_key = Derive-Secret(Early Secret, "ext binder" | "res binder", "")`
         /// (RFC 8446 §7.1). `external` selects `"ext binder"` (external PSK) over
         /// `"res binder"` (resumption PSK).

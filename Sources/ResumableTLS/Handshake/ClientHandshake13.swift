@@ -72,6 +72,9 @@ final class ClientHandshake13 {
     private var sentChangeCipherSpec = false
     /// The TLS 1.3 session offered for resumption, if any (S11).
     private var offeredSession: TLSSession?
+    /// The key schedule's early stage for `offeredSession`, made for its binder and kept for the
+    /// ServerHello that accepts it (one HKDF-Extract of the PSK, not two).
+    private var offeredEarly: KeySchedule.Early?
     /// The TLS 1.2 session offered (by session ID or ticket), if any; used if the server
     /// negotiates TLS 1.2.
     private var offeredTLS12Session: TLSSession?
@@ -218,7 +221,8 @@ final class ClientHandshake13 {
                 sentChangeCipherSpec = true
                 actions.append(.sendChangeCipherSpec)
             }
-            let secret = KeySchedule.Early(hash: hash, psk: session.secretKey).clientEarlyTrafficSecret(transcriptHash: hash.hash(bytes))
+            let early = offeredEarly ?? KeySchedule.Early(hash: hash, resuming: session)
+            let secret = early.clientEarlyTrafficSecret(transcriptHash: hash.digest(bytes))
             actions.append(.setWriteKeys(.tls13(TrafficSecret(suite: parameters, secret: secret))))
             actions.append(.sendEarlyData)
             sentEarlyData = true
@@ -323,8 +327,9 @@ final class ClientHandshake13 {
         guard let offer else { throw TLSError.internalError("ClientHello without its PSK offer") }
         let truncated = try ClientHello.truncatedForBinders(message[...], offer: offer)
         let transcriptHash = transcriptPrefix.map { $0.hash(appending: truncated) } ?? hash.digest(truncated)
-        let binder = KeySchedule.Early(hash: hash, psk: session.secretKey)
-            .binder(external: false, truncatedTranscriptHash: transcriptHash)
+        let early = KeySchedule.Early(hash: hash, resuming: session)
+        offeredEarly = early
+        let binder = early.binder(external: false, truncatedTranscriptHash: transcriptHash)
         try ClientHello.patchBinders(in: &message, with: [binder])
     }
 
@@ -464,7 +469,7 @@ final class ClientHandshake13 {
             throw TLSError.illegalParameter("ServerHello cipher suite differs from the HelloRetryRequest's")
         }
         guard let parameters = hello.cipherSuite.tls13Parameters else { throw TLSError.internalError("no suite") }
-        var psk: SymmetricKey?
+        var early: KeySchedule.Early?
         if case .preSharedKeySelected(let index)? = hello.extensions[.preSharedKey] {
             guard let session = offeredSession, index == 0 else {
                 throw TLSError.illegalParameter("server selected PSK \(index), which was not offered")
@@ -473,8 +478,9 @@ final class ClientHandshake13 {
                 throw TLSError.illegalParameter("server selected a suite whose hash differs from the PSK's")
             }
             resumedSession = session
-            psk = session.secretKey
+            early = offeredEarly ?? KeySchedule.Early(hash: parameters.hash, resuming: session)
         }
+        offeredEarly = nil
         var sharedSecret: SymmetricKey?
         if case .keyShareServerHello(let entry)? = hello.extensions[.keyShare] {
             guard let share = keyShares.first(where: { $0.group == entry.group }) else {
@@ -490,7 +496,7 @@ final class ClientHandshake13 {
         suite = parameters
         var transcript = transcript ?? pendingTranscript.start(hash: parameters.hash)
         transcript.append(raw)
-        let schedule = KeySchedule.Early(hash: parameters.hash, psk: psk).handshake(sharedSecret: sharedSecret)
+        let schedule = (early ?? KeySchedule.Early(hash: parameters.hash)).handshake(sharedSecret: sharedSecret)
         let hash = transcript.currentHash()
         let clientSecret = schedule.clientHandshakeTrafficSecret(transcriptHash: hash)
         let serverSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: hash)

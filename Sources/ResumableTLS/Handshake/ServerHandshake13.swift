@@ -272,6 +272,8 @@ final class ServerHandshake13 {
         var session: TLSSession
         var index: Int
         var suite: CipherSuite
+        /// The early stage of the key schedule, made once for the binder and kept for the flight.
+        var early: KeySchedule.Early
         /// psk_ke: no (EC)DHE (both sides allow it and psk_dhe_ke is not possible).
         var keyExchangeOnly: Bool
     }
@@ -355,7 +357,7 @@ final class ServerHandshake13 {
         let selection = try selectPSK(psks, in: hello, raw: raw)
         resumptionDecision = selection.chosen.map { .resumed(identityIndex: $0.index) } ?? .declined(selection.declined)
         // psk_dhe_ke when both allow it, else psk_ke (OpenSSL's choice too).
-        return selection.chosen.map { Resumption(session: $0.session, index: $0.index, suite: $0.suite, keyExchangeOnly: !dheMode) }
+        return selection.chosen.map { Resumption(session: $0.session, index: $0.index, suite: $0.suite, early: $0.early, keyExchangeOnly: !dheMode) }
     }
 
     /// The certificate and signature scheme of a full handshake (RFC 8446 §4.4.2, §4.4.3);
@@ -423,7 +425,7 @@ final class ServerHandshake13 {
             actions.append(.sendChangeCipherSpec)
         }
 
-        let early = KeySchedule.Early(hash: parameters.hash, psk: resumption?.session.secretKey)
+        let early = resumption?.early ?? KeySchedule.Early(hash: parameters.hash)
         let schedule = early.handshake(sharedSecret: sharedSecret)
         let helloHash = transcript.currentHash()
         let serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(transcriptHash: helloHash)
@@ -486,7 +488,7 @@ final class ServerHandshake13 {
     /// no choice means a full handshake. A PSK that passes every check but whose binder is wrong
     /// aborts with `decrypt_error` (RFC 8446 §4.2.11).
     private func selectPSK(_ offer: OfferedPSKs, in hello: ClientHello, raw: ArraySlice<UInt8>) throws
-        -> (chosen: (session: TLSSession, index: Int, suite: CipherSuite)?, declined: [ResumptionDeclineReason]) {
+        -> (chosen: (session: TLSSession, index: Int, suite: CipherSuite, early: KeySchedule.Early)?, declined: [ResumptionDeclineReason]) {
         var declined: [ResumptionDeclineReason] = []
         for (index, identity) in offer.identities.enumerated().prefix(PeerListLimits.pskIdentitiesExamined) where index < offer.binders.count {
             let candidate = sessions.redeem(identity.identity, now: now)
@@ -503,8 +505,8 @@ final class ServerHandshake13 {
             else { continue }
             let truncated = try ClientHello.truncatedForBinders(raw, offer: offer)
             let transcriptHash = transcript.map { $0.hash(appending: truncated) } ?? hash.digest(truncated)
-            guard KeySchedule.Early(hash: hash, psk: session.secretKey)
-                .isValidBinder(offer.binders[index], external: false, truncatedTranscriptHash: transcriptHash) else {
+            let early = KeySchedule.Early(hash: hash, resuming: session)
+            guard early.isValidBinder(offer.binders[index], external: false, truncatedTranscriptHash: transcriptHash) else {
                 throw TLSError.protocolViolation(alert: .decryptError, reason: .binderMismatch)
             }
             // After the binder, so that only the ticket's holder can spend its single use.
@@ -512,7 +514,7 @@ final class ServerHandshake13 {
                 declined.append(.replayed)
                 continue
             }
-            return ((session, index, suite), declined)
+            return ((session, index, suite, early), declined)
         }
         return (nil, declined)
     }

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import Testing
 @testable import ResumableTLS
 
@@ -212,6 +213,14 @@ struct CryptoKeyScheduleTests {
 
         let early = KeySchedule.Early(hash: .sha256, psk: psk)
         #expect(early.earlySecret.bytes == (try V.s4("client", "extract secret \"early\"", "secret")))
+        // The same stage started from a session holding that PSK inline.
+        let session = TLSSession(protocolVersion: .tls13, cipherSuite: .tlsAES128GCMSHA256, secret: psk.bytes,
+                                 ticket: [1], creationTime: Date(), timeout: 60, contextID: UUID())
+        #expect(KeySchedule.Early(hash: .sha256, resuming: session).earlySecret.bytes == (try V.s4("client", "extract secret \"early\"", "secret")))
+        // And the PSK derived on the stack equals the key.
+        let stackPSK = try KeySchedule.withResumptionPSK(hash: .sha256, resumptionMasterSecret: resumption,
+                                                         ticketNonce: try V.s3("server", "generate resumption secret", "hash")) { Array($0) }
+        #expect(stackPSK == psk.bytes)
 
         // Binder over the truncated ClientHello.
         let prefix = try V.s4("client", "calculate PSK binder", "ClientHello prefix")
