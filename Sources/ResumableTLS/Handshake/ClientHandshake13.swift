@@ -140,7 +140,7 @@ final class ClientHandshake13 {
             extensions.append(.serverName(name))
         }
         if offersTLS13 {
-            let groups = (configuration.keyShareGroups ?? [configuration.groups[0]]).filter(KeyExchangePrivateKey.supports)
+            let groups = shared.clientKeyShareGroups
             guard !groups.isEmpty else { throw TLSError.invalidState("no supported key-share group configured") }
             keyShares = try groups.map { try KeyExchangePrivateKey(group: $0) }
             extensions.append(.supportedVersionsClientHello(offersTLS12 ? [.tls13, .tls12] : [.tls13]))
@@ -192,13 +192,18 @@ final class ClientHandshake13 {
         if let session = offeredTLS12Session {
             sessionID = (1...32).contains(session.sessionIDCount) ? session.sessionID : HandshakeRandom.bytes(32)
         }
-        var suites = offersTLS13 ? Self.offeredSuites(configuration.cipherSuites, resuming: offeredSession) : []
-        if offersTLS12 {
-            let tls12 = configuration.cipherSuites.filter { $0.tls12Parameters != nil }
-            if let session = offeredTLS12Session {
-                suites += [session.cipherSuite] + tls12.filter { $0 != session.cipherSuite }
-            } else {
-                suites += tls12
+        var suites: [CipherSuite]
+        if offeredTLS12Session == nil, offeredSession.map({ $0.cipherSuite == shared.tls13CipherSuites.first }) ?? true {
+            suites = shared.clientCipherSuites   // the usual offer, made once per context
+        } else {
+            suites = offersTLS13 ? Self.offeredSuites(configuration.cipherSuites, resuming: offeredSession) : []
+            if offersTLS12 {
+                let tls12 = shared.tls12CipherSuites
+                if let session = offeredTLS12Session {
+                    suites += [session.cipherSuite] + tls12.filter { $0 != session.cipherSuite }
+                } else {
+                    suites += tls12
+                }
             }
         }
         let hello = ClientHello(

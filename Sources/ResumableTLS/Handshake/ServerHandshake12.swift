@@ -237,7 +237,7 @@ final class ServerHandshake12 {
                 throw TLSError.illegalParameter("ec_point_formats without uncompressed")
             }
         }
-        let ours = configuration.groups.filter(KeyExchangePrivateKey.supports)
+        let ours = shared.keyExchangeGroups
         guard case .supportedGroups(let groups)? = hello.extensions[.supportedGroups] else {
             guard ours.contains(.secp256r1) else {
                 throw TLSError.protocolViolation(alert: .handshakeFailure, reason: .noCommonGroup)

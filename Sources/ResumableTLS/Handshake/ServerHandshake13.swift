@@ -309,18 +309,44 @@ final class ServerHandshake13 {
             throw TLSError.protocolViolation(alert: .missingExtension, reason: .missingExtension("ClientHello without supported_groups and key_share"))
         }
         // RFC 8446 §4.2.8: each share's group must be in supported_groups, in the same order, once.
-        // A set, so the check is linear in the (capped, PeerListLimits) lists: security review M1.
-        let offeredGroups = Set(groups)
-        var seenGroups = Set<NamedGroup>()
-        for share in shares {
-            guard offeredGroups.contains(share.group), seenGroups.insert(share.group).inserted else {
-                throw TLSError.illegalParameter("key_share for \(share.group) not in supported_groups, or repeated")
-            }
-        }
-        let ourGroups = configuration.groups.filter(KeyExchangePrivateKey.supports)
+        try Self.checkKeyShareGroups(shares, offered: groups)
+        let ourGroups = shared.keyExchangeGroups
         // Prefer a group the client already sent a share for: no extra round trip.
         let share = shares.first { ourGroups.contains($0.group) }
         return ClientOffer(suite: suite, parameters: parameters, schemes: schemes, groups: groups, ourGroups: ourGroups, share: share)
+    }
+
+    /// Refuses (`illegal_parameter`) a key share whose group is not in supported_groups or
+    /// that repeats a group (RFC 8446 §4.2.8). Both lists are capped (`PeerListLimits`); their
+    /// code points are sorted in stack buffers and searched, so the check is n log n with no
+    /// list scanned once per element of the other (security review M1) and no allocation.
+    static func checkKeyShareGroups(_ shares: [KeyShareEntry], offered groups: CodePointList<NamedGroup>) throws {
+        let valid = withUnsafeTemporaryAllocation(of: UInt16.self, capacity: groups.count + shares.count) { buffer -> Bool in
+            var offered = UnsafeMutableBufferPointer(rebasing: buffer[0 ..< groups.count])
+            for (index, group) in groups.enumerated() { offered[index] = group.rawValue }
+            offered.sort()
+            var shared = UnsafeMutableBufferPointer(rebasing: buffer[groups.count ..< groups.count + shares.count])
+            for (index, share) in shares.enumerated() {
+                guard Self.sortedContains(offered, share.group.rawValue) else { return false }
+                shared[index] = share.group.rawValue
+            }
+            shared.sort()
+            for index in shared.indices.dropFirst() where shared[index] == shared[index - 1] { return false }
+            return true
+        }
+        guard valid else {
+            throw TLSError.illegalParameter("a key_share group is not in supported_groups, or is repeated")
+        }
+    }
+
+    /// Binary search of a sorted buffer.
+    private static func sortedContains(_ sorted: UnsafeMutableBufferPointer<UInt16>, _ value: UInt16) -> Bool {
+        var low = 0, high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low < sorted.count && sorted[low] == value
     }
 
     /// SNI (RFC 6066 §3) and ALPN (RFC 7301 §3.2): the name is kept; the protocol is our first

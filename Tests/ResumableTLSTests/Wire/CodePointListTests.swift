@@ -47,3 +47,25 @@ import Testing
         expectWireAlert(.illegalParameter, "over the cap") { _ = try parsed([0x00, 0x06, 0, 1, 0, 2, 0, 3], maxCount: 2) }
     }
 }
+
+/// RFC 8446 §4.2.8 on the server: every key share's group is offered in supported_groups, and
+/// no group has two shares; checked on sorted stack copies of the two lists.
+@Suite struct KeyShareGroupCheckTests {
+    private func shares(_ groups: [NamedGroup]) -> [KeyShareEntry] {
+        groups.map { KeyShareEntry(group: $0, keyExchange: [1]) }
+    }
+
+    @Test func sharesForOfferedGroupsPass() throws {
+        let offered: CodePointList<NamedGroup> = [.secp384r1, .x25519, NamedGroup(rawValue: 0x0A0A), .secp256r1]
+        try ServerHandshake13.checkKeyShareGroups(shares([.x25519, .secp256r1]), offered: offered)
+        try ServerHandshake13.checkKeyShareGroups([], offered: offered)
+        try ServerHandshake13.checkKeyShareGroups(shares([.secp256r1, .secp384r1, .x25519, NamedGroup(rawValue: 0x0A0A)]), offered: offered)
+    }
+
+    @Test func aShareOutsideSupportedGroupsOrRepeatedIsRefused() {
+        let offered: CodePointList<NamedGroup> = [.x25519, .secp256r1]
+        expectWireAlert(.illegalParameter, "not offered") { try ServerHandshake13.checkKeyShareGroups(self.shares([.secp384r1]), offered: offered) }
+        expectWireAlert(.illegalParameter, "repeated") { try ServerHandshake13.checkKeyShareGroups(self.shares([.x25519, .secp256r1, .x25519]), offered: offered) }
+        expectWireAlert(.illegalParameter, "nothing offered") { try ServerHandshake13.checkKeyShareGroups(self.shares([.x25519]), offered: []) }
+    }
+}
