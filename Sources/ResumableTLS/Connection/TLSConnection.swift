@@ -320,6 +320,12 @@ public final class TLSConnection {
         recordLayer.takeOutput()
     }
 
+    /// Queues an event; an empty queue gets room for a handshake's few events at once.
+    private func appendEvent(_ event: TLSEvent) {
+        if events.capacity == 0 { events.reserveCapacity(4) }
+        events.append(event)
+    }
+
     /// The next event, in the order they happened.
     public func nextEvent() -> TLSEvent? {
         guard nextEventIndex < events.count else { return nil }
@@ -526,7 +532,7 @@ public final class TLSConnection {
                     throw TLSError.protocolViolation(alert: .unexpectedMessage, reason: .tooMuchEarlyData(limit: remaining))
                 }
                 earlyDataRemaining = remaining - record.content.count
-                if !record.content.isEmpty { events.append(.earlyData(Array(record.content))) }
+                if !record.content.isEmpty { appendEvent(.earlyData(Array(record.content))) }
             case .applicationData:
                 guard record.wasProtected, state == .established else {
                     throw TLSError.unexpectedMessage("application data before the handshake completed")
@@ -537,7 +543,7 @@ public final class TLSConnection {
                 }
                 uselessRecords = 0
                 keyUpdatesWithoutData = 0
-                events.append(.applicationData(Array(record.content)))
+                appendEvent(.applicationData(Array(record.content)))
             }
         }
     }
@@ -573,7 +579,7 @@ public final class TLSConnection {
         switch alert.description {
         case .closeNotify:
             receivedCloseNotify = true
-            events.append(.closeNotifyReceived)
+            appendEvent(.closeNotifyReceived)
             if isHandshaking {
                 state = .closed(error: TLSError.peerAlert(.closeNotify))
             } else if sentCloseNotify {
@@ -660,7 +666,7 @@ public final class TLSConnection {
                 try recordLayer.dropWriteKeys()
             case .earlyDataAnswered(let accepted):
                 pendingEarlyData = nil
-                events.append(accepted ? .earlyDataAccepted : .earlyDataRejected)
+                appendEvent(accepted ? .earlyDataAccepted : .earlyDataRejected)
             case .completed(let parameters):
                 negotiated = parameters
                 // RFC 8449 §4: in TLS 1.3 the limit counts the inner content type byte.
@@ -687,7 +693,7 @@ public final class TLSConnection {
                 if let logger = configuration.logger {
                     logger.debug("handshake completed", metadata: logMetadata.merging(parameters.resumption.logMetadata) { $1 })
                 }
-                events.append(.handshakeCompleted(parameters))
+                appendEvent(.handshakeCompleted(parameters))
             }
         }
     }
@@ -730,7 +736,7 @@ public final class TLSConnection {
         session = made
         if isClient, let key = clientStoreKey { configuration.clientSessionStore?.insert(made, for: key) }
         context.sessionEstablished(made, on: self)
-        events.append(.newSession(made))
+        appendEvent(.newSession(made))
     }
 
     private func handlePeerKeyUpdate(_ update: KeyUpdate) throws {
@@ -742,7 +748,7 @@ public final class TLSConnection {
             throw TLSError.unexpectedMessage("more than \(Self.maximumKeyUpdatesWithoutData) KeyUpdates without application data")
         }
         recordLayer.setReadKeys(.tls13(secret.next()))
-        events.append(.peerKeyUpdated)
+        appendEvent(.peerKeyUpdated)
         // RFC 8446 §4.6.3: several requests while we are silent get a single update (L1).
         if update.request == .updateRequested && !sentCloseNotify && !answeredKeyUpdateInThisFlight {
             answeredKeyUpdateInThisFlight = true

@@ -705,7 +705,10 @@ final class ServerHandshake13 {
     /// application data we write, so a client that closes early still has them (RFC 8446 §4.6.1).
     private func complete(resumptionMasterSecret: SymmetricKey) throws -> [HandshakeAction] {
         state = .connected
-        let actions = [completion()] + (try newSessionTickets(resumptionMasterSecret: resumptionMasterSecret))
+        var actions: [HandshakeAction] = []
+        actions.reserveCapacity(1 + 2 * plannedTicketCount(resumed: resumedSession != nil))
+        actions.append(completion())
+        try appendNewSessionTickets(to: &actions, resumptionMasterSecret: resumptionMasterSecret)
         // Nothing after the handshake reads the transcript or the chain (the chain went out
         // with the completion): an idle connection does not keep them.
         transcript = nil
@@ -741,15 +744,14 @@ final class ServerHandshake13 {
     /// ticket (sealing it, or naming it by an ID). A session that cannot become a ticket (no
     /// active ticket key, a state too large to seal) is skipped with a warning in the log: no
     /// ticket, never a failed connection (security review L4).
-    private func newSessionTickets(resumptionMasterSecret: SymmetricKey) throws -> [HandshakeAction] {
+    private func appendNewSessionTickets(to tickets: inout [HandshakeAction], resumptionMasterSecret: SymmetricKey) throws {
         guard let suite, let cipherSuite else { throw TLSError.internalError("tickets before a suite was chosen") }
         // Security review M3: a ticket from a resumed connection keeps the original
         // authentication time and never outlives maximumAuthenticationAge from it.
         let authenticationTime = resumedSession?.authenticationTime ?? now
         let authenticationLeft = authenticationTime.addingTimeInterval(configuration.maximumAuthenticationAge).timeIntervalSince(now)
         let lifetime = min(configuration.sessionTimeout, TLSSession.maximumTLS13Lifetime, max(0, authenticationLeft.rounded(.down)))
-        guard authenticationLeft >= 1 else { return [] }
-        var tickets: [HandshakeAction] = []
+        guard authenticationLeft >= 1 else { return }
         for _ in 0..<plannedTicketCount(resumed: resumedSession != nil) {
             var nonceWriter = ByteWriter(capacity: 8)
             nonceWriter.writeUInt64(ticketsIssued)
@@ -781,6 +783,5 @@ final class ServerHandshake13 {
             tickets.append(.send(try HandshakeMessage.newSessionTicket(ticket).encode()))
             tickets.append(.newSession(session))
         }
-        return tickets
     }
 }

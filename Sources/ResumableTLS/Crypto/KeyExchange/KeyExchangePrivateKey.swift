@@ -3,7 +3,8 @@ import Crypto
 /// An ephemeral (EC)DHE private key for one `key_share` entry (RFC 8446 §4.2.8, §7.4).
 ///
 /// Supports `x25519` (RFC 7748) and the NIST curves `secp256r1` and `secp384r1`. Every primitive
-/// is swift-crypto's (`Curve25519.KeyAgreement`, `P256.KeyAgreement`, `P384.KeyAgreement`); this
+/// is swift-crypto's (`P256.KeyAgreement`, `P384.KeyAgreement`, and for X25519 the BoringSSL
+/// functions its `Curve25519.KeyAgreement` wraps, called directly: `BoringSSLX25519Key`); this
 /// type only fixes the TLS encodings and checks:
 ///
 /// - `keyShare` is the `key_exchange` field this side sends: 32 raw bytes for X25519, the
@@ -21,7 +22,7 @@ package struct KeyExchangePrivateKey: Sendable {
     }
 
     private enum Backing: Sendable {
-        case x25519(Curve25519.KeyAgreement.PrivateKey)
+        case x25519(BoringSSLX25519Key)
         case secp256r1(P256.KeyAgreement.PrivateKey)
         case secp384r1(P384.KeyAgreement.PrivateKey)
     }
@@ -43,7 +44,7 @@ package struct KeyExchangePrivateKey: Sendable {
     /// local decision; the caller should only pick from `supportedGroups`).
     package init(group: NamedGroup) throws {
         switch group {
-        case .x25519: backing = .x25519(Curve25519.KeyAgreement.PrivateKey())
+        case .x25519: backing = .x25519(BoringSSLX25519Key())
         case .secp256r1: backing = .secp256r1(P256.KeyAgreement.PrivateKey())
         case .secp384r1: backing = .secp384r1(P384.KeyAgreement.PrivateKey())
         default: throw TLSError.internalError("key exchange group \(group) is not supported")
@@ -57,7 +58,11 @@ package struct KeyExchangePrivateKey: Sendable {
     package init(group: NamedGroup, rawPrivateKey: [UInt8]) throws {
         do {
             switch group {
-            case .x25519: backing = .x25519(try Curve25519.KeyAgreement.PrivateKey(rawRepresentation: rawPrivateKey))
+            case .x25519:
+                guard let key = BoringSSLX25519Key(rawPrivateKey: rawPrivateKey) else {
+                    throw TLSError.internalError("invalid x25519 private key: \(rawPrivateKey.count) bytes, not 32")
+                }
+                backing = .x25519(key)
             case .secp256r1: backing = .secp256r1(try P256.KeyAgreement.PrivateKey(rawRepresentation: rawPrivateKey))
             case .secp384r1: backing = .secp384r1(try P384.KeyAgreement.PrivateKey(rawRepresentation: rawPrivateKey))
             default: throw TLSError.internalError("key exchange group \(group) is not supported")
@@ -72,7 +77,7 @@ package struct KeyExchangePrivateKey: Sendable {
     /// The `key_exchange` bytes of this side's `KeyShareEntry` (RFC 8446 §4.2.8, §4.2.8.2).
     package var keyShare: [UInt8] {
         switch backing {
-        case .x25519(let key): return Array(key.publicKey.rawRepresentation)
+        case .x25519(let key): return key.publicKeyBytes
         case .secp256r1(let key): return Array(key.publicKey.x963Representation)
         case .secp384r1(let key): return Array(key.publicKey.x963Representation)
         }
@@ -91,16 +96,11 @@ package struct KeyExchangePrivateKey: Sendable {
         do {
             switch backing {
             case .x25519(let key):
-                let peer = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: peerKeyShare)
-                let secret = try key.sharedSecretFromKeyAgreement(with: peer)
-                let isAllZero = secret.withUnsafeBytes { bytes in
-                    // OR every byte together: no early exit on the secret's content.
-                    bytes.reduce(UInt8(0)) { $0 | $1 } == 0
-                }
-                if isAllZero {
+                // The length was checked above; nil is the all-zero output.
+                guard let secret = key.sharedSecret(peerPublicKey: peerKeyShare) else {
                     throw TLSError.illegalParameter("x25519 shared secret is all zeros (low-order peer key share)")
                 }
-                return secret.withUnsafeBytes { SymmetricKey(data: $0) }
+                return secret
             case .secp256r1(let key):
                 let peer = try P256.KeyAgreement.PublicKey(x963Representation: peerKeyShare)
                 let secret = try key.sharedSecretFromKeyAgreement(with: peer)
