@@ -53,12 +53,12 @@ package enum BoringSSLHMAC {
     }
 
     /// Whether `mac` equals `HMAC(key, data)`, compared in constant time (`CRYPTO_memcmp`).
-    static func isValid(_ mac: [UInt8], hash: TLSHashAlgorithm, key: SymmetricKey, data: UnsafeRawBufferPointer) -> Bool {
+    static func isValid(_ mac: some HashValueBytes, hash: TLSHashAlgorithm, key: SymmetricKey, data: UnsafeRawBufferPointer) -> Bool {
         key.withUnsafeBytes { isValid(mac, hash: hash, rawKey: $0, data: data) }
     }
 
     /// The same with the key's bytes given directly.
-    static func isValid(_ mac: [UInt8], hash: TLSHashAlgorithm, rawKey: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer) -> Bool {
+    static func isValid(_ mac: some HashValueBytes, hash: TLSHashAlgorithm, rawKey: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer) -> Bool {
         guard mac.count == hash.digestLength else { return false }
         return withUnsafeTemporaryAllocation(byteCount: maxDigestLength, alignment: 16) { output -> Bool in
             let ok = authenticate(hash: hash, key: rawKey, data: data, into: output)

@@ -33,12 +33,12 @@ extension KeySchedule {
 
     /// Whether a received `verify_data` is correct, compared in constant time (RFC 8446 §4.4.4:
     /// a mismatch is `decrypt_error`).
-    package static func isValidVerifyData(_ verifyData: [UInt8], hash: TLSHashAlgorithm, baseKey: SymmetricKey, transcriptHash: some HashValueBytes) -> Bool {
+    package static func isValidVerifyData(_ verifyData: some HashValueBytes, hash: TLSHashAlgorithm, baseKey: SymmetricKey, transcriptHash: some HashValueBytes) -> Bool {
         baseKey.withUnsafeBytes { isValidVerifyData(verifyData, hash: hash, baseKeyBytes: $0, transcriptHash: transcriptHash) }
     }
 
     /// The same under a base key given as bytes, the Finished key only ever on the stack.
-    static func isValidVerifyData(_ verifyData: [UInt8], hash: TLSHashAlgorithm, baseKeyBytes: UnsafeRawBufferPointer, transcriptHash: some HashValueBytes) -> Bool {
+    static func isValidVerifyData(_ verifyData: some HashValueBytes, hash: TLSHashAlgorithm, baseKeyBytes: UnsafeRawBufferPointer, transcriptHash: some HashValueBytes) -> Bool {
         let valid = HKDFExpander.withExpandedLabel(hash: hash, pseudoRandomKey: baseKeyBytes, label: "finished",
                                                    context: EmptyCollection<UInt8>(), length: hash.digestLength) { finishedKey in
             transcriptHash.withUnsafeBytes { BoringSSLHMAC.isValid(verifyData, hash: hash, rawKey: finishedKey, data: $0) }

@@ -65,7 +65,7 @@ package enum KeySchedule {
 
         /// Whether `binder` is the correct binder for this PSK over `truncatedTranscriptHash`,
         /// compared in constant time (RFC 8446 §4.2.11.2).
-        package func isValidBinder(_ binder: [UInt8], external: Bool, truncatedTranscriptHash: some HashValueBytes) -> Bool {
+        package func isValidBinder(_ binder: some HashValueBytes, external: Bool, truncatedTranscriptHash: some HashValueBytes) -> Bool {
             let valid = expander.withExpandedLabel(external ? "ext binder" : "res binder", context: hash.emptyHash, length: hash.digestLength) {
                 KeySchedule.isValidVerifyData(binder, hash: hash, baseKeyBytes: $0, transcriptHash: truncatedTranscriptHash)
             }

@@ -20,6 +20,13 @@ enum HandshakeRandom {
         return RandomPool.forCurrentThread().take(count)
     }
 
+    /// A random 32-bit value from the same pool (a ticket_age_add), with no array on the way.
+    static func uint32() -> UInt32 {
+        RandomPool.forCurrentThread().take(4) { bytes in
+            bytes.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        }
+    }
+
     /// Bytes straight from `RAND_bytes`, one call: for AEAD nonces, whose uniqueness under one
     /// key must not depend on anything of ours.
     static func unpooled(_ count: Int) -> [UInt8] {
@@ -79,6 +86,12 @@ final class RandomPool {
     /// `count` bytes (at most `capacity`), never handed out before by this pool or, after a fork,
     /// by the parent's.
     func take(_ count: Int) -> [UInt8] {
+        take(count) { [UInt8]($0) }
+    }
+
+    /// `count` bytes (at most `capacity`) handed to `body` where they lie in the pool, then
+    /// wiped: for a value read out of them, with no array.
+    func take<Result>(_ count: Int, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
         let count = min(count, Self.capacity)
         let current = Self.forkGeneration.load(ordering: .relaxed)
         if offset + count > Self.capacity || generation != current {
@@ -88,10 +101,10 @@ final class RandomPool {
             refills += 1
         }
         let range = offset ..< offset + count
-        let bytes = [UInt8](storage[range])
+        let result = body(UnsafeRawBufferPointer(rebasing: storage[range]))
         storage[range].initializeMemory(as: UInt8.self, repeating: 0)
         offset += count
-        return bytes
+        return result
     }
 
     /// What a fork does to the pools, for tests: the next draw refills.

@@ -757,8 +757,7 @@ final class ServerHandshake13 {
             nonceWriter.writeUInt64(ticketsIssued)
             ticketsIssued += 1
             let nonce = nonceWriter.bytes
-            var ageAdd: UInt32 = 0
-            for byte in HandshakeRandom.bytes(4) { ageAdd = ageAdd << 8 | UInt32(byte) }
+            let ageAdd = HandshakeRandom.uint32()
             // The PSK goes from the stack into the session, never into an array.
             let made = try KeySchedule.withResumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce) { psk in TLSSession(
                 protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk,

@@ -64,7 +64,7 @@ import Testing
 
         let finished = try RFC8448.value(section: 3, role: "server", step: "construct a Finished", label: "Finished")
         guard case .finished(let fin) = try parseWireMessage(finished) else { Issue.record("not Finished"); return }
-        #expect(fin.verifyData == [UInt8](hex: "9b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718"))
+        #expect(Array(fin.verifyData) == [UInt8](hex: "9b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718"))
 
         let ticket = try RFC8448.value(section: 3, role: "server", step: "construct a NewSessionTicket", label: "NewSessionTicket")
         guard case .newSessionTicket(let nst) = try parseWireMessage(ticket) else { Issue.record("not NST"); return }

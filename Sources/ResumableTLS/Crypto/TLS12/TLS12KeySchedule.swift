@@ -50,11 +50,11 @@ package enum TLS12KeySchedule {
 
     /// Whether a received verify_data is right, compared in constant time (a mismatch is
     /// `decrypt_error`, RFC 5246 §7.4.9).
-    package static func isValidVerifyData(_ received: [UInt8], hash: TLSHashAlgorithm, masterSecret: SymmetricKey, client: Bool, transcriptHash: some HashValueBytes) -> Bool {
+    package static func isValidVerifyData(_ received: some Collection<UInt8>, hash: TLSHashAlgorithm, masterSecret: SymmetricKey, client: Bool, transcriptHash: some HashValueBytes) -> Bool {
         let expected = verifyData(hash: hash, masterSecret: masterSecret, client: client, transcriptHash: transcriptHash)
         guard received.count == expected.count else { return false }
         var difference: UInt8 = 0
-        for index in expected.indices { difference |= expected[index] ^ received[index] }
+        for (ours, theirs) in zip(expected, received) { difference |= ours ^ theirs }
         return difference == 0
     }
 }

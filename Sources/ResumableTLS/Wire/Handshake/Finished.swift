@@ -5,18 +5,19 @@
 /// as `decode_error`; the caller (the state machine, through `HandshakeParsingContext`) knows
 /// the negotiated hash.
 package struct Finished: Sendable, Hashable {
-    /// The HMAC (TLS 1.3) or PRF output (TLS 1.2) the peer computed.
-    package var verifyData: [UInt8]
+    /// The HMAC (TLS 1.3) or PRF output (TLS 1.2) the peer computed (in a parsed message, a
+    /// view of the received bytes).
+    package var verifyData: ArraySlice<UInt8>
 
     /// A Finished message carrying `verifyData`.
-    package init(verifyData: [UInt8]) { self.verifyData = verifyData }
+    package init(verifyData: [UInt8]) { self.verifyData = verifyData[...] }
 
     /// Parses a body that must be exactly `verifyDataLength` bytes.
     package init(parsing body: inout ByteReader, verifyDataLength: Int) throws {
         guard body.remaining == verifyDataLength else {
             throw TLSError.decodeError("Finished of \(body.remaining) bytes, expected \(verifyDataLength)")
         }
-        verifyData = try body.readBytes(verifyDataLength, "verify_data")
+        verifyData = try body.readSlice(verifyDataLength, "verify_data")
     }
 
     /// Writes the body (no handshake header).
