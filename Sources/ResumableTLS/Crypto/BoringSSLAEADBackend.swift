@@ -9,18 +9,19 @@ internal import CCryptoBoringSSL
 /// schedule and GHASH tables kept), sealing with `EVP_AEAD_CTX_seal_scatter` and opening with
 /// `EVP_AEAD_CTX_open_gather` directly on the record's bytes (in == out, tag after the
 /// ciphertext). No allocation and no copy per record; swift-crypto's package `seal` re-keys and
-/// copies through `SealedBox` on every call.
+/// copies through `SealedBox` on every call. Keying allocates once: the context lives inside
+/// its owning object (`KeyedAEADContext`), not in a second allocation beside it.
 ///
 /// BoringSSL documents seal and open as safe to call concurrently on one context, and the
-/// context is never mutated after `init`, hence `@unchecked Sendable`.
-final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
-    private let context: UnsafeMutablePointer<EVP_AEAD_CTX>
+/// context is never mutated after keying, hence the unchecked sendability of its holder.
+struct BoringSSLAEADBackend: RecordAEADBackend {
+    nonisolated(unsafe) private let context: KeyedAEADContext
     private let tagLength: Int
 
     /// Keys an AEAD context for `algorithm` with `key`; nil if BoringSSL refuses the key (a key
     /// of the wrong length).
     init?(algorithm: TLSAEADAlgorithm, key: SymmetricKey) {
-        guard let context = key.withUnsafeBytes({ Self.keyedContext(algorithm: algorithm, keyBytes: $0) }) else { return nil }
+        guard let context = key.withUnsafeBytes({ KeyedAEADContext.make(algorithm: algorithm, keyBytes: $0) }) else { return nil }
         self.context = context
         self.tagLength = algorithm.tagLength
     }
@@ -28,36 +29,9 @@ final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
     /// Keys an AEAD context with the key's bytes given directly (a key that only ever lives on
     /// the stack, `RecordProtection.init(suite:trafficSecret:)`).
     init?(algorithm: TLSAEADAlgorithm, keyBytes: UnsafeRawBufferPointer) {
-        guard let context = Self.keyedContext(algorithm: algorithm, keyBytes: keyBytes) else { return nil }
+        guard let context = KeyedAEADContext.make(algorithm: algorithm, keyBytes: keyBytes) else { return nil }
         self.context = context
         self.tagLength = algorithm.tagLength
-    }
-
-    private static func keyedContext(algorithm: TLSAEADAlgorithm, keyBytes: UnsafeRawBufferPointer) -> UnsafeMutablePointer<EVP_AEAD_CTX>? {
-        let aead: OpaquePointer?
-        switch algorithm {
-        case .aes128GCM: aead = CCryptoBoringSSL_EVP_aead_aes_128_gcm()
-        case .aes256GCM: aead = CCryptoBoringSSL_EVP_aead_aes_256_gcm()
-        case .chaCha20Poly1305: aead = CCryptoBoringSSL_EVP_aead_chacha20_poly1305()
-        }
-        guard let aead, keyBytes.count == algorithm.keyLength else { return nil }
-        let context = UnsafeMutablePointer<EVP_AEAD_CTX>.allocate(capacity: 1)
-        CCryptoBoringSSL_EVP_AEAD_CTX_zero(context)
-        let keyed = CCryptoBoringSSL_EVP_AEAD_CTX_init(context, aead, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                                       keyBytes.count, algorithm.tagLength, nil)
-        guard keyed == 1 else {
-            CCryptoBoringSSL_ERR_clear_error()
-            context.deallocate()
-            return nil
-        }
-        return context
-    }
-
-    deinit {
-        CCryptoBoringSSL_EVP_AEAD_CTX_cleanup(context)
-        // The context held the expanded key.
-        CCryptoBoringSSL_OPENSSL_cleanse(context, MemoryLayout<EVP_AEAD_CTX>.size)
-        context.deallocate()
     }
 
     func sealInPlace(_ buffer: inout [UInt8], plaintext: Range<Int>, nonce: RecordNonce, additionalData: Range<Int>) throws {
@@ -94,11 +68,11 @@ final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
                   plaintext.upperBound + tagLength <= bytes.count, let ad = additionalData(base) else { return false }
             var writtenTagLength = 0
             let result = nonce.withUnsafeBytes { nonceBytes in
-                CCryptoBoringSSL_EVP_AEAD_CTX_seal_scatter(
+                context.withContext { context in CCryptoBoringSSL_EVP_AEAD_CTX_seal_scatter(
                     context, base + plaintext.lowerBound, base + plaintext.upperBound, &writtenTagLength, tagLength,
                     nonceBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonceBytes.count,
                     base + plaintext.lowerBound, plaintext.count, nil, 0,
-                    ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count)
+                    ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count) }
             }
             return result == 1 && writtenTagLength == tagLength
         }
@@ -115,17 +89,56 @@ final class BoringSSLAEADBackend: RecordAEADBackend, @unchecked Sendable {
             guard let base = bytes.baseAddress, ciphertext.lowerBound >= 0,
                   ciphertext.upperBound + tagLength <= bytes.count, let ad = additionalData(base) else { return false }
             let result = nonce.withUnsafeBytes { nonceBytes in
-                CCryptoBoringSSL_EVP_AEAD_CTX_open_gather(
+                context.withContext { context in CCryptoBoringSSL_EVP_AEAD_CTX_open_gather(
                     context, base + ciphertext.lowerBound,
                     nonceBytes.baseAddress?.assumingMemoryBound(to: UInt8.self), nonceBytes.count,
                     base + ciphertext.lowerBound, ciphertext.count, base + ciphertext.upperBound, tagLength,
-                    ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count)
+                    ad.baseAddress?.assumingMemoryBound(to: UInt8.self), ad.count) }
             }
             return result == 1
         }
         guard opened else {
             CCryptoBoringSSL_ERR_clear_error()
             throw TLSError.protocolViolation(alert: .badRecordMAC, reason: .recordAuthenticationFailed("record authentication failed"))
+        }
+    }
+}
+
+/// One BoringSSL `EVP_AEAD_CTX`, allocated inside this object (a `ManagedBuffer` with the
+/// context as its one tail element): keying a traffic key is one allocation. The context is
+/// cleaned up and its expanded key zeroed when the object is released.
+final class KeyedAEADContext: ManagedBuffer<Void, EVP_AEAD_CTX> {
+    /// A context keyed for `algorithm` with `keyBytes`; nil if BoringSSL refuses the key.
+    static func make(algorithm: TLSAEADAlgorithm, keyBytes: UnsafeRawBufferPointer) -> KeyedAEADContext? {
+        let aead: OpaquePointer?
+        switch algorithm {
+        case .aes128GCM: aead = CCryptoBoringSSL_EVP_aead_aes_128_gcm()
+        case .aes256GCM: aead = CCryptoBoringSSL_EVP_aead_aes_256_gcm()
+        case .chaCha20Poly1305: aead = CCryptoBoringSSL_EVP_aead_chacha20_poly1305()
+        }
+        guard let aead, keyBytes.count == algorithm.keyLength else { return nil }
+        let object = unsafeDowncast(create(minimumCapacity: 1) { _ in () }, to: KeyedAEADContext.self)
+        let keyed = object.withUnsafeMutablePointerToElements { context -> Bool in
+            // Zeroed first, so that cleanup (in deinit) is safe whether or not keying succeeds.
+            CCryptoBoringSSL_EVP_AEAD_CTX_zero(context)
+            let keyed = CCryptoBoringSSL_EVP_AEAD_CTX_init(context, aead, keyBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                                                           keyBytes.count, algorithm.tagLength, nil) == 1
+            if !keyed { CCryptoBoringSSL_ERR_clear_error() }
+            return keyed
+        }
+        return keyed ? object : nil
+    }
+
+    /// The context, for the duration of `body` (its address is fixed for the object's life).
+    func withContext<Result>(_ body: (UnsafeMutablePointer<EVP_AEAD_CTX>) -> Result) -> Result {
+        withUnsafeMutablePointerToElements(body)
+    }
+
+    deinit {
+        withUnsafeMutablePointerToElements { context in
+            CCryptoBoringSSL_EVP_AEAD_CTX_cleanup(context)
+            // The context held the expanded key.
+            CCryptoBoringSSL_OPENSSL_cleanse(context, MemoryLayout<EVP_AEAD_CTX>.size)
         }
     }
 }
