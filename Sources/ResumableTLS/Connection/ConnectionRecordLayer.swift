@@ -118,9 +118,15 @@ struct ConnectionRecordLayer {
 
     /// Queues a handshake message for the current write epoch.
     mutating func queueHandshake(_ message: [UInt8]) {
-        // A flight's messages share one buffer, allocated once (a resumed flight is well under
-        // this, a full one's certificate usually too).
-        if pendingHandshake.capacity == 0 { pendingHandshake.reserveCapacity(max(message.count, Self.flightReservation)) }
+        // A flight's first message is kept as it is, not copied: many flights are one message.
+        if pendingHandshake.isEmpty {
+            pendingHandshake = message
+            return
+        }
+        // The rest of the flight joins it in one buffer, grown once to a flight's usual size (a
+        // resumed flight is well under it, a full one's certificate usually too).
+        let needed = pendingHandshake.count + message.count
+        if pendingHandshake.capacity < needed { pendingHandshake.reserveCapacity(max(needed, Self.flightReservation)) }
         pendingHandshake.append(contentsOf: message)
     }
 
