@@ -141,10 +141,11 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// A session with the given parameters (`SSL_SESSION_new` with its setters: every parameter
     /// is given here, and there are no `SSL_SESSION_set_*` calls). `timeout` is capped at 7 days
     /// for TLS 1.3.
-    public init(
+    @specialized(where Secret == [UInt8])   // callers in other modules: no generic code per byte
+    public init<Secret: Collection<UInt8>>(
         protocolVersion: ProtocolVersion,
         cipherSuite: CipherSuite,
-        secret: some Collection<UInt8>,
+        secret: Secret,
         sessionID: [UInt8] = [],
         ticket: [UInt8] = [],
         ticketLifetime: UInt32 = 0,
