@@ -83,7 +83,7 @@ public final class TLSConnection {
     private var earlyDataRemaining: Int?
     /// Server: what its handshake asks about offered sessions and tickets, and whether the
     /// application lets this connection accept early data (S29); nil for a client.
-    private var sessionSource: ConnectionSessionSource?
+    private let sessionSource: ConnectionSessionSource?
     private var sentCloseNotify = false
     private var receivedCloseNotify = false
     /// The peer's Finished arrived: from now on a ChangeCipherSpec record is an error.
@@ -94,7 +94,9 @@ public final class TLSConnection {
         let configuration = context.sharedConfiguration
         self.shared = configuration
         switch configuration.value.role {
-        case .client: handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
+        case .client:
+            sessionSource = nil
+            handshake = .client(ClientHandshake(configuration: configuration, contextID: context.contextID))
         case .server:
             // Sessions the offered tickets and IDs stand for, resolved by the server handshake's
             // first step (`OfferedSessionResolver`) and read by its state machine.

@@ -17,31 +17,32 @@ final class BoringSSLX25519Key: @unchecked Sendable {
     let publicKey: InlineArray<32, UInt8>
 
     /// A fresh random key pair.
-    init() {
-        var privateKey = InlineArray<32, UInt8>(repeating: 0)
-        var publicKey = InlineArray<32, UInt8>(repeating: 0)
-        withUnsafeMutableBytes(of: &publicKey) { publicBytes in
-            withUnsafeMutableBytes(of: &privateKey) { privateBytes in
-                CCryptoBoringSSL_X25519_keypair(publicBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                                privateBytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
-            }
-        }
-        self.privateKey = privateKey
-        self.publicKey = publicKey
-        withUnsafeMutableBytes(of: &privateKey) { CCryptoBoringSSL_OPENSSL_cleanse($0.baseAddress, $0.count) }
+    convenience init() {
+        self.init { publicKey, privateKey in CCryptoBoringSSL_X25519_keypair(publicKey, privateKey) }
     }
 
     /// The key pair of a known private scalar (32 bytes, RFC 7748 §5), for known-answer tests;
     /// nil for another length.
-    init?(rawPrivateKey: [UInt8]) {
+    convenience init?(rawPrivateKey: [UInt8]) {
         guard rawPrivateKey.count == 32 else { return nil }
+        self.init { publicKey, privateKey in
+            rawPrivateKey.withUnsafeBufferPointer { raw in
+                if let base = raw.baseAddress { privateKey.update(from: base, count: 32) }
+            }
+            CCryptoBoringSSL_X25519_public_from_private(publicKey, privateKey)
+        }
+    }
+
+    /// The pair `fill` writes: 32 bytes of public value, then of private key, into the pointers
+    /// it is given (zeroed scratch space, wiped afterwards).
+    private init(_ fill: (_ publicKey: UnsafeMutablePointer<UInt8>, _ privateKey: UnsafeMutablePointer<UInt8>) -> Void) {
         var privateKey = InlineArray<32, UInt8>(repeating: 0)
         var publicKey = InlineArray<32, UInt8>(repeating: 0)
-        for index in 0 ..< 32 { privateKey[index] = rawPrivateKey[index] }
         withUnsafeMutableBytes(of: &publicKey) { publicBytes in
-            withUnsafeBytes(of: &privateKey) { privateBytes in
-                CCryptoBoringSSL_X25519_public_from_private(publicBytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                                                            privateBytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            withUnsafeMutableBytes(of: &privateKey) { privateBytes in
+                if let publicBase = publicBytes.baseAddress, let privateBase = privateBytes.baseAddress {
+                    fill(publicBase.assumingMemoryBound(to: UInt8.self), privateBase.assumingMemoryBound(to: UInt8.self))
+                }
             }
         }
         self.privateKey = privateKey
