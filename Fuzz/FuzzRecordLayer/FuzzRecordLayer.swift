@@ -102,8 +102,10 @@ func dispatch(_ record: TLSRecord, to reassembler: inout HandshakeReassembler) -
             guard message.bytes.count >= 4, message.body.count <= reassembler.maxMessageLength else {
                 fatalError("reassembled message of \(message.bytes.count) bytes")
             }
-            let declared = Int(message.bytes[1]) << 16 | Int(message.bytes[2]) << 8 | Int(message.bytes[3])
-            guard declared == message.body.count, message.type.rawValue == message.bytes[0] else {
+            // A view of the record: its own indices, so the header is read from a copy.
+            let header = Array(message.bytes.prefix(4))
+            let declared = Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+            guard declared == message.body.count, message.type.rawValue == header[0] else {
                 fatalError("reassembled message header does not match its body")
             }
             for context in [HandshakeParsingContext.initial, .tls13(hashLength: 32)] {

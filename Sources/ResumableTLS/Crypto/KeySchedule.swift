@@ -14,7 +14,8 @@ import Crypto
 ///
 /// Secrets are held as swift-crypto `SymmetricKey`s, which zero their storage when released;
 /// they leave a key only as wire values (verify_data, binders) or exporter output.
-/// Transcript hashes are passed as the `[UInt8]` digest produced by `TranscriptHash`.
+/// Transcript hashes are passed as the `TranscriptDigest` that `TranscriptHash` produces (or
+/// any contiguous hash bytes, `HashValueBytes`, such as the RFC 8448 vectors).
 package enum KeySchedule {
     /// The early stage: `Early Secret = HKDF-Extract(0, PSK)` (RFC 8446 §7.1).
     package struct Early: Sendable {

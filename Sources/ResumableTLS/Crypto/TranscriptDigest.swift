@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// The bytes a hash of the key schedule produces (a transcript hash, RFC 8446 §4.4.1), held
@@ -6,20 +5,8 @@ import Foundation
 ///
 /// At most 48 bytes (SHA-384, the longest hash of a TLS 1.3 or TLS 1.2 suite here).
 package struct TranscriptDigest: Sendable, Hashable, RandomAccessCollection, ContiguousBytes {
-    private var storage: InlineArray<48, UInt8>
+    private let storage: InlineArray<48, UInt8>
     private let length: UInt8
-
-    /// The bytes of `digest`.
-    init<D: Digest>(_ digest: D) {
-        var bytes = InlineArray<48, UInt8>(repeating: 0)
-        let count = digest.withUnsafeBytes { source -> Int in
-            let count = Swift.min(source.count, 48)
-            Swift.withUnsafeMutableBytes(of: &bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.prefix(count))) }
-            return count
-        }
-        storage = bytes
-        length = UInt8(truncatingIfNeeded: count)
-    }
 
     /// `length` bytes (at most 48) that `write` puts at the pointer it is given.
     init(length: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Void) {
