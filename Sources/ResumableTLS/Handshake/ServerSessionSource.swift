@@ -5,7 +5,7 @@ import Foundation
 /// the context's ticket authority (S14, S21–S25, S29, S30).
 ///
 /// One object per connection instead of a closure per question: the connection makes it
-/// once, both version's state machines hold it.
+/// once, and the state machines of both versions hold it.
 protocol ServerSessionSource: AnyObject {
     /// The session a PSK identity, TLS 1.2 session ID or ticket stands for, or nil.
     func redeem(_ identity: [UInt8], now: Date) -> TLSSession?
