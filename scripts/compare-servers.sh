@@ -10,6 +10,10 @@
 #   - openssl s_time -new and -reuse over TLS 1.3 and over TLS 1.2 (-www / so s_time reads the
 #     response, and with it the TLS 1.3 tickets; TLS 1.2 reuse resumes by ticket),
 #   - a Python `ssl` client doing N full then N resumed handshakes (each: GET /, read to EOF).
+# Each round also measures two floors with `tcp-floor client` (test `tcp-floor`, the byte pattern
+# of a resumed TLS 1.2 connection, no TLS, no HTTP): `tcp-floor` (blocking C sockets: the kernel's
+# share of any server) and `nio-floor` (SwiftNIO with one byte-counting handler: what the NIO
+# channel costs before TLS and HTTP), printed beside the servers, not plotted.
 # The servers are interleaved: for each round, for each server, every client test. Per server
 # and test: connections/s seen by the client and server CPU time per connection from
 # /proc/PID/stat (utime+stime delta / connections, read once the server is idle again; 10 ms
@@ -56,13 +60,14 @@ OUT=$(cd "$OUT" && pwd)
 
 # One build at a time: ours, then the swift-nio-ssl server's own package.
 if [ "$BUILD" = 1 ]; then build_server_binaries; fi
-find_server_binaries
+find_server_binaries rtls openssl nginx nio-ssl nio-floor
 
 SERVERS=(rtls openssl nginx nio-ssl)
+FLOORS=(tcp-floor nio-floor)
 begin_server_run "$OUT"
 
 make_server_certificate
-for name in "${SERVERS[@]}"; do start_server "$name"; done
+for name in "${SERVERS[@]}" "${FLOORS[@]}"; do start_server "$name"; done
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sys_ticks() { awk '{print $15}' "/proc/$1/stat"; }   # the kernel's share (system calls, TCP)
@@ -110,6 +115,25 @@ run_stime() { # round server-name mode version(13|12)
     conns=$(sed -n 's/^\([0-9]*\) connections in [0-9.]* real seconds.*/\1/p' "$log" | tail -1)
     [ -n "$conns" ] || conns=0
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$test" "$name" "$conns" "$(echo "$end - $start" | bc -l)" \
+        "$(echo "($after - $before) / $CLK_TCK" | bc -l)" "$(echo "($sys_after - $sys_before) / $CLK_TCK" | bc -l)" >>"$RESULTS"
+}
+
+# The floors: `tcp-floor client` for TIME seconds against a floor server.
+run_floor() { # round floor-name
+    local round=$1 name=$2 before after start end log sys_before sys_after conns
+    local pid=${PID[$name]} port=${PORT[$name]}
+    log="$OUT/tcp-floor-$name.log"
+    before=$(cpu_ticks "$pid")
+    sys_before=$(sys_ticks "$pid")
+    start=$(date +%s.%N)
+    timeout $((TIME * 4 + 30)) "$TMP/tcp-floor" client "$port" "$TIME" >"$log" 2>&1 || true
+    end=$(date +%s.%N)
+    settle "$pid"
+    after=$(cpu_ticks "$pid")
+    sys_after=$(sys_ticks "$pid")
+    conns=$(sed -n 's/^\([0-9]*\) connections$/\1/p' "$log" | tail -1)
+    [ -n "$conns" ] || { echo "warning: $name: tcp-floor client failed (see $log)" >&2; return 0; }
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" tcp-floor "$name" "$conns" "$(echo "$end - $start" | bc -l)" \
         "$(echo "($after - $before) / $CLK_TCK" | bc -l)" "$(echo "($sys_after - $sys_before) / $CLK_TCK" | bc -l)" >>"$RESULTS"
 }
 
@@ -172,13 +196,19 @@ for round in $(seq "$ROUNDS"); do
             run_python "$round" "$name" "$mode"
         done
     done
+    for name in "${FLOORS[@]}"; do
+        echo "== round $round/$ROUNDS: $name" >&2
+        settle "${PID[$name]}"
+        run_floor "$round" "$name"
+    done
 done
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-python3 - "$RESULTS" "$OUT/compare-servers.json" "$LOAD_BEFORE" "$LOAD" "$TIME" "$COUNT" "$ROUNDS" "${SERVERS[@]}" <<'EOF'
+python3 - "$RESULTS" "$OUT/compare-servers.json" "$LOAD_BEFORE" "$LOAD" "$TIME" "$COUNT" "$ROUNDS" "${FLOORS[*]}" "${SERVERS[@]}" <<'EOF'
 import json, sys
-results_path, json_path, load_before, load, stime_s, count, rounds = sys.argv[1:8]
-servers = sys.argv[8:]
+results_path, json_path, load_before, load, stime_s, count, rounds, floors = sys.argv[1:9]
+floors = floors.split()
+servers = sys.argv[9:]
 targets = {"openssl": 0.5, "nginx": 0.85, "nio-ssl": 0.85}
 rows = [l.rstrip("\n").split("\t") for l in open(results_path) if l.strip()]
 per_round = {}
@@ -203,7 +233,7 @@ nan = float("nan")
 print(f"load average before: {load_before}  after: {load}  (s_time -time {stime_s}, python N={count}, {rounds} interleaved rounds, best round per server)")
 print(f"{'test':19} {'server':8} {'round':>5} {'conns':>6} {'conn/s':>9} {'server CPU us/conn':>19} {'of it kernel':>13}  all rounds (CPU us/conn)")
 for test, by_server in data.items():
-    for server in servers:
+    for server in servers + floors:
         r = by_server.get(server)
         if not r: continue
         cpu = r["server_cpu_us_per_connection"]
@@ -221,7 +251,7 @@ for test, by_server in data.items():
             note = f"CPU target <= {target}" if target else ""
             print(f"{'':19} {'ours/' + peer:14} {'':6} {ratio_rate:9.2f} {ratio_cpu:19.2f}   ({note})")
 out = {"load_average": load, "load_average_before": load_before, "s_time_seconds": float(stime_s),
-       "python_count": int(count), "rounds": int(rounds), "servers": servers, "results": data,
+       "python_count": int(count), "rounds": int(rounds), "servers": servers, "floors": floors, "results": data,
        "all_rounds": per_round}
 json.dump(out, open(json_path, "w"), indent=2, sort_keys=True)
 print(f"written {json_path}")

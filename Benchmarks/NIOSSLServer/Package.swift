@@ -20,6 +20,14 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
-        )
+        ),
+        // SwiftNIO alone per connection (no TLS, no HTTP): the floor under the NIO servers.
+        .executableTarget(
+            name: "nio-tcp-floor",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
     ]
 )

@@ -6,12 +6,19 @@
 #   nginx    Debian's nginx-light, `master_process off` (one process, its own worker),
 #            `ssl_session_tickets on`, `return 200 "ok\n"`, everything it writes under $TMP/nginx
 #            (a free port found by binding port 0),
-#   nio-ssl  Benchmarks/NIOSSLServer (OS-chosen port, like ours).
+#   nio-ssl  Benchmarks/NIOSSLServer (OS-chosen port, like ours),
+# and two servers that are not HTTPS servers, the floors under them (no TLS, no HTTP; driven by
+# `tcp-floor client`, the byte pattern of a resumed TLS 1.2 connection):
+#   tcp-floor   Benchmarks/TCPFloor/tcp-floor.c: blocking sockets, nothing but the TCP traffic
+#               (the kernel's share; compiled into $TMP by start_server),
+#   nio-floor   Benchmarks/NIOSSLServer's nio-tcp-floor: SwiftNIO with one byte-counting handler.
 #
 # The caller calls, in this order:
 #   build_server_binaries            (unless --no-build) the two release builds, one at a time
-#   find_server_binaries [NAME...]   sets RTLS, NIO_SSL and NGINX (RTLS_BIN and NIO_SSL_BIN
-#                                    override the first two); exits if a named one is missing
+#   find_server_binaries [NAME...]   sets RTLS, NIO_SSL, NIO_FLOOR and NGINX (RTLS_BIN,
+#                                    NIO_SSL_BIN and NIO_FLOOR_BIN override the first three;
+#                                    by default NIO_FLOOR is beside NIO_SSL); exits if a named
+#                                    one is missing
 #   begin_server_run LOG_DIR         sets TMP (a private temporary directory) and where each
 #                                    server's log goes (LOG_DIR/NAME-server.log); stops the
 #                                    servers and removes TMP on exit
@@ -46,8 +53,8 @@ build_server_binaries() {
     swift build -c release --package-path Benchmarks/NIOSSLServer 2>&1 | grep -E 'error:' || true
 }
 
-# find_server_binaries [NAME...]: the binaries of the servers named (default: all four); a
-# server not named needs no build.
+# find_server_binaries [NAME...]: the binaries of the servers named (default: the four HTTPS
+# servers); a server not named needs no build.
 find_server_binaries() {
     local wanted=" ${*:-rtls openssl nginx nio-ssl} "
     # RTLS_BIN=path runs another build of rtls (e.g. an older commit's) against the same clients.
@@ -58,6 +65,10 @@ find_server_binaries() {
     NIO_SSL="${NIO_SSL_BIN:-$(swift build -c release --package-path Benchmarks/NIOSSLServer --show-bin-path)/nio-ssl-server}"
     if [[ "$wanted" == *" nio-ssl "* ]]; then
         [ -x "$NIO_SSL" ] || { echo "no release nio-ssl-server at $NIO_SSL" >&2; exit 1; }
+    fi
+    NIO_FLOOR="${NIO_FLOOR_BIN:-$(dirname "$NIO_SSL")/nio-tcp-floor}"
+    if [[ "$wanted" == *" nio-floor "* ]]; then
+        [ -x "$NIO_FLOOR" ] || { echo "no release nio-tcp-floor at $NIO_FLOOR" >&2; exit 1; }
     fi
     NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 }
@@ -146,6 +157,24 @@ EOF
         PID[nio-ssl]=$!
         PORT[nio-ssl]=$(wait_accept_line "$TMP/nio-ssl.out")
         [ -n "${PORT[nio-ssl]}" ] || { echo "nio-ssl-server did not start" >&2; cat "$log" >&2; exit 1; }
+        ;;
+    tcp-floor)
+        # The kernel floor: compiled here (a C compiler: cc, or the clang of the Swift toolchain).
+        local compiler
+        compiler=$(command -v cc || command -v clang) || { echo "no C compiler for tcp-floor" >&2; exit 1; }
+        "$compiler" -O2 -o "$TMP/tcp-floor" Benchmarks/TCPFloor/tcp-floor.c
+        rm -f "$TMP/tcp-floor.port"
+        "$TMP/tcp-floor" server "$TMP/tcp-floor.port" >"$log" 2>&1 &
+        PID[tcp-floor]=$!
+        for _ in $(seq 100); do [ -s "$TMP/tcp-floor.port" ] && break; sleep 0.1; done
+        PORT[tcp-floor]=$(cat "$TMP/tcp-floor.port" 2>/dev/null || true)
+        [ -n "${PORT[tcp-floor]}" ] || { echo "tcp-floor server did not start" >&2; cat "$log" >&2; exit 1; }
+        ;;
+    nio-floor)
+        "$NIO_FLOOR" --port 0 >"$TMP/nio-floor.out" 2>"$log" &
+        PID[nio-floor]=$!
+        PORT[nio-floor]=$(wait_accept_line "$TMP/nio-floor.out")
+        [ -n "${PORT[nio-floor]}" ] || { echo "nio-tcp-floor did not start" >&2; cat "$log" >&2; exit 1; }
         ;;
     *)
         echo "start_server: unknown server $name" >&2

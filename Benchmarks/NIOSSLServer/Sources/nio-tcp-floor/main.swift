@@ -1,0 +1,83 @@
+// nio-tcp-floor: what SwiftNIO alone costs per loopback connection, with no TLS and no HTTP:
+// the floor under `rtls server` and the swift-nio-ssl server in `scripts/compare-servers.sh`
+// (BENCHMARKS.md, "The kernel floor"). The same bootstrap as NIOResumableTLS's `TLSServer` (one
+// event loop, backlog 256, TCP_NODELAY) and one handler that answers the byte pattern of
+// `Benchmarks/TCPFloor/tcp-floor.c` (a resumed TLS 1.2 connection): after CH bytes it writes
+// FLIGHT bytes, after REQUEST more it writes REPLY bytes and closes. Driven by `tcp-floor client`.
+//
+//   nio-tcp-floor [--port PORT]     prints `ACCEPT 127.0.0.1:PORT`; exits on SIGTERM or SIGINT
+import Foundation
+import NIOCore
+import NIOPosix
+
+// The sizes tcp-floor.c uses (keep them equal).
+let clientHelloBytes = 517
+let flightBytes = 155
+let requestBytes = 110
+let replyBytes = 420
+
+final class FloorHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var received = 0
+    private var answeredHello = false
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        received += unwrapInboundIn(data).readableBytes
+        if !answeredHello, received >= clientHelloBytes {
+            answeredHello = true
+            received -= clientHelloBytes
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(repeating: 0, count: flightBytes)), promise: nil)
+        }
+        if answeredHello, received >= requestBytes {
+            received = -1 << 30  // answered: ignore anything after
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(repeating: 0, count: replyBytes)), promise: nil)
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+var port = 0
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+    guard argument == "--port", let value = arguments.popFirst(), let p = Int(value) else {
+        FileHandle.standardError.write(Data("usage: nio-tcp-floor [--port PORT]\n".utf8))
+        exit(2)
+    }
+    port = p
+}
+
+let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let bootstrap = ServerBootstrap(group: group)
+    .serverChannelOption(.backlog, value: 256)
+    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+    .childChannelInitializer { channel in
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(FloorHandler())
+        }
+    }
+let channel = try bootstrap.bind(host: "127.0.0.1", port: port).wait()
+guard let bound = channel.localAddress?.port else {
+    FileHandle.standardError.write(Data("nio-tcp-floor: no local port\n".utf8))
+    exit(1)
+}
+FileHandle.standardOutput.write(Data("ACCEPT 127.0.0.1:\(bound)\n".utf8))
+
+signal(SIGTERM, SIG_IGN)
+signal(SIGINT, SIG_IGN)
+var sources: [DispatchSourceSignal] = []
+for sig in [SIGTERM, SIGINT] {
+    let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+    source.setEventHandler { channel.close(promise: nil) }
+    source.resume()
+    sources.append(source)
+}
+try channel.closeFuture.wait()
+try group.syncShutdownGracefully()
+exit(0)
