@@ -32,10 +32,16 @@ enum HandshakeRandom {
     static func unpooled(_ count: Int) -> [UInt8] {
         guard count > 0 else { return [] }
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            // RAND_bytes always returns 1: BoringSSL aborts rather than return weak output.
-            _ = CCryptoBoringSSL_RAND_bytes(buffer.baseAddress, count)
+            fillUnpooled(UnsafeMutableRawBufferPointer(buffer))
             initialized = count
         }
+    }
+
+    /// `unpooled(_:)` written where the bytes are needed (a ticket's nonce, inside the ticket).
+    static func fillUnpooled(_ buffer: UnsafeMutableRawBufferPointer) {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        // RAND_bytes always returns 1: BoringSSL aborts rather than return weak output.
+        _ = CCryptoBoringSSL_RAND_bytes(base.assumingMemoryBound(to: UInt8.self), buffer.count)
     }
 }
 

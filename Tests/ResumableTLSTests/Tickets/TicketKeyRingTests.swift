@@ -158,6 +158,34 @@ struct TicketKeyRingTests {
         #expect(opened.peerCertificates.isEmpty && opened.secret == large.secret)
     }
 
+    /// `seal(session:)` writes the session's fields straight into the ticket; what opens must be
+    /// exactly `SessionTicketState(session:)` (the encoder behind `seal(_:)`), for every field,
+    /// both versions, with and without the optional ones.
+    @Test func sealSessionWritesTheStateSessionTicketStateEncodes() throws {
+        let ring = TicketKeyRing(clock: TicketTestClock())
+        let created = Date(timeIntervalSince1970: 1_700_000_000.1234)
+        let sessions = [
+            TLSSession(
+                protocolVersion: .tls13, cipherSuite: .tlsAES256GCMSHA384, secret: Array(repeating: 9, count: 48),
+                ticket: [1], ticketAgeAdd: 0xDEAD_BEEF, creationTime: created, timeout: 7_200.9,
+                serverName: "a.example", applicationProtocol: "h2", maxEarlyDataSize: 16_384,
+                sessionIDContext: [1, 2, 3], peerCertificates: [[0x30, 1], [0x30, 2, 3]], group: .x25519,
+                contextID: TicketFixtures.contextID, authenticationTime: created.addingTimeInterval(-60)),
+            TLSSession(
+                protocolVersion: .tls12, cipherSuite: .ecdheECDSAWithAES128GCMSHA256, secret: Array(repeating: 7, count: 48),
+                ticket: [2], creationTime: created, timeout: 300, contextID: TicketFixtures.contextID,
+                extendedMasterSecret: true),
+        ]
+        for session in sessions {
+            for includePeerCertificates in [true, false] {
+                let expected = SessionTicketState(session: session, includePeerCertificates: includePeerCertificates)
+                let ticket = try ring.seal(session: session, includePeerCertificates: includePeerCertificates)
+                #expect(ticket.count == TicketKeyRing.ticketOverhead + (try expected.encoded()).count)
+                #expect(ring.open(ticket) == expected)
+            }
+        }
+    }
+
     @Test func externalKeysRotateByNotBefore() throws {
         let clock = TicketTestClock()
         let start = clock.now()

@@ -199,66 +199,76 @@ public struct SessionTicketState: Sendable, Hashable {
     /// The encoded state (format version 1). Throws `internal_error` when a field is outside
     /// the bounds `init(decoding:)` accepts, so this never writes what it could not read back.
     public func encoded() throws -> [UInt8] {
-        guard (1...Self.maximumSecretLength).contains(secret.count) else {
-            throw TLSError.internalError("ticket state: secret of \(secret.count) bytes")
-        }
-        guard creationTimeMilliseconds <= Self.maximumCreationTimeMilliseconds else {
+        var writer = ByteWriter(capacity: 128 + secret.count + peerCertificates.reduce(0) { $0 + $1.count + 3 })
+        try Self.encode(self, into: &writer)
+        return writer.bytes
+    }
+
+    /// Appends the encoding of `fields` to `writer`: the one encoder behind `encoded()` and
+    /// `TicketKeyRing`'s sealing of a session. Throws `internal_error` (and may have written part
+    /// of the state) when a field is outside the bounds `init(decoding:)` accepts.
+    static func encode(_ fields: some TicketStateFields, into writer: inout ByteWriter) throws {
+        guard fields.creationTimeMilliseconds <= Self.maximumCreationTimeMilliseconds else {
             throw TLSError.internalError("ticket state: creation time out of range")
         }
-        guard protocolVersion < .tls13 || timeoutSeconds <= UInt32(TLSSession.maximumTLS13Lifetime) else {
+        guard fields.protocolVersion < .tls13 || fields.timeoutSeconds <= UInt32(TLSSession.maximumTLS13Lifetime) else {
             throw TLSError.internalError("ticket state: TLS 1.3 timeout over 7 days")
         }
-        guard sessionIDContext.count <= 32 else {
+        guard fields.sessionIDContext.count <= 32 else {
             throw TLSError.internalError("ticket state: session ID context over 32 bytes")
         }
+        let peerCertificates = fields.peerCertificates
         guard peerCertificates.count <= Self.maximumPeerCertificateCount,
             peerCertificates.allSatisfy({ !$0.isEmpty })
         else {
             throw TLSError.internalError("ticket state: \(peerCertificates.count) peer certificates or an empty one")
         }
-        let serverNameBytes = serverName.map { Array($0.utf8) }
-        let alpnBytes = applicationProtocol.map { Array($0.utf8) }
-        for field in [serverNameBytes, alpnBytes] {
+        let serverName = fields.serverName?.utf8
+        let alpn = fields.applicationProtocol?.utf8
+        for field in [serverName, alpn] {
             if let field, !(1...255).contains(field.count) {
                 throw TLSError.internalError("ticket state: name of \(field.count) bytes")
             }
         }
 
         var flags: UInt8 = 0
-        if serverNameBytes != nil { flags |= Flag.serverName }
-        if alpnBytes != nil { flags |= Flag.applicationProtocol }
-        if group != nil { flags |= Flag.group }
+        if serverName != nil { flags |= Flag.serverName }
+        if alpn != nil { flags |= Flag.applicationProtocol }
+        if fields.group != nil { flags |= Flag.group }
         if !peerCertificates.isEmpty { flags |= Flag.peerCertificates }
-        if extendedMasterSecret { flags |= Flag.extendedMasterSecret }
-        if let authenticationTimeMilliseconds {
-            guard authenticationTimeMilliseconds <= creationTimeMilliseconds else {
+        if fields.extendedMasterSecret { flags |= Flag.extendedMasterSecret }
+        if let authenticated = fields.authenticationTimeMilliseconds {
+            guard authenticated <= fields.creationTimeMilliseconds else {
                 throw TLSError.internalError("ticket state: authentication after creation")
             }
             flags |= Flag.authenticationTime
         }
 
-        var writer = ByteWriter(capacity: 128 + secret.count + peerCertificates.reduce(0) { $0 + $1.count + 3 })
         writer.writeUInt8(Self.formatVersion)
         writer.writeUInt8(flags)
-        writer.writeUInt16(protocolVersion.rawValue)
-        writer.writeUInt16(cipherSuite.rawValue)
-        try writer.writeOpaque(prefixBytes: 1, secret)
-        writer.writeUInt64(creationTimeMilliseconds)
-        writer.writeUInt32(timeoutSeconds)
-        writer.writeUInt32(ticketAgeAdd)
-        writer.writeUInt32(maxEarlyDataSize)
-        writer.writeBytes(Self.bytes(of: contextID))
-        try writer.writeOpaque(prefixBytes: 1, sessionIDContext)
-        if let serverNameBytes { try writer.writeOpaque(prefixBytes: 1, serverNameBytes) }
-        if let alpnBytes { try writer.writeOpaque(prefixBytes: 1, alpnBytes) }
-        if let group { writer.writeUInt16(group.rawValue) }
+        writer.writeUInt16(fields.protocolVersion.rawValue)
+        writer.writeUInt16(fields.cipherSuite.rawValue)
+        try fields.withSecretBytes { secret in
+            guard (1...Self.maximumSecretLength).contains(secret.count) else {
+                throw TLSError.internalError("ticket state: secret of \(secret.count) bytes")
+            }
+            try writer.writeOpaque(prefixBytes: 1, secret)
+        }
+        writer.writeUInt64(fields.creationTimeMilliseconds)
+        writer.writeUInt32(fields.timeoutSeconds)
+        writer.writeUInt32(fields.ticketAgeAdd)
+        writer.writeUInt32(fields.maxEarlyDataSize)
+        withUnsafeBytes(of: fields.contextID.uuid) { writer.writeBytes($0) }
+        try writer.writeOpaque(prefixBytes: 1, fields.sessionIDContext)
+        if let serverName { try writer.writeOpaque(prefixBytes: 1, serverName) }
+        if let alpn { try writer.writeOpaque(prefixBytes: 1, alpn) }
+        if let group = fields.group { writer.writeUInt16(group.rawValue) }
         if !peerCertificates.isEmpty {
             try writer.writeVector(prefixBytes: 3) { list in
                 for certificate in peerCertificates { try list.writeOpaque(prefixBytes: 3, certificate) }
             }
         }
-        if let authenticationTimeMilliseconds { writer.writeUInt64(authenticationTimeMilliseconds) }
-        return writer.bytes
+        if let authenticated = fields.authenticationTimeMilliseconds { writer.writeUInt64(authenticated) }
     }
 
     /// Decodes a state from bytes that came from outside (a decrypted ticket). Every length is
@@ -345,10 +355,6 @@ public struct SessionTicketState: Sendable, Hashable {
         guard seconds.isFinite, seconds > 0 else { return seconds == .infinity ? .max : 0 }
         guard seconds < Double(UInt32.max) else { return .max }
         return UInt32(seconds)
-    }
-
-    static func bytes(of uuid: UUID) -> [UInt8] {
-        withUnsafeBytes(of: uuid.uuid) { Array($0) }
     }
 
     /// `slice` has exactly 16 bytes (read with `readSlice(16, _)`).

@@ -221,12 +221,79 @@ public final class TicketKeyRing: Sendable {
     /// `maximumTicketLength` (leave out the peer certificates and try again). A server that
     /// cannot seal simply sends no ticket.
     public func seal(_ ticketState: SessionTicketState) throws -> [UInt8] {
-        let plaintext = try ticketState.encoded()
-        guard plaintext.count <= Self.maximumTicketLength - Self.ticketOverhead else {
-            throw TLSError.internalError("ticket state of \(plaintext.count) bytes makes a ticket over \(Self.maximumTicketLength) bytes")
+        try sealState(ticketState)
+    }
+
+    /// Seals the state of `session` (S24): `seal(SessionTicketState(session:))`, keeping the
+    /// peer certificates when `includePeerCertificates` is true and they fit, and leaving them
+    /// out when they would make the ticket longer than `maximumTicketLength`. The session's
+    /// fields are written straight into the ticket (no intermediate state, no copy of the secret).
+    public func seal(session: TLSSession, includePeerCertificates: Bool = true) throws -> [UInt8] {
+        let fields = SessionTicketFields(session, includePeerCertificates: includePeerCertificates)
+        do {
+            return try sealState(fields)
+        } catch where !fields.peerCertificates.isEmpty {
+            // Too many or too large certificates: the state without them still resumes.
+            return try sealState(SessionTicketFields(session, includePeerCertificates: false))
         }
+    }
+
+    /// Encodes `fields` in place in the ticket, then picks the key and seals:
+    /// `key name ‖ nonce ‖ AES-256-GCM(state) ‖ tag`, the name as additional data. Nothing is
+    /// counted against a key when the state cannot be encoded.
+    private func sealState(_ fields: some TicketStateFields) throws -> [UInt8] {
+        let header = TicketKey.nameLength + 12
+        // Room for the state's largest fixed fields (a 64-byte secret), its variable ones and
+        // the tag, so that nothing is reallocated on the way.
+        let variable = fields.sessionIDContext.count + (fields.serverName?.utf8.count ?? 0)
+            + (fields.applicationProtocol?.utf8.count ?? 0) + fields.peerCertificates.reduce(3) { $0 + $1.count + 3 }
+        var writer = ByteWriter(capacity: header + 128 + variable + 16)
+        writer.writeBytes(repeatElement(0, count: header))
+        do {
+            try SessionTicketState.encode(fields, into: &writer)
+        } catch {
+            writer.zeroize()
+            throw error
+        }
+        let body = header ..< writer.bytes.count
+        guard body.count <= Self.maximumTicketLength - Self.ticketOverhead else {
+            writer.zeroize()
+            throw TLSError.internalError("ticket state of \(body.count) bytes makes a ticket over \(Self.maximumTicketLength) bytes")
+        }
+        let key: TicketKey
+        do {
+            key = try sealingKey()
+        } catch {
+            writer.zeroize()
+            throw error
+        }
+        var ticket = writer.bytes
+        writer = ByteWriter()
+        ticket.replaceSubrange(0 ..< TicketKey.nameLength, with: key.name)
+        ticket.withUnsafeMutableBytes { HandshakeRandom.fillUnpooled(UnsafeMutableRawBufferPointer(rebasing: $0[TicketKey.nameLength ..< header])) }
+        ticket.append(contentsOf: repeatElement(0, count: 16))
+        let nonce = ticket.withUnsafeBytes { RecordNonce(iv: UnsafeRawBufferPointer(rebasing: $0[TicketKey.nameLength ..< header]), sequenceNumber: 0) }
+        do {
+            if let aead = key.aead {
+                try aead.sealInPlace(&ticket, plaintext: body, nonce: nonce, additionalData: 0 ..< TicketKey.nameLength)
+            } else {
+                let sealed = try AES.GCM.seal(ticket[body], using: key.symmetricKey,
+                                              nonce: AES.GCM.Nonce(data: ticket[TicketKey.nameLength ..< header]), authenticating: key.name)
+                ticket.replaceSubrange(body, with: sealed.ciphertext)
+                ticket.replaceSubrange(body.upperBound ..< ticket.count, with: sealed.tag)
+            }
+        } catch {
+            ticket.zeroize()
+            throw error
+        }
+        return ticket
+    }
+
+    /// The key that seals the next ticket, counted against its `maximumSealsPerKey` (a
+    /// generated ring rotates early when the newest key is used up).
+    private func sealingKey() throws -> TicketKey {
         let now = clock.now()
-        let key = try state.withLock { state -> TicketKey in
+        return try state.withLock { state -> TicketKey in
             advance(&state, now: now)
             guard var index = Self.sealingIndex(state, now: now) else { throw TicketKeyError.noActiveKey }
             if state.entries[index].sealed >= maximumSealsPerKey {
@@ -240,37 +307,6 @@ public final class TicketKeyRing: Sendable {
             state.entries[index].sealed += 1
             return state.entries[index].key
         }
-        let nonceBytes = HandshakeRandom.unpooled(12)
-        // key name | nonce | ciphertext | tag, sealed in place with the name as additional data.
-        var ticket: [UInt8] = []
-        ticket.reserveCapacity(Self.ticketOverhead + plaintext.count)
-        ticket.append(contentsOf: key.name)
-        ticket.append(contentsOf: nonceBytes)
-        let body = ticket.count ..< ticket.count + plaintext.count
-        ticket.append(contentsOf: plaintext)
-        ticket.append(contentsOf: repeatElement(0, count: 16))
-        if let aead = key.aead {
-            try aead.sealInPlace(&ticket, plaintext: body, nonce: RecordNonce(iv: nonceBytes, sequenceNumber: 0),
-                                 additionalData: 0 ..< TicketKey.nameLength)
-        } else {
-            let sealed = try AES.GCM.seal(plaintext, using: key.symmetricKey, nonce: AES.GCM.Nonce(data: nonceBytes), authenticating: key.name)
-            ticket.replaceSubrange(body, with: sealed.ciphertext)
-            ticket.replaceSubrange(body.upperBound ..< ticket.count, with: sealed.tag)
-        }
-        return ticket
-    }
-
-    /// Seals the state of `session` (S24): `seal(SessionTicketState(session:))`, keeping the
-    /// peer certificates when `includePeerCertificates` is true and they fit, and leaving them
-    /// out when they would make the ticket longer than `maximumTicketLength`.
-    public func seal(session: TLSSession, includePeerCertificates: Bool = true) throws -> [UInt8] {
-        var ticketState = SessionTicketState(session: session, includePeerCertificates: includePeerCertificates)
-        if !ticketState.peerCertificates.isEmpty,
-            (try? ticketState.encoded().count).map({ $0 > Self.maximumTicketLength - Self.ticketOverhead }) ?? true
-        {
-            ticketState.peerCertificates = []
-        }
-        return try seal(ticketState)
     }
 
     /// Decrypts a ticket a client presented (S24) and decodes its state, or returns nil if the
@@ -304,24 +340,27 @@ public final class TicketKeyRing: Sendable {
             return (entry.key, sealingName == entry.key.name)
         }
         guard let found else { return nil }
-        let plaintext: ArraySlice<UInt8>
         if let aead = found.key.aead {
             var buffer = ticket
             let body = Self.ticketOverhead - 16 ..< ticket.count - 16
             // The state is decoded where it was decrypted, inside the ticket's copy.
-            guard (try? aead.openInPlace(&buffer, ciphertext: body, nonce: RecordNonce(iv: Array(nonceBytes), sequenceNumber: 0),
-                                         additionalData: 0 ..< TicketKey.nameLength)) != nil
+            let nonce = nonceBytes.withUnsafeBytes { RecordNonce(iv: $0, sequenceNumber: 0) }
+            guard (try? aead.openInPlace(&buffer, ciphertext: body, nonce: nonce, additionalData: 0 ..< TicketKey.nameLength)) != nil
             else { return nil }
-            plaintext = buffer[body]
+            // The decrypted state holds the secret: decoded, then wiped from the ticket's copy.
+            defer { buffer.zeroize() }
+            guard let decoded = try? SessionTicketState(decoding: buffer[body]) else { return nil }
+            return OpenedSessionTicket(state: decoded, shouldRenew: !found.isSealingKey)
         } else {
             guard let nonce = try? AES.GCM.Nonce(data: nonceBytes),
                 let box = try? AES.GCM.SealedBox(nonce: nonce, ciphertext: ciphertext, tag: tag),
                 let opened = try? AES.GCM.open(box, using: found.key.symmetricKey, authenticating: found.key.name)
             else { return nil }
-            plaintext = [UInt8](opened)[...]
+            var plaintext = [UInt8](opened)
+            defer { plaintext.zeroize() }
+            guard let decoded = try? SessionTicketState(decoding: plaintext) else { return nil }
+            return OpenedSessionTicket(state: decoded, shouldRenew: !found.isSealingKey)
         }
-        guard let decoded = try? SessionTicketState(decoding: plaintext) else { return nil }
-        return OpenedSessionTicket(state: decoded, shouldRenew: !found.isSealingKey)
     }
 
     // MARK: Internals
