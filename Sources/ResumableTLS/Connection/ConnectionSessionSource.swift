@@ -19,7 +19,9 @@ final class ConnectionSessionSource: ServerSessionSource {
     func claim(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool {
         authority.claimSingleUse(identity, session: session, now: now)
     }
-    func issueTicket(for session: TLSSession) throws -> TLSSession { try authority.seal(session) }
+    func issueTicket(_ make: (_ sessionID: [UInt8], _ ticket: [UInt8]) throws -> TLSSession) throws -> TLSSession {
+        try authority.issue(make)
+    }
     func ticketNeedsRenewal(_ identity: [UInt8]) -> Bool { prefetched.needsRenewal(identity) }
     var clientHelloFirstSeen: Bool? { prefetched.clientHelloFirstSeen }
 }

@@ -497,18 +497,22 @@ final class ServerHandshake12 {
     /// a failure costs a future resumption, never this connection (security review L4).
     private func newTicket(for base: TLSSession) throws -> [HandshakeAction] {
         // A renewed ticket keeps the authentication time (security review M3) and lives no longer.
-        let renewed = TLSSession(
-            protocolVersion: .tls12, cipherSuite: base.cipherSuite, secret: base.secret, sessionID: [],
-            creationTime: now, timeout: min(configuration.sessionTimeout, max(0, base.authenticationTime
-                .addingTimeInterval(configuration.maximumAuthenticationAge).timeIntervalSince(now).rounded(.down))),
-            serverName: base.serverName, applicationProtocol: base.applicationProtocol,
-            sessionIDContext: base.sessionIDContext, peerCertificates: base.peerCertificates, group: base.group,
-            contextID: contextID, authenticationTime: base.authenticationTime, extendedMasterSecret: base.extendedMasterSecret)
+        let timeout = min(configuration.sessionTimeout, max(0, base.authenticationTime
+            .addingTimeInterval(configuration.maximumAuthenticationAge).timeIntervalSince(now).rounded(.down)))
         var actions: [HandshakeAction] = []
         actions.reserveCapacity(8)
         let message: TLS12NewSessionTicket
-        if let issued = try? sessions.issueTicket(for: renewed) {
-            message = TLS12NewSessionTicket(ticketLifetimeHint: UInt32(min(renewed.timeout, TimeInterval(UInt32.max))), ticket: issued.ticket)
+        let issued = try? sessions.issueTicket { sessionID, ticket in
+            // The master secret goes from the base session's storage straight into the new one.
+            base.withSecretBytes { secret in TLSSession(
+                protocolVersion: .tls12, cipherSuite: base.cipherSuite, secret: secret, sessionID: sessionID, ticket: ticket,
+                creationTime: now, timeout: timeout,
+                serverName: base.serverName, applicationProtocol: base.applicationProtocol,
+                sessionIDContext: base.sessionIDContext, peerCertificates: base.peerCertificates, group: base.group,
+                contextID: contextID, authenticationTime: base.authenticationTime, extendedMasterSecret: base.extendedMasterSecret) }
+        }
+        if let issued {
+            message = TLS12NewSessionTicket(ticketLifetimeHint: UInt32(min(issued.timeout, TimeInterval(UInt32.max))), ticket: issued.ticket)
             actions.append(.newSession(issued))
         } else {
             message = TLS12NewSessionTicket(ticketLifetimeHint: 0, ticket: [])

@@ -740,8 +740,8 @@ final class ServerHandshake13 {
     }
 
     /// This connection's NewSessionTickets, each sent and then recorded as a new session: a
-    /// fresh nonce, PSK and ticket_age_add each; `sessions.issueTicket(for:)` turns each session into its
-    /// ticket (sealing it, or naming it by an ID). A session that cannot become a ticket (no
+    /// fresh nonce, PSK and ticket_age_add each; `sessions.issueTicket(_:)` makes each session with
+    /// its ticket (sealing it, or naming it by an ID). A session that cannot become a ticket (no
     /// active ticket key, a state too large to seal) is skipped with a warning in the log: no
     /// ticket, never a failed connection (security review L4).
     private func appendNewSessionTickets(to tickets: inout [HandshakeAction], resumptionMasterSecret: SymmetricKey) throws {
@@ -758,18 +758,19 @@ final class ServerHandshake13 {
             ticketsIssued += 1
             let nonce = nonceWriter.bytes
             let ageAdd = HandshakeRandom.uint32()
-            // The PSK goes from the stack into the session, never into an array.
-            let made = try KeySchedule.withResumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce) { psk in TLSSession(
-                protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk,
-                ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce,
-                creationTime: now, timeout: lifetime, serverName: serverName,
-                applicationProtocol: applicationProtocol, maxEarlyDataSize: configuration.earlyData?.maximumSize ?? 0,
-                sessionIDContext: sessionIDContext,
-                peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID,
-                authenticationTime: authenticationTime) }
             let session: TLSSession
             do {
-                session = try sessions.issueTicket(for: made)
+                session = try sessions.issueTicket { sessionID, ticket in
+                    // The PSK goes from the stack into the session, never into an array.
+                    try KeySchedule.withResumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: nonce) { psk in TLSSession(
+                        protocolVersion: .tls13, cipherSuite: cipherSuite, secret: psk, sessionID: sessionID, ticket: ticket,
+                        ticketLifetime: UInt32(lifetime), ticketAgeAdd: ageAdd, ticketNonce: nonce,
+                        creationTime: now, timeout: lifetime, serverName: serverName,
+                        applicationProtocol: applicationProtocol, maxEarlyDataSize: configuration.earlyData?.maximumSize ?? 0,
+                        sessionIDContext: sessionIDContext,
+                        peerCertificates: resumedSession?.peerCertificates ?? peerChain, group: group, contextID: contextID,
+                        authenticationTime: authenticationTime) }
+                }
             } catch {
                 configuration.logger?.warning("no ticket sent: it could not be issued", metadata: ["error": "\(error)"])
                 continue

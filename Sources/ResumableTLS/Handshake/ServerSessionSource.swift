@@ -13,8 +13,9 @@ protocol ServerSessionSource: AnyObject {
     func missingReason(_ identity: [UInt8]) -> ResumptionDeclineReason
     /// Asked once a ticket is chosen (after its binder checked): false if it was already used (S14).
     func claim(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool
-    /// `session` with its ticket (sealed, or named by an ID) for a NewSessionTicket.
-    func issueTicket(for session: TLSSession) throws -> TLSSession
+    /// A new session with its ticket (sealed, or named by an ID) for a NewSessionTicket:
+    /// `make(sessionID, ticket)` builds the session (`ServerTicketAuthority.issue(_:)`).
+    func issueTicket(_ make: (_ sessionID: [UInt8], _ ticket: [UInt8]) throws -> TLSSession) throws -> TLSSession
     /// Whether a redeemed TLS 1.2 ticket should be replaced (used up, or sealed under an old key).
     func ticketNeedsRenewal(_ identity: [UInt8]) -> Bool
     /// Whether the application lets this connection accept early data (`TLSConnection.acceptsEarlyData`).

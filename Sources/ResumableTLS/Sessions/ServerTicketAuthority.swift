@@ -14,10 +14,13 @@ enum TicketRedemption: Sendable {
 /// How a server context turns sessions into TLS 1.3 tickets and tickets back into sessions:
 /// sealing the state under ticket keys (S24) or storing it under an opaque ID (S26).
 protocol ServerTicketAuthority: Sendable {
-    /// Makes the ticket for `session` and returns the session carrying it (its `ticket`, and
-    /// as `sessionID` the ticket's identity). Nothing else: storing the session and telling
-    /// the new-session callback is the connection's one place for new sessions (S19).
-    func seal(_ session: TLSSession) throws -> TLSSession
+    /// Makes a new ticket and the session it stands for: `make(sessionID, ticket)` builds the
+    /// session, given the ticket's identity when it is known beforehand (a stateful ticket's
+    /// random ID: the session is made once) or empty ones (a stateless ticket seals the
+    /// session's state, and the session carrying it is returned). The result has the ticket as
+    /// `ticket` and the ticket's identity as `sessionID`. Nothing else: storing the session and
+    /// telling the new-session callback is the connection's one place for new sessions (S19).
+    func issue(_ make: (_ sessionID: [UInt8], _ ticket: [UInt8]) throws -> TLSSession) throws -> TLSSession
     /// Whether a ticket carries the whole session (stateless, S24), so that nothing is
     /// cached for it, or names a session the cache must hold (stateful, S26).
     var ticketsCarryState: Bool { get }

@@ -9,9 +9,9 @@ struct StatefulTicketAuthority: ServerTicketAuthority {
 
     var ticketsCarryState: Bool { false }
 
-    func seal(_ session: TLSSession) throws -> TLSSession {
+    func issue(_ make: (_ sessionID: [UInt8], _ ticket: [UInt8]) throws -> TLSSession) throws -> TLSSession {
         let id = HandshakeRandom.bytes(32)
-        return session.replacing(sessionID: id, ticket: id)
+        return try make(id, id)
     }
 
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {

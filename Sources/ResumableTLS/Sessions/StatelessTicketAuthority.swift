@@ -21,7 +21,8 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
 
     var ticketsCarryState: Bool { true }
 
-    func seal(_ session: TLSSession) throws -> TLSSession {
+    func issue(_ make: (_ sessionID: [UInt8], _ ticket: [UInt8]) throws -> TLSSession) throws -> TLSSession {
+        let session = try make([], [])
         let ticket = try ring.seal(session: session)
         // As OpenSSL's client does, name the session by a hash of its ticket.
         return session.replacing(sessionID: TLSSession.sessionID(forTicket: ticket), ticket: ticket)

@@ -278,7 +278,7 @@ final class ScriptedSessionSource: ServerSessionSource {
     func redeem(_ identity: [UInt8], now: Date) -> TLSSession? { nil }
     func missingReason(_ identity: [UInt8]) -> ResumptionDeclineReason { .unknownTicket }
     func claim(_ identity: [UInt8], session: TLSSession, now: Date) -> Bool { true }
-    func issueTicket(for session: TLSSession) throws -> TLSSession {
+    func issueTicket(_ make: (_ sessionID: [UInt8], _ ticket: [UInt8]) throws -> TLSSession) throws -> TLSSession {
         throw TLSError.internalError("the scripted server issues no tickets")
     }
     func ticketNeedsRenewal(_ identity: [UInt8]) -> Bool { false }
