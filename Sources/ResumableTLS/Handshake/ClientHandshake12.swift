@@ -381,7 +381,7 @@ final class ClientHandshake12 {
         let lifetime = newTicket.map { TimeInterval($0.ticketLifetimeHint) }.flatMap { $0 > 0 ? $0 : nil } ?? configuration.sessionTimeout
         return TLSSession(
             protocolVersion: .tls12, cipherSuite: agreement.parameters.suite, secret: master.tlsBytes,
-            sessionID: ticket.isEmpty ? agreement.sessionID : TLSSession.sessionID(forTicket: ticket),
+            sessionID: ticket.isEmpty ? agreement.sessionID : Array(TLSSession.sessionID(forTicket: ticket)),
             ticket: ticket, ticketLifetime: newTicket?.ticketLifetimeHint ?? 0, creationTime: now,
             timeout: min(lifetime, configuration.sessionTimeout),
             serverName: configuration.serverName, applicationProtocol: agreement.applicationProtocol,

@@ -689,13 +689,13 @@ final class ClientHandshake13 {
         return try KeySchedule.withResumptionPSK(hash: suite.hash, resumptionMasterSecret: resumptionMasterSecret, ticketNonce: ticket.ticketNonce) { psk in TLSSession(
             protocolVersion: .tls13, cipherSuite: cipherSuite,
             secret: psk,
-            sessionID: TLSSession.sessionID(forTicket: ticket.ticket),
+            sessionIDBytes: TLSSession.sessionID(forTicket: ticket.ticket),
             ticket: ticket.ticket, ticketLifetime: ticket.ticketLifetime, ticketAgeAdd: ticket.ticketAgeAdd,
-            ticketNonce: ticket.ticketNonce, creationTime: now,
+            ticketNonceBytes: ticket.ticketNonce, creationTime: now,
             timeout: TimeInterval(ticket.ticketLifetime),
             serverName: configuration.serverName, applicationProtocol: negotiated.applicationProtocol,
             maxEarlyDataSize: ticket.maxEarlyDataSize ?? 0, sessionIDContext: configuration.sessionIDContext,
             peerCertificates: negotiated.peerCertificates, group: negotiated.group, contextID: contextID,
-            authenticationTime: resumedSession?.authenticationTime) }
+            authenticationTime: resumedSession?.authenticationTime, extendedMasterSecret: false, isResumable: true) }
     }
 }

@@ -25,7 +25,7 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
         let session = try make([], [])
         let ticket = try ring.seal(session: session)
         // As OpenSSL's client does, name the session by a hash of its ticket.
-        return session.replacing(sessionID: TLSSession.sessionID(forTicket: ticket), ticket: ticket)
+        return session.replacing(ticket: ticket, sessionIDBytes: TLSSession.sessionID(forTicket: ticket))
     }
 
     func redeem(_ identity: [UInt8], now: Date) -> TicketRedemption {
@@ -33,7 +33,7 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
         // cache's job, once the handshake chose the ticket (`claimSingleUse`).
         // Expiry is the handshake's check, so that it can say why it declined (S30).
         guard let opened = ring.openTicket(identity) else { return .none }
-        return .session(opened.state.makeSession(ticket: identity, sessionID: TLSSession.sessionID(forTicket: identity),
+        return .session(opened.state.makeSession(ticket: identity, sessionID: Array(TLSSession.sessionID(forTicket: identity)),
                                                           contextID: contextID),
                         renew: opened.shouldRenew)
     }

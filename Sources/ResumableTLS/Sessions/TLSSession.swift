@@ -142,7 +142,7 @@ public final class TLSSession: Sendable, CustomStringConvertible {
     /// is given here, and there are no `SSL_SESSION_set_*` calls). `timeout` is capped at 7 days
     /// for TLS 1.3.
     @specialized(where Secret == [UInt8])   // callers in other modules: no generic code per byte
-    public init<Secret: Collection<UInt8>>(
+    public convenience init<Secret: Collection<UInt8>>(
         protocolVersion: ProtocolVersion,
         cipherSuite: CipherSuite,
         secret: Secret,
@@ -164,6 +164,40 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         extendedMasterSecret: Bool = false,
         isResumable: Bool = true
     ) {
+        self.init(
+            protocolVersion: protocolVersion, cipherSuite: cipherSuite, secret: secret, sessionIDBytes: sessionID,
+            ticket: ticket, ticketLifetime: ticketLifetime, ticketAgeAdd: ticketAgeAdd, ticketNonceBytes: ticketNonce,
+            creationTime: creationTime, timeout: timeout, serverName: serverName, applicationProtocol: applicationProtocol,
+            maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext, peerCertificates: peerCertificates,
+            group: group, contextID: contextID, authenticationTime: authenticationTime,
+            extendedMasterSecret: extendedMasterSecret, isResumable: isResumable)
+    }
+
+    /// The initializer itself, with the session ID and ticket nonce as any bytes (a digest or a
+    /// slice of a message): both are kept inline, so an array made only to pass them would be
+    /// one allocation for nothing.
+    init<Secret: Collection<UInt8>, SessionID: Collection<UInt8>, Nonce: Collection<UInt8>>(
+        protocolVersion: ProtocolVersion,
+        cipherSuite: CipherSuite,
+        secret: Secret,
+        sessionIDBytes sessionID: SessionID,
+        ticket: [UInt8],
+        ticketLifetime: UInt32,
+        ticketAgeAdd: UInt32,
+        ticketNonceBytes ticketNonce: Nonce,
+        creationTime: Date,
+        timeout: TimeInterval,
+        serverName: String?,
+        applicationProtocol: String?,
+        maxEarlyDataSize: UInt32,
+        sessionIDContext: [UInt8],
+        peerCertificates: [[UInt8]],
+        group: NamedGroup?,
+        contextID: UUID,
+        authenticationTime: Date?,
+        extendedMasterSecret: Bool,
+        isResumable: Bool
+    ) {
         self.protocolVersion = protocolVersion
         self.cipherSuite = cipherSuite
         let inlineSecret = InlineBytes<48>(secret)
@@ -175,13 +209,13 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         if inlineSecret == nil || inlineID == nil || inlineNonce == nil || !sessionIDContext.isEmpty || !peerCertificates.isEmpty {
             self.uncommon = UncommonParameters(
                 secret: inlineSecret == nil ? SymmetricKey(data: Array(secret)) : nil,
-                sessionID: inlineID == nil ? sessionID : nil,
-                ticketNonce: inlineNonce == nil ? ticketNonce : nil,
+                sessionID: inlineID == nil ? Array(sessionID) : nil,
+                ticketNonce: inlineNonce == nil ? Array(ticketNonce) : nil,
                 sessionIDContext: sessionIDContext, peerCertificates: peerCertificates)
         } else {
             self.uncommon = nil
         }
-        let ticketIsSessionID = !ticket.isEmpty && ticket == sessionID
+        let ticketIsSessionID = !ticket.isEmpty && ticket.elementsEqual(sessionID)
         var flags: Flags = []
         if extendedMasterSecret { flags.insert(.extendedMasterSecret) }
         if ticketIsSessionID { flags.insert(.ticketIsSessionID) }
@@ -246,8 +280,9 @@ public final class TLSSession: Sendable, CustomStringConvertible {
 
     /// The session ID that names a ticket's session: SHA-256 of the ticket, as OpenSSL's client
     /// sets it (used on both sides, for tickets of both versions).
-    static func sessionID(forTicket ticket: [UInt8]) -> [UInt8] {
-        TLSHashAlgorithm.sha256.hash(ticket)
+    /// Held inline: the session keeps it inline too.
+    static func sessionID(forTicket ticket: [UInt8]) -> TranscriptDigest {
+        TLSHashAlgorithm.sha256.digest(ticket)
     }
 
     /// The hash the session's secret belongs to; a resumption must use a suite with this hash.
@@ -273,17 +308,35 @@ public final class TLSSession: Sendable, CustomStringConvertible {
         sessionID: [UInt8]? = nil, ticket: [UInt8]? = nil, creationTime: Date? = nil,
         timeout: TimeInterval? = nil, contextID: UUID? = nil
     ) -> TLSSession {
-        // The secret goes from this session's storage straight into the copy's.
-        withSecretBytes { secret in TLSSession(
+        let ticket = ticket ?? self.ticket
+        if let sessionID {
+            return replacing(ticket: ticket, sessionIDBytes: sessionID, creationTime: creationTime, timeout: timeout, contextID: contextID)
+        }
+        return withSessionID { replacing(ticket: ticket, sessionIDBytes: $0, creationTime: creationTime, timeout: timeout, contextID: contextID) }
+    }
+
+    /// `replacing(sessionID:ticket:…)` with the new session ID as any bytes (a ticket's digest).
+    /// The secret and the nonce go from this session's storage straight into the copy's.
+    func replacing(
+        ticket: [UInt8], sessionIDBytes: some Collection<UInt8>, creationTime: Date? = nil,
+        timeout: TimeInterval? = nil, contextID: UUID? = nil
+    ) -> TLSSession {
+        withSecretBytes { secret in withTicketNonce { nonce in TLSSession(
             protocolVersion: protocolVersion, cipherSuite: cipherSuite, secret: secret,
-            sessionID: sessionID ?? self.sessionID, ticket: ticket ?? self.ticket,
-            ticketLifetime: ticketLifetime, ticketAgeAdd: ticketAgeAdd, ticketNonce: ticketNonce,
+            sessionIDBytes: sessionIDBytes, ticket: ticket,
+            ticketLifetime: ticketLifetime, ticketAgeAdd: ticketAgeAdd, ticketNonceBytes: nonce,
             creationTime: creationTime ?? self.creationTime, timeout: timeout ?? self.timeout,
             serverName: serverName, applicationProtocol: applicationProtocol,
             maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
             peerCertificates: peerCertificates, group: group, contextID: contextID ?? self.contextID,
             authenticationTime: authenticationTime, extendedMasterSecret: extendedMasterSecret,
-            isResumable: resumableFlag.load(ordering: .acquiring)) }
+            isResumable: resumableFlag.load(ordering: .acquiring)) } }
+    }
+
+    /// The ticket nonce's bytes for the duration of `body`, without a copy on the heap.
+    func withTicketNonce<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        if let nonce = uncommon?.ticketNonce { return try nonce.withUnsafeBytes(body) }
+        return try ticketNonceBytes.withUnsafeBytes(body)
     }
 
     /// The secret's bytes for the duration of `body`, without a copy on the heap.
