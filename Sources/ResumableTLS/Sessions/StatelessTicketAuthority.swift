@@ -33,7 +33,7 @@ struct StatelessTicketAuthority: ServerTicketAuthority {
         // cache's job, once the handshake chose the ticket (`claimSingleUse`).
         // Expiry is the handshake's check, so that it can say why it declined (S30).
         guard let opened = ring.openTicket(identity) else { return .none }
-        return .session(opened.state.makeSession(ticket: identity, sessionID: Array(TLSSession.sessionID(forTicket: identity)),
+        return .session(opened.state.makeSession(ticket: identity, sessionIDBytes: TLSSession.sessionID(forTicket: identity),
                                                           contextID: contextID),
                         renew: opened.shouldRenew)
     }

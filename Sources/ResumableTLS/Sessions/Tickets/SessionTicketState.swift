@@ -183,15 +183,21 @@ public struct SessionTicketState: Sendable, Hashable {
     /// ticket (the PSK is already derived), so it is empty. `contextID`, when given, owns the
     /// session instead of the issuing context (the redeeming context, S5).
     public func makeSession(ticket: [UInt8], sessionID: [UInt8] = [], ticketLifetime: UInt32? = nil, contextID: UUID? = nil) -> TLSSession {
+        makeSession(ticket: ticket, sessionIDBytes: sessionID, ticketLifetime: ticketLifetime, contextID: contextID)
+    }
+
+    /// `makeSession(ticket:sessionID:…)` with the session ID as any bytes (a ticket's digest,
+    /// which the session keeps inline).
+    func makeSession(ticket: [UInt8], sessionIDBytes: some Collection<UInt8>, ticketLifetime: UInt32? = nil, contextID: UUID? = nil) -> TLSSession {
         TLSSession(
             protocolVersion: protocolVersion, cipherSuite: cipherSuite, secret: secret,
-            sessionID: sessionID, ticket: ticket,
-            ticketLifetime: ticketLifetime ?? timeoutSeconds, ticketAgeAdd: ticketAgeAdd,
+            sessionIDBytes: sessionIDBytes, ticket: ticket,
+            ticketLifetime: ticketLifetime ?? timeoutSeconds, ticketAgeAdd: ticketAgeAdd, ticketNonceBytes: [UInt8](),
             creationTime: creationTime, timeout: timeout,
             serverName: serverName, applicationProtocol: applicationProtocol,
             maxEarlyDataSize: maxEarlyDataSize, sessionIDContext: sessionIDContext,
             peerCertificates: peerCertificates, group: group, contextID: contextID ?? self.contextID,
-            authenticationTime: authenticationTime, extendedMasterSecret: extendedMasterSecret)
+            authenticationTime: authenticationTime, extendedMasterSecret: extendedMasterSecret, isResumable: true)
     }
 
     // MARK: Encoding
@@ -336,7 +342,8 @@ public struct SessionTicketState: Sendable, Hashable {
     // MARK: Helpers
 
     private static func readUTF8(_ reader: inout ByteReader, _ what: StaticString) throws -> String {
-        let bytes = try reader.readOpaque(prefixBytes: 1, minLength: 1, maxLength: 255, what)
+        // Read in place: a short name becomes a small String with no allocation at all.
+        let bytes = try reader.readOpaqueSlice(prefixBytes: 1, minLength: 1, maxLength: 255, what)
         guard let string = String(validating: bytes, as: UTF8.self) else {
             throw TLSError.decodeError("\(what) is not UTF-8")
         }
