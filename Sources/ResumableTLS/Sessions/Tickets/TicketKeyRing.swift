@@ -342,13 +342,14 @@ public final class TicketKeyRing: Sendable {
         guard let found else { return nil }
         if let aead = found.key.aead {
             var buffer = ticket
+            // Whatever the copy holds once opened (the state and its secret, or what a failed
+            // open left there) is wiped when this returns.
+            defer { buffer.zeroize() }
             let body = Self.ticketOverhead - 16 ..< ticket.count - 16
             // The state is decoded where it was decrypted, inside the ticket's copy.
             let nonce = nonceBytes.withUnsafeBytes { RecordNonce(iv: $0, sequenceNumber: 0) }
             guard (try? aead.openInPlace(&buffer, ciphertext: body, nonce: nonce, additionalData: 0 ..< TicketKey.nameLength)) != nil
             else { return nil }
-            // The decrypted state holds the secret: decoded, then wiped from the ticket's copy.
-            defer { buffer.zeroize() }
             guard let decoded = try? SessionTicketState(decoding: buffer[body]) else { return nil }
             return OpenedSessionTicket(state: decoded, shouldRenew: !found.isSealingKey)
         } else {
