@@ -12,9 +12,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", exact: "2.37.6"),
     ],
     targets: [
+        // Bind, print ACCEPT, serve until SIGTERM/SIGINT: shared by the two servers.
+        .target(
+            name: "BenchServerLifecycle",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "nio-ssl-server",
             dependencies: [
+                "BenchServerLifecycle",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -25,6 +34,7 @@ let package = Package(
         .executableTarget(
             name: "nio-tcp-floor",
             dependencies: [
+                "BenchServerLifecycle",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

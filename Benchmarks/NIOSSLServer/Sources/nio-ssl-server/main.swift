@@ -10,6 +10,7 @@
 // BoringSSL's defaults, which issue TLS 1.3 tickets (and TLS 1.2 tickets) with a key BoringSSL
 // makes per SSL_CTX, so resumption works for the life of the process.
 // Exits on SIGTERM or SIGINT.
+import BenchServerLifecycle
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -102,20 +103,4 @@ let bootstrap = ServerBootstrap(group: group)
         }
     }
 
-let channel = try bootstrap.bind(host: "127.0.0.1", port: port).wait()
-guard let bound = channel.localAddress?.port else { fatalError("no local port") }
-FileHandle.standardOutput.write(Data("ACCEPT 127.0.0.1:\(bound)\n".utf8))
-
-// SIGTERM/SIGINT: close the listening channel; the process then exits.
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-var sources: [DispatchSourceSignal] = []
-for sig in [SIGTERM, SIGINT] {
-    let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-    source.setEventHandler { channel.close(promise: nil) }
-    source.resume()
-    sources.append(source)
-}
-try channel.closeFuture.wait()
-try group.syncShutdownGracefully()
-exit(0)
+try serveUntilSignalled(bootstrap, port: port, group: group, name: "nio-ssl-server")

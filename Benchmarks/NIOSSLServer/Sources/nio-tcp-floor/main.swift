@@ -6,6 +6,7 @@
 // FLIGHT bytes, after REQUEST more it writes REPLY bytes and closes. Driven by `tcp-floor client`.
 //
 //   nio-tcp-floor [--port PORT]     prints `ACCEPT 127.0.0.1:PORT`; exits on SIGTERM or SIGINT
+import BenchServerLifecycle
 import Foundation
 import NIOCore
 import NIOPosix
@@ -62,22 +63,4 @@ let bootstrap = ServerBootstrap(group: group)
             try channel.pipeline.syncOperations.addHandler(FloorHandler())
         }
     }
-let channel = try bootstrap.bind(host: "127.0.0.1", port: port).wait()
-guard let bound = channel.localAddress?.port else {
-    FileHandle.standardError.write(Data("nio-tcp-floor: no local port\n".utf8))
-    exit(1)
-}
-FileHandle.standardOutput.write(Data("ACCEPT 127.0.0.1:\(bound)\n".utf8))
-
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-var sources: [DispatchSourceSignal] = []
-for sig in [SIGTERM, SIGINT] {
-    let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-    source.setEventHandler { channel.close(promise: nil) }
-    source.resume()
-    sources.append(source)
-}
-try channel.closeFuture.wait()
-try group.syncShutdownGracefully()
-exit(0)
+try serveUntilSignalled(bootstrap, port: port, group: group, name: "nio-tcp-floor")
