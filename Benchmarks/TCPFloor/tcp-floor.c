@@ -1,6 +1,7 @@
 /*
  * The kernel's share of a loopback connection, with no TLS and no framework: the floor under
- * every server in scripts/compare-servers.sh (BENCHMARKS.md, "The kernel floor").
+ * every server in scripts/compare-servers.sh (BENCHMARKS.md, "The floors under
+ * the loopback targets").
  *
  * One process per side, blocking sockets, TCP_NODELAY, the message pattern of a resumed
  * TLS 1.2 connection under `openssl s_time -reuse -www /`:

@@ -3,6 +3,16 @@ import Foundation
 import NIOCore
 import NIOPosix
 
+/// A server bootstrap on `group` with the socket options both servers use, as NIOResumableTLS's
+/// `TLSServer` sets them (backlog 256, SO_REUSEADDR, TCP_NODELAY); NIO's default receive
+/// buffers (`TLSServer` starts its at 1 KiB).
+public func benchServerBootstrap(group: MultiThreadedEventLoopGroup) -> ServerBootstrap {
+    ServerBootstrap(group: group)
+        .serverChannelOption(.backlog, value: 256)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+}
+
 /// Binds `bootstrap` on 127.0.0.1:`port` (0: the OS chooses), prints `ACCEPT 127.0.0.1:PORT` on
 /// stdout as `rtls server` does (scripts/lib/servers.sh reads it back), and serves until SIGTERM
 /// or SIGINT closes the listening channel; then shuts `group` down and exits.

@@ -91,10 +91,7 @@ tls.maximumTLSVersion = .tlsv13
 let sslContext = try NIOSSLContext(configuration: tls)
 
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-let bootstrap = ServerBootstrap(group: group)
-    .serverChannelOption(.backlog, value: 256)
-    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+let bootstrap = benchServerBootstrap(group: group)
     .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))

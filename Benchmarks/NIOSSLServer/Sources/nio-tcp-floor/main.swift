@@ -1,7 +1,8 @@
 // nio-tcp-floor: what SwiftNIO alone costs per loopback connection, with no TLS and no HTTP:
 // the floor under `rtls server` and the swift-nio-ssl server in `scripts/compare-servers.sh`
-// (BENCHMARKS.md, "The kernel floor"). The same bootstrap as NIOResumableTLS's `TLSServer` (one
-// event loop, backlog 256, TCP_NODELAY) and one handler that answers the byte pattern of
+// (BENCHMARKS.md, "The floors under the loopback targets"). One event loop, the socket options
+// of NIOResumableTLS's `TLSServer` (`benchServerBootstrap`: backlog 256, TCP_NODELAY; NIO's
+// default receive buffers) and one handler that answers the byte pattern of
 // `Benchmarks/TCPFloor/tcp-floor.c` (a resumed TLS 1.2 connection): after CH bytes it writes
 // FLIGHT bytes, after REQUEST more it writes REPLY bytes and closes. Driven by `tcp-floor client`.
 //
@@ -54,10 +55,7 @@ while let argument = arguments.popFirst() {
 }
 
 let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-let bootstrap = ServerBootstrap(group: group)
-    .serverChannelOption(.backlog, value: 256)
-    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+let bootstrap = benchServerBootstrap(group: group)
     .childChannelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(FloorHandler())
